@@ -1,0 +1,69 @@
+import type { Static } from '@sinclair/typebox';
+import { memberTierCompute } from './member-tier-compute.js';
+import type { ExtensionPointSpec } from './shared.js';
+
+export * from './shared.js';
+export { TierDefinition } from './member-tier-compute.js';
+
+/** The API versions (contract versions of points and events) this SDK knows, newest last. */
+export const API_VERSIONS = ['2026-11'] as const;
+/** A contract version such as `2026-11` (like Shopify's api_version). */
+export type ApiVersion = (typeof API_VERSIONS)[number];
+
+/**
+ * The extension-point catalogue: synchronous, deterministic decisions a plugin may make. Each entry
+ * carries its schemas, budget, combine mode and fallback. More points arrive with their primitives.
+ */
+export const EXTENSION_POINTS = {
+  'member.tier.compute': memberTierCompute,
+} as const;
+
+type Points = typeof EXTENSION_POINTS;
+/** The ID of a catalogued extension point, e.g. `member.tier.compute`. */
+export type ExtensionPointId = keyof Points;
+/** The input a handler of point `P` receives. */
+export type PointInput<P extends ExtensionPointId> = Static<Points[P]['input']>;
+/** The output a handler of point `P` must return. */
+export type PointOutput<P extends ExtensionPointId> = Static<Points[P]['output']>;
+
+/** All extension-point IDs, in catalogue order. */
+export const EXTENSION_POINT_IDS = Object.keys(EXTENSION_POINTS) as ExtensionPointId[];
+
+/** Looks a point up by ID; `undefined` for an unknown ID. */
+export function getExtensionPoint(id: string): ExtensionPointSpec | undefined {
+  return Object.hasOwn(EXTENSION_POINTS, id) ? (EXTENSION_POINTS as Record<string, ExtensionPointSpec>)[id] : undefined;
+}
+
+/**
+ * The event catalogue (asynchronous, at-least-once). Payload schemas arrive with the host and the
+ * domain primitives; until then handlers receive {@link TongkitEvent}.
+ */
+export const EVENT_NAMES = [
+  'member.registered',
+  'member.bound',
+  'member.tier.changed',
+  'points.changed',
+  'order.paid',
+  'order.refunded',
+  'order.allocated',
+  'inventory.changed',
+  'code.scanned',
+  'service.stage.paid',
+  'service.stage.completed',
+  'appointment.booked',
+  'voucher.redeemed',
+  'member.redact',
+  'merchant.redact',
+  'install.created',
+] as const;
+/** The name of a catalogued event, e.g. `order.paid`. */
+export type EventName = (typeof EVENT_NAMES)[number];
+
+/** An event as a handler receives it. */
+export interface TongkitEvent<E extends EventName = EventName> {
+  /** Unique per event; use it as the idempotency key of what the handler does. */
+  id: string;
+  type: E;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}

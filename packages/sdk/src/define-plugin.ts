@@ -1,0 +1,61 @@
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
+import type { ApiVersion, EventName, ExtensionPointId, PointInput, PointOutput, TongkitEvent } from './catalogue/index.js';
+import type { Permission } from './permissions.js';
+
+/** What an extension handler receives besides its input. */
+export interface ExtensionContext<S> {
+  /** The install's effective settings (per store when the merchant overrides them), already validated. */
+  readonly settings: Readonly<S>;
+}
+
+/** What an event handler receives besides the event. Host APIs (points, KV, …) arrive with the host. */
+export interface EventContext<S> {
+  readonly settings: Readonly<S>;
+}
+
+/** The extension handlers of a plugin: at most one per catalogued point, each typed from its schemas. */
+export type ExtensionHandlers<S> = {
+  [P in ExtensionPointId]?: (input: PointInput<P>, context: ExtensionContext<S>) => PointOutput<P>;
+};
+
+/** The event handlers of a plugin: asynchronous, run at least once per event. */
+export type EventHandlers<S> = {
+  [E in EventName]?: (event: TongkitEvent<E>, context: EventContext<S>) => Promise<void> | void;
+};
+
+/** What `definePlugin` takes. `S` is the settings schema; handlers see `Static<S>`. */
+export interface PluginDefinition<S extends TSchema = TObject> {
+  /** Lowercase letters, digits and dashes, e.g. `acme-tiers`. */
+  name: string;
+  /** Semantic version of this plugin, e.g. `1.2.0`. */
+  version: string;
+  /** The contract version the plugin was written against, e.g. `2026-11`. */
+  apiVersion: ApiVersion;
+  description?: string;
+  /** Host capabilities the plugin needs; the merchant consents to them at install. */
+  permissions?: readonly Permission[];
+  /** TypeBox schema of the merchant settings form (`Type.Object({...})`). Defaults fill missing values. */
+  settings?: S;
+  /** Synchronous, deterministic decisions: no clock, no randomness, no I/O. */
+  extensions?: ExtensionHandlers<Static<S>>;
+  /** Asynchronous event handlers. */
+  events?: EventHandlers<Static<S>>;
+}
+
+/**
+ * Declares a Tongkit plugin. Types flow from the catalogue and your settings schema: handler inputs and
+ * outputs are checked against their extension points, `settings` is typed from your schema, and an
+ * unknown point is a compile error.
+ *
+ * @example
+ * export default definePlugin({
+ *   name: 'acme-tiers', version: '1.0.0', apiVersion: '2026-11', permissions: ['member:read'],
+ *   settings: Type.Object({ goldAtFen: Type.Integer({ minimum: 0, default: 500_000 }) }),
+ *   extensions: {
+ *     'member.tier.compute': (input, { settings }) => ({ tierId: 'gold', reason: '…' }),
+ *   },
+ * });
+ */
+export function definePlugin<const S extends TSchema = TObject>(definition: PluginDefinition<S>): PluginDefinition<S> {
+  return definition;
+}

@@ -1,0 +1,12 @@
+// The part of @tongkit/sdk that is bundled into plugins (`tongkit build` aliases `@tongkit/sdk` here).
+// It must stay free of Node APIs and of TypeBox: schemas are extracted to JSON at build time and
+// validated host-side, so inside the sandbox `Type.*` only has to exist, not to work.
+import type { JavaScriptTypeBuilder } from '@sinclair/typebox';
+
+export { definePlugin } from './define-plugin.js';
+export { applyBasisPoints, formatFen, isFen, splitByBasisPoints, yuanToFen } from './money.js';
+
+const inert: unknown = new Proxy(() => inert, { get: () => inert, apply: () => inert });
+
+/** Inside the sandbox, schema builders are inert: the manifest already carries the JSON Schema. */
+export const Type = inert as JavaScriptTypeBuilder;
