@@ -1,0 +1,27 @@
+/**
+ * @tongkit/runtime — runs built Tongkit plugins in an isolated-vm sandbox with the platform's limits,
+ * schema validation in and out, deterministic clocks and measurements.
+ *
+ * @example
+ * import { createRuntime, readPluginDir } from '@tongkit/runtime';
+ * const plugin = await createRuntime().load(await readPluginDir('dist'));
+ * const result = await plugin.invoke('member.tier.compute', input, settings);
+ *
+ * @packageDocumentation
+ */
+export {
+  createRuntime,
+  type InvocationResult,
+  type InvokeOptions,
+  type LoadOptions,
+  type LoadedPlugin,
+  type LogLine,
+  type Measurements,
+  type PluginBundle,
+  type Runtime,
+  type RuntimeOptions,
+  type RuntimeStats,
+} from './runtime.js';
+export { readPluginDir } from './read-plugin-dir.js';
+export { findProblems as validateAgainst, type ValidationProblem } from './internal/validation.js';
+export { TkError, isTkError, type TkErrorCode, type TkErrorJSON } from '@tongkit/sdk';

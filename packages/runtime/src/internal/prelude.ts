@@ -1,0 +1,178 @@
+// The guest-side half of the bridge, evaluated in every isolate before the plugin bundle.
+//
+// Why it is written this way:
+// - Everything it needs (JSON, Date, Object.freeze…) is captured before plugin code runs, so a plugin
+//   that redefines globals can only break itself, never the envelope the host parses.
+// - Logs are buffered guest-side with a byte cap: a log flood costs the guest's own CPU budget and
+//   never crosses the boundary call by call.
+// - The host receives one string per call (primitives cross isolates by copy; no Reference, no
+//   ExternalCopy and no host object ever enters the guest).
+// - Determinism: Date.now()/new Date() return the invocation's `now`; Math.random is a seeded PRNG;
+//   nondeterministic or escape-prone globals are removed.
+
+/** File name the prelude is compiled under; its frames are dropped from plugin stacks. */
+export const PRELUDE_FILENAME = 'tongkit-prelude.js';
+/** Global name the plugin bundle (esbuild IIFE) assigns its module namespace to. */
+export const BUNDLE_GLOBAL = '__tongkit_plugin';
+
+export const PRELUDE_SOURCE = String.raw`
+(function (G) {
+  'use strict';
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const freeze = Object.freeze;
+  const keysOf = Object.keys;
+  const isFrozen = Object.isFrozen;
+  const getPrototypeOf = Object.getPrototypeOf;
+  const defineProperty = Object.defineProperty;
+  const hasOwn = Object.hasOwn;
+  const construct = Reflect.construct;
+  const StringOf = String;
+  const RealDate = Date;
+  const imul = Math.imul;
+
+  let fixedNow = 0;
+  let seed = 1;
+  let logs = [];
+  let logBytes = 0;
+  let logCap = 1024;
+  let logsTruncated = false;
+  let handlers = null;
+  let lastSettingsJson = null;
+  let lastSettings = null;
+
+  // --- determinism -------------------------------------------------------------------------------
+  function Date(...args) {
+    if (new.target === undefined) return new RealDate(fixedNow).toString();
+    return construct(RealDate, args.length === 0 ? [fixedNow] : args, new.target);
+  }
+  Date.prototype = RealDate.prototype;
+  Date.now = function now() { return fixedNow; };
+  Date.parse = RealDate.parse;
+  Date.UTC = RealDate.UTC;
+  defineProperty(RealDate.prototype, 'constructor', { value: Date, writable: true, configurable: true });
+  G.Date = Date;
+
+  // mulberry32: small, fast, and the same sequence for the same seed.
+  Math.random = function random() {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+
+  for (const name of ['WebAssembly', 'SharedArrayBuffer', 'Atomics', 'WeakRef', 'FinalizationRegistry']) {
+    try { delete G[name]; } catch (_) {}
+  }
+
+  // --- console -----------------------------------------------------------------------------------
+  function utf8Length(text) {
+    let bytes = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3;
+    }
+    return bytes;
+  }
+  function show(value) {
+    if (typeof value === 'string') return value;
+    try {
+      const text = stringify(value);
+      return text === undefined ? StringOf(value) : text;
+    } catch (_) {
+      try { return StringOf(value); } catch (_) { return '[unprintable]'; }
+    }
+  }
+  function logger(level) {
+    return function (...args) {
+      if (logsTruncated) return;
+      let line = '';
+      for (let i = 0; i < args.length; i++) line += (i ? ' ' : '') + show(args[i]);
+      const size = utf8Length(line) + 1;
+      if (logBytes + size > logCap) { logsTruncated = true; return; }
+      logBytes += size;
+      logs[logs.length] = { level, message: line };
+    };
+  }
+  G.console = freeze({
+    log: logger('info'), info: logger('info'), debug: logger('debug'), warn: logger('warn'), error: logger('error'),
+  });
+
+  // --- bridge ------------------------------------------------------------------------------------
+  function text(read) { try { const v = read(); return typeof v === 'string' ? v : StringOf(v); } catch (_) { return ''; } }
+  function describe(err) {
+    if (err === null || (typeof err !== 'object' && typeof err !== 'function')) {
+      return { name: 'Error', message: 'threw a non-Error value: ' + text(() => StringOf(err)), stack: '' };
+    }
+    return {
+      name: text(() => err.name) || 'Error',
+      message: text(() => err.message),
+      stack: text(() => err.stack),
+    };
+  }
+  function deepFreeze(value) {
+    if (typeof value === 'object' && value !== null && !isFrozen(value)) {
+      freeze(value);
+      for (const key of keysOf(value)) deepFreeze(value[key]);
+    }
+    return value;
+  }
+  function envelope(fields) {
+    return stringify({ l: logs, t: logsTruncated, ...fields });
+  }
+
+  G.__tk_register = function register() {
+    const ns = G.${BUNDLE_GLOBAL};
+    const plugin = ns && typeof ns === 'object' && hasOwn(ns, 'default') ? ns.default : undefined;
+    if (!plugin || typeof plugin !== 'object') {
+      return stringify({ error: 'the bundle has no default export; export default definePlugin({...})' });
+    }
+    const found = {};
+    const extensions = plugin.extensions;
+    if (extensions && typeof extensions === 'object') {
+      for (const key of keysOf(extensions)) {
+        if (typeof extensions[key] === 'function') found[key] = extensions[key];
+      }
+    }
+    handlers = found;
+    const events = plugin.events && typeof plugin.events === 'object' ? keysOf(plugin.events) : [];
+    return stringify({ extensions: keysOf(found), events, name: StringOf(plugin.name), version: StringOf(plugin.version) });
+  };
+
+  G.__tk_invoke = function invoke(point, inputJson, settingsJson, nowMs, rngSeed, cap) {
+    fixedNow = nowMs;
+    seed = rngSeed | 0;
+    logs = [];
+    logBytes = 0;
+    logCap = cap;
+    logsTruncated = false;
+    try {
+      const handler = handlers !== null && hasOwn(handlers, point) ? handlers[point] : undefined;
+      if (typeof handler !== 'function') return envelope({ m: 'the plugin has no handler for ' + point });
+      if (settingsJson !== lastSettingsJson) {
+        lastSettings = deepFreeze(parse(settingsJson));
+        lastSettingsJson = settingsJson;
+      }
+      let output;
+      try {
+        output = handler(parse(inputJson), freeze({ settings: lastSettings }));
+      } catch (err) {
+        return envelope({ e: describe(err) });
+      }
+      if (output !== null && typeof output === 'object' && typeof output.then === 'function') {
+        return envelope({ x: 'returned a Promise: extension handlers must be synchronous (no async/await)' });
+      }
+      let json;
+      try {
+        json = stringify(output);
+      } catch (err) {
+        return envelope({ x: 'output is not JSON-serialisable: ' + describe(err).message });
+      }
+      if (json === undefined) return envelope({ x: 'returned ' + typeof output + ', expected an object' });
+      return '{"l":' + stringify(logs) + ',"t":' + (logsTruncated ? 'true' : 'false') + ',"o":' + json + '}';
+    } catch (err) {
+      try { return envelope({ e: describe(err) }); } catch (_) { return '{"l":[],"t":true,"e":{"name":"Error","message":"unreportable error","stack":""}}'; }
+    }
+  };
+})(globalThis);
+`;

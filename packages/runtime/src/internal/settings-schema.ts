@@ -1,0 +1,132 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { TkError } from '@tongkit/sdk';
+
+// A plugin's settings schema reaches the host as JSON (TypeBox's [Kind] symbols do not survive
+// JSON.stringify), and it comes from an untrusted manifest. We rebuild it as a TypeBox schema from a
+// deliberately small subset of JSON Schema: what a merchant settings form can render, and nothing that
+// could hurt the host while validating (no `pattern`: a hostile regex would run host-side).
+
+const ANNOTATIONS = ['title', 'description', 'default', 'examples'] as const;
+const NUMBER_KEYWORDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'] as const;
+const STRING_FORMATS = new Set(['date-time', 'date']);
+const MAX_DEPTH = 8;
+const MAX_NODES = 500;
+
+type JsonObject = Record<string, unknown>;
+
+function fail(path: string, message: string): never {
+  throw new TkError('TK_MANIFEST_INVALID', `settings schema at ${path || '/'}: ${message}`, {
+    path: `/settings${path}`,
+    hint: 'Settings schemas may use objects, arrays, strings (no pattern), numbers, integers, booleans, enums (Type.Union of Type.Literal) and null.',
+  });
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function pick(node: JsonObject, keys: readonly string[], path: string, kind: (v: unknown) => boolean): JsonObject {
+  const options: JsonObject = {};
+  for (const key of keys) {
+    if (node[key] === undefined) continue;
+    if (!kind(node[key])) fail(`${path}/${key}`, `has an invalid value`);
+    options[key] = node[key];
+  }
+  return options;
+}
+
+const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const anything = () => true;
+
+class SettingsSchemaReader {
+  private nodes = 0;
+
+  read(node: unknown, path: string, depth: number): TSchema {
+    if (++this.nodes > MAX_NODES) fail(path, `has more than ${MAX_NODES} schema nodes`);
+    if (depth > MAX_DEPTH) fail(path, `nests deeper than ${MAX_DEPTH} levels`);
+    if (!isObject(node)) fail(path, 'must be a JSON Schema object');
+    const annotations = pick(node, ANNOTATIONS, path, anything);
+    if (node.title !== undefined && typeof node.title !== 'string') fail(`${path}/title`, 'must be a string');
+
+    if (node.const !== undefined) {
+      const value = node.const;
+      if (!['string', 'number', 'boolean'].includes(typeof value)) fail(`${path}/const`, 'must be a string, number or boolean');
+      return Type.Literal(value as string | number | boolean, annotations);
+    }
+    if (node.anyOf !== undefined) {
+      if (!Array.isArray(node.anyOf) || node.anyOf.length === 0 || node.anyOf.length > 100) fail(`${path}/anyOf`, 'must be a list of 1–100 schemas');
+      return Type.Union(
+        node.anyOf.map((member, i) => this.read(member, `${path}/anyOf/${i}`, depth + 1)),
+        annotations,
+      );
+    }
+    if (node.enum !== undefined) {
+      if (!Array.isArray(node.enum) || node.enum.length === 0 || node.enum.length > 100) fail(`${path}/enum`, 'must be a list of 1–100 values');
+      return Type.Union(
+        node.enum.map((value, i) => {
+          if (!['string', 'number', 'boolean'].includes(typeof value)) fail(`${path}/enum/${i}`, 'must be a string, number or boolean');
+          return Type.Literal(value as string | number | boolean);
+        }),
+        annotations,
+      );
+    }
+
+    switch (node.type) {
+      case 'object':
+        return this.readObject(node, path, depth, annotations);
+      case 'array': {
+        const options = pick(node, ['minItems', 'maxItems'], path, isCount);
+        if (node.uniqueItems !== undefined) options.uniqueItems = node.uniqueItems === true;
+        return Type.Array(this.read(node.items, `${path}/items`, depth + 1), { ...annotations, ...options });
+      }
+      case 'string': {
+        if (node.pattern !== undefined) fail(`${path}/pattern`, '`pattern` is not supported in settings (it would run a plugin-supplied regex on the host)');
+        const options = pick(node, ['minLength', 'maxLength'], path, isCount);
+        if (node.format !== undefined) {
+          if (typeof node.format !== 'string' || !STRING_FORMATS.has(node.format)) fail(`${path}/format`, `only ${[...STRING_FORMATS].join(', ')} are supported`);
+          options.format = node.format;
+        }
+        return Type.String({ ...annotations, ...options });
+      }
+      case 'integer':
+        return Type.Integer({ ...annotations, ...pick(node, NUMBER_KEYWORDS, path, isNumber) });
+      case 'number':
+        return Type.Number({ ...annotations, ...pick(node, NUMBER_KEYWORDS, path, isNumber) });
+      case 'boolean':
+        return Type.Boolean(annotations);
+      case 'null':
+        return Type.Null(annotations);
+      default:
+        return fail(`${path}/type`, `unsupported type ${JSON.stringify(node.type) ?? 'undefined'}`);
+    }
+  }
+
+  private readObject(node: JsonObject, path: string, depth: number, annotations: JsonObject): TSchema {
+    const properties = node.properties ?? {};
+    if (!isObject(properties)) fail(`${path}/properties`, 'must be an object');
+    const required = node.required ?? [];
+    if (!Array.isArray(required) || !required.every((r) => typeof r === 'string' && Object.hasOwn(properties, r))) {
+      fail(`${path}/required`, 'must list names of declared properties');
+    }
+    const shape: Record<string, TSchema> = {};
+    for (const [name, child] of Object.entries(properties)) {
+      if (name === '__proto__' || name.length > 64) fail(`${path}/properties`, `invalid property name ${JSON.stringify(name)}`);
+      const schema = this.read(child, `${path}/properties/${name}`, depth + 1);
+      shape[name] = required.includes(name) ? schema : Type.Optional(schema);
+    }
+    const additional = node.additionalProperties === undefined ? true : node.additionalProperties;
+    if (typeof additional !== 'boolean') fail(`${path}/additionalProperties`, 'must be true or false');
+    return Type.Object(shape, { ...annotations, additionalProperties: additional });
+  }
+}
+
+/**
+ * Rebuilds a plugin's settings JSON Schema (from its manifest) as a TypeBox schema, refusing anything
+ * outside the supported subset with `TK_MANIFEST_INVALID` and the offending path.
+ */
+export function settingsSchemaFromJson(json: unknown): TSchema {
+  if (isObject(json) && Object.keys(json).length === 0) return Type.Object({});
+  if (!isObject(json) || json.type !== 'object') fail('', 'must be an object schema (Type.Object)');
+  return new SettingsSchemaReader().read(json, '', 0);
+}

@@ -1,0 +1,383 @@
+import { Value } from '@sinclair/typebox/value';
+import type { TSchema } from '@sinclair/typebox';
+import { LRUCache } from 'lru-cache';
+import {
+  TkError,
+  getExtensionPoint,
+  type ExtensionPointId,
+  type Manifest,
+  type PointBudget,
+  type PointOutput,
+} from '@tongkit/sdk';
+import { CodeCache } from './internal/code-cache.js';
+import { checkRegistrationMatches, verifyBundle, type PluginBundle } from './internal/load.js';
+import { PluginIsolate, type GuestCallResult } from './internal/plugin-isolate.js';
+import { mapGuestStack } from './internal/source-map.js';
+import { assertMatches } from './internal/validation.js';
+
+export type { PluginBundle } from './internal/load.js';
+
+/** What one invocation cost. Every result carries it, success or failure. */
+export interface Measurements {
+  /** CPU time the guest used, from the isolate's cpuTime. */
+  cpuMicros: number;
+  /** Wall time of the guest call. */
+  wallMicros: number;
+  /** The point's CPU budget, and what was left of it (negative when exceeded). */
+  cpuBudgetMicros: number;
+  cpuHeadroomMicros: number;
+  /** Guest heap in use after the call, and the isolate's limit. */
+  heapUsedBytes: number;
+  heapLimitBytes: number;
+  inputBytes: number;
+  outputBytes: number;
+  logBytes: number;
+  /** Host calls made by the plugin (extension points are pure: always 0 for now). */
+  hostCalls: number;
+  /** `warm`: an existing isolate served the call; `cold`: one was created for it. */
+  isolate: 'warm' | 'cold';
+}
+
+/** One captured `console.*` line. */
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+interface ResultBase {
+  logs: LogLine[];
+  /** True when the plugin logged more than the per-invocation cap and the rest was dropped. */
+  logsTruncated: boolean;
+  measurements: Measurements;
+}
+
+/** The outcome of {@link LoadedPlugin.invoke}: a validated output, or a {@link TkError}. Never throws for plugin faults. */
+export type InvocationResult<O = unknown> = (ResultBase & { ok: true; output: O }) | (ResultBase & { ok: false; error: TkError });
+
+/** Options of {@link createRuntime}. The platform may tune limits; plugins cannot. */
+export interface RuntimeOptions {
+  /** Overrides of every point's budget (e.g. a stricter wall stop in tests). */
+  limits?: Partial<PointBudget>;
+  /** Upper bound of the bytes warm isolates may hold before the least recently used are disposed. Default 512 MiB. */
+  maxIsolateBytes?: number;
+  /**
+   * Called when isolated-vm reports a catastrophic error: V8 lost control of an isolate and this
+   * process must stop serving. Default: print and abort, as isolated-vm prescribes.
+   */
+  onCatastrophicError?: (message: string) => void;
+}
+
+/** Options of {@link Runtime.load}. */
+export interface LoadOptions {
+  /** Which install this plugin serves: isolates are per (install, bundle). Default `local`. */
+  installId?: string;
+}
+
+/** Options of one invocation. */
+export interface InvokeOptions {
+  /** Run on a new isolate that is disposed afterwards (replay and review run plugins fresh). */
+  fresh?: boolean;
+}
+
+/** Cache and isolate counters, for the host's metrics and `tongkit run --json`. */
+export interface RuntimeStats {
+  isolatesAlive: number;
+  isolateBytes: number;
+  warmHits: number;
+  coldStarts: number;
+  evictions: number;
+  hitRate: number;
+  codeCacheHits: number;
+  codeCacheMisses: number;
+}
+
+/** A plugin bundle verified and ready to invoke. */
+export interface LoadedPlugin {
+  readonly manifest: Manifest;
+  readonly sha256: string;
+  readonly installId: string;
+  /** The settings schema (from the manifest), for forms and defaults. */
+  readonly settingsSchema: TSchema;
+  /**
+   * Runs the plugin's handler for `point` on `input` with `settings` (defaults applied, then
+   * validated). Input and output are validated against the point's schemas.
+   *
+   * @example
+   * const result = await plugin.invoke('member.tier.compute', input, { goldAtFen: 500_000 });
+   * if (result.ok) console.log(result.output.tierId, result.measurements.cpuMicros);
+   */
+  invoke<P extends ExtensionPointId>(point: P, input: unknown, settings?: unknown, options?: InvokeOptions): Promise<InvocationResult<PointOutput<P>>>;
+  /** Applies the schema's defaults to `settings` and validates them; throws TK_VALIDATION with the path. */
+  resolveSettings(settings?: unknown): Record<string, unknown>;
+}
+
+/** The sandboxed engine: warm isolates in a byte-bounded LRU, a shared code cache, limits and validation. */
+export interface Runtime {
+  /**
+   * Verifies a bundle (manifest schema, settings schema, sha256, size), loads it into an isolate and
+   * checks that the code implements exactly what the manifest declares.
+   *
+   * @example
+   * const runtime = createRuntime();
+   * const plugin = await runtime.load(await readPluginDir('dist'));
+   */
+  load(bundle: PluginBundle, options?: LoadOptions): Promise<LoadedPlugin>;
+  stats(): RuntimeStats;
+  /** Disposes every isolate. */
+  dispose(): Promise<void>;
+}
+
+function defaultCatastrophe(message: string): never {
+  process.stderr.write(`tongkit: isolated-vm catastrophic error (${message}); aborting as isolated-vm requires\n`);
+  process.abort();
+}
+
+/** FNV-1a: a cheap, stable seed for Math.random derived from the input, so replays match. */
+function seedOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash | 0;
+}
+
+function nowOf(input: unknown): number {
+  const now = (input as { now?: unknown } | null)?.now;
+  const ms = typeof now === 'string' ? Date.parse(now) : NaN;
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+function emptyMeasurements(budget: PointBudget, isolate: 'warm' | 'cold'): Measurements {
+  return {
+    cpuMicros: 0,
+    wallMicros: 0,
+    cpuBudgetMicros: budget.cpuMs * 1000,
+    cpuHeadroomMicros: budget.cpuMs * 1000,
+    heapUsedBytes: 0,
+    heapLimitBytes: budget.heapMb * 1024 * 1024,
+    inputBytes: 0,
+    outputBytes: 0,
+    logBytes: 0,
+    hostCalls: 0,
+    isolate,
+  };
+}
+
+/**
+ * Creates a sandboxed runtime. The API is asynchronous so the same calls work in-process (CLI, tests:
+ * isolated-vm's synchronous calls underneath) and across the host's worker-process boundary.
+ *
+ * @example
+ * const runtime = createRuntime();
+ * const plugin = await runtime.load(bundle);
+ * const result = await plugin.invoke('member.tier.compute', input, settings);
+ */
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const codeCache = new CodeCache();
+  const counters = { warmHits: 0, coldStarts: 0, evictions: 0 };
+  const onCatastrophicError = options.onCatastrophicError ?? defaultCatastrophe;
+  const isolates = new LRUCache<string, PluginIsolate>({
+    maxSize: options.maxIsolateBytes ?? 512 * 1024 * 1024,
+    sizeCalculation: (isolate) => Math.max(1, isolate.heapBytes()),
+    dispose: (isolate, _key, reason) => {
+      if (reason === 'evict') counters.evictions++;
+      isolate.dispose();
+    },
+  });
+
+  function budgetFor(point: string): PointBudget {
+    const spec = getExtensionPoint(point);
+    if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`, { hint: 'Run `tongkit schema` to list the extension points.' });
+    return { ...spec.budget, ...options.limits };
+  }
+
+  async function load(bundle: PluginBundle, loadOptions: LoadOptions = {}): Promise<LoadedPlugin> {
+    const { manifest, settingsSchema, sha256 } = verifyBundle(bundle);
+    const installId = loadOptions.installId ?? 'local';
+    const key = `${installId}@${sha256}`;
+    const heapMb = Math.max(...manifest.extensions.map((p) => budgetFor(p).heapMb), 8);
+
+    const newIsolate = () =>
+      new PluginIsolate({ code: bundle.code, sha256, heapMb, codeCache, onCatastrophicError });
+
+    // Load once now: a bundle that fails to load, or lies in its manifest, is refused up front.
+    const first = newIsolate();
+    try {
+      checkRegistrationMatches(manifest, first.registration);
+    } catch (error) {
+      first.dispose();
+      throw error;
+    }
+    isolates.set(key, first);
+    counters.coldStarts++;
+
+    const settingsCache = new Map<string, string>();
+    function resolveSettings(settings: unknown = {}): Record<string, unknown> {
+      const withDefaults = Value.Default(settingsSchema, structuredClone(settings ?? {}));
+      assertMatches(settingsSchema, withDefaults, 'TK_VALIDATION', 'the settings');
+      return withDefaults as Record<string, unknown>;
+    }
+    function settingsJsonFor(settings: unknown): string {
+      const raw = JSON.stringify(settings ?? {});
+      let resolved = settingsCache.get(raw);
+      if (resolved === undefined) {
+        resolved = JSON.stringify(resolveSettings(settings));
+        if (settingsCache.size >= 32) settingsCache.clear();
+        settingsCache.set(raw, resolved);
+      }
+      return resolved;
+    }
+
+    async function invoke<P extends ExtensionPointId>(
+      point: P,
+      input: unknown,
+      settings?: unknown,
+      invokeOptions: InvokeOptions = {},
+    ): Promise<InvocationResult<PointOutput<P>>> {
+      const spec = getExtensionPoint(point);
+      const budget = budgetFor(point);
+      let isolateState: 'warm' | 'cold' = 'warm';
+      let measurements = emptyMeasurements(budget, isolateState);
+      const fail = (error: unknown, logs: LogLine[] = [], logsTruncated = false): InvocationResult<PointOutput<P>> => ({
+        ok: false,
+        error: error instanceof TkError ? error : new TkError('TK_INTERNAL', `unexpected runtime failure: ${String(error)}`, { cause: error }),
+        logs,
+        logsTruncated,
+        measurements,
+      });
+
+      try {
+        if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`);
+        if (!manifest.extensions.includes(point)) {
+          throw new TkError('TK_NOT_FOUND', `${manifest.name} does not implement ${point}`, {
+            fault: 'user',
+            hint: `It implements: ${manifest.extensions.join(', ') || 'no extension points'}.`,
+          });
+        }
+        let inputJson: string;
+        try {
+          inputJson = JSON.stringify(input);
+        } catch (error) {
+          throw new TkError('TK_VALIDATION', `the input is not JSON: ${(error as Error).message}`, { path: '/' });
+        }
+        if (inputJson === undefined) throw new TkError('TK_VALIDATION', 'the input is missing', { path: '/' });
+        measurements.inputBytes = Buffer.byteLength(inputJson);
+        if (measurements.inputBytes > budget.inputBytes) {
+          throw new TkError('TK_VALIDATION', `the input is ${measurements.inputBytes} bytes, over the ${budget.inputBytes}-byte limit of ${point}`, {
+            path: '/',
+            details: { bytes: measurements.inputBytes, limit: budget.inputBytes },
+          });
+        }
+        assertMatches(spec.input, input, 'TK_VALIDATION', `the ${point} input`);
+        const settingsJson = settingsJsonFor(settings);
+
+        let isolate: PluginIsolate | undefined = invokeOptions.fresh ? undefined : isolates.get(key);
+        if (!isolate || isolate.disposed) {
+          isolateState = 'cold';
+          isolate = newIsolate();
+          if (!invokeOptions.fresh) isolates.set(key, isolate);
+          counters.coldStarts++;
+        } else {
+          counters.warmHits++;
+        }
+        measurements.isolate = isolateState;
+
+        let call: GuestCallResult;
+        try {
+          call = isolate.call({
+            point,
+            inputJson,
+            settingsJson,
+            nowMs: nowOf(input),
+            seed: seedOf(inputJson),
+            logCap: budget.logBytes,
+            wallMs: budget.wallMs,
+            // Worst case JSON escaping is 6 chars per char (\uXXXX); anything longer cannot be within limits.
+            maxEnvelopeChars: (budget.outputBytes + budget.logBytes) * 6 + 1024,
+          });
+        } catch (error) {
+          if (isolate.disposed) isolates.delete(key);
+          if (error instanceof TkError && typeof error.details?.wallMicros === 'number') measurements.wallMicros = error.details.wallMicros;
+          throw error;
+        } finally {
+          if (invokeOptions.fresh) isolate.dispose();
+        }
+
+        const { envelope } = call;
+        const logs = envelope.l as LogLine[];
+        measurements = {
+          ...measurements,
+          cpuMicros: call.cpuMicros,
+          wallMicros: call.wallMicros,
+          cpuHeadroomMicros: budget.cpuMs * 1000 - call.cpuMicros,
+          heapUsedBytes: call.heapUsedBytes,
+          logBytes: logs.reduce((sum, line) => sum + Buffer.byteLength(line.message) + 1, 0),
+        };
+        if (envelope.e) {
+          const stack = mapGuestStack(envelope.e.stack, bundle.sourceMap);
+          const where = stack.split('\n').find((line) => line.trim().startsWith('at '))?.trim();
+          return fail(
+            new TkError('TK_PLUGIN_ERROR', `${point} threw ${envelope.e.name}: ${envelope.e.message}${where ? ` (${where.replace(/^at /, '')})` : ''}`, {
+              details: { stack },
+            }),
+            logs,
+            envelope.t,
+          );
+        }
+        if (envelope.x !== undefined) return fail(new TkError('TK_INVALID_OUTPUT', `${point} ${envelope.x}`, { path: '/' }), logs, envelope.t);
+        if (envelope.m !== undefined) return fail(new TkError('TK_PLUGIN_ERROR', envelope.m), logs, envelope.t);
+
+        if (call.cpuMicros > budget.cpuMs * 1000) {
+          return fail(
+            new TkError('TK_TIMEOUT', `${point} used ${(call.cpuMicros / 1000).toFixed(1)} ms of CPU, over its ${budget.cpuMs} ms budget`, {
+              details: { cpuMicros: call.cpuMicros, cpuBudgetMicros: budget.cpuMs * 1000 },
+            }),
+            logs,
+            envelope.t,
+          );
+        }
+        const output = envelope.o;
+        measurements.outputBytes = Buffer.byteLength(JSON.stringify(output));
+        if (measurements.outputBytes > budget.outputBytes) {
+          return fail(
+            new TkError('TK_OUTPUT_TOO_LARGE', `${point} returned ${measurements.outputBytes} bytes, over the ${budget.outputBytes}-byte limit`, {
+              details: { bytes: measurements.outputBytes, limit: budget.outputBytes },
+            }),
+            logs,
+            envelope.t,
+          );
+        }
+        try {
+          assertMatches(spec.output, output, 'TK_INVALID_OUTPUT', `the ${point} output`);
+          const problem = spec.checkOutput?.(input, output)[0];
+          if (problem) throw new TkError('TK_INVALID_OUTPUT', `the ${point} output is invalid at ${problem.path}: ${problem.message}`, { path: problem.path });
+        } catch (error) {
+          return fail(error, logs, envelope.t);
+        }
+        return { ok: true, output: output as PointOutput<P>, logs, logsTruncated: envelope.t, measurements };
+      } catch (error) {
+        return fail(error);
+      }
+    }
+
+    return { manifest, sha256, installId, settingsSchema, invoke, resolveSettings };
+  }
+
+  return {
+    load,
+    stats() {
+      const total = counters.warmHits + counters.coldStarts;
+      return {
+        isolatesAlive: isolates.size,
+        isolateBytes: isolates.calculatedSize,
+        warmHits: counters.warmHits,
+        coldStarts: counters.coldStarts,
+        evictions: counters.evictions,
+        hitRate: total === 0 ? 0 : counters.warmHits / total,
+        codeCacheHits: codeCache.hits,
+        codeCacheMisses: codeCache.misses,
+      };
+    },
+    async dispose() {
+      isolates.clear();
+    },
+  };
+}
