@@ -25,3 +25,4 @@ export {
 export { readPluginDir } from './read-plugin-dir.js';
 export { findProblems as validateAgainst, type ValidationProblem } from './internal/validation.js';
 export { TkError, isTkError, type TkErrorCode, type TkErrorJSON } from '@tongkit/sdk';
+export { FixtureSchema, readFixtures, runFixtures, type Fixture, type FixtureResult } from './fixtures.js';
