@@ -1,0 +1,36 @@
+#!/usr/bin/env -S node --no-node-snapshot
+// Tongkit benchmarks: `npm run bench` (builds the packages first), or `node --no-node-snapshot bench/run.mjs`.
+//
+//   --quick        a tenth of the iterations (a smoke run; figures are noisier)
+//   --no-write     print only, do not write bench/results/*.json
+//
+// Benchmarks report; they never fail on a missed target (tests assert, benchmarks measure).
+// This file only makes sure we run on a Node that can load isolated-vm, with --no-node-snapshot, then
+// hands over to bench/lib/suite.mjs. Nothing that loads isolated-vm is imported statically here.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const SUPPORTED_MAJORS = [24, 26];
+const major = Number(process.versions.node.split('.')[0]);
+const hasNoSnapshot =
+  process.execArgv.includes('--no-node-snapshot') || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes('--no-node-snapshot');
+
+if (!hasNoSnapshot || !SUPPORTED_MAJORS.includes(major)) {
+  let node = process.execPath;
+  if (!SUPPORTED_MAJORS.includes(major)) {
+    // The same toolchain pin `tongkit-node` uses: a cached Node 24 when the system Node is older.
+    const { ensureSupportedNode } = await import('../packages/cli/bin/toolchain.mjs');
+    node = ensureSupportedNode();
+  }
+  const result = spawnSync(node, ['--no-node-snapshot', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  if (result.error) {
+    process.stderr.write(`bench: could not re-run under ${node} --no-node-snapshot: ${result.error.message}\n`);
+    process.exit(1);
+  }
+  process.exit(result.status ?? 1);
+}
+
+const { runSuite } = await import('./lib/suite.mjs');
+await runSuite(process.argv.slice(2));
