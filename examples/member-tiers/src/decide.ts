@@ -37,7 +37,7 @@ export function decideTier(input: Input, settings: Settings): Output {
     return {
       tierId: tier.id,
       expiresAt: kept && current ? current.expiresAt : null,
-      reason: compose(`Kept ${tier.name}: the ladder has none of this programme’s tiers (${programmeIds})`),
+      reason: compose(`${kept ? 'Kept' : 'Gave the lowest tier,'} ${tier.name}: the ladder has none of this programme’s tiers (${programmeIds})`),
     };
   }
 
@@ -55,15 +55,15 @@ export function decideTier(input: Input, settings: Settings): Output {
     const threshold = rung && thresholdOf(rung.level, settings);
     return threshold ? `; next ${rung.name} at ${thresholdText(threshold, settings.qualifyBy)}` : undefined;
   };
-  const grant = (position: number, head: string): Output => ({
+  const grant = (position: number, head: string, note = ''): Output => ({
     tierId: ladder[position]!.id,
     expiresAt: expiryAt(position),
-    reason: compose(`${head}${until(position)}`, facts, lacking, next(position)),
+    reason: compose(`${head}${until(position)}${note}`, facts, lacking, next(position)),
   });
 
   const currentTier = current && tiers.find((t) => t.id === current.id);
   if (!current || !currentTier) {
-    const head = current ? `Tier ${current.id} is not in the ladder; now ${ladder[target]!.name}` : `New member: ${ladder[target]!.name}`;
+    const head = current ? `Tier ${current.id} is not in the ladder → ${ladder[target]!.name}` : `New member → ${ladder[target]!.name}`;
     return grant(target, head);
   }
 
@@ -91,7 +91,7 @@ export function decideTier(input: Input, settings: Settings): Output {
         reason: compose(`Kept ${name} until ${cstDate(current.expiresAt)}, still qualifies`, facts, lacking, next(position)),
       };
     }
-    return grant(position, `Renewed ${name} (requalified at expiry ${cstDate(current.expiresAt)})`);
+    return grant(position, `Renewed ${name}`, ` (requalified at expiry ${cstDate(current.expiresAt)})`);
   }
 
   // The member qualifies for less than they hold.

@@ -40,7 +40,10 @@ export function formatFen(fen: number): string {
  * @example applyBasisPoints(9_999, 250) // 249  (2.5% of ¥99.99)
  */
 export function applyBasisPoints(amountFen: number, basisPoints: number): number {
-  return Math.floor((amountFen * basisPoints) / 10_000);
+  // amount × bps can pass 2^53 for large amounts; split the amount so every product stays exact.
+  const whole = Math.floor(amountFen / 10_000);
+  const rest = amountFen - whole * 10_000;
+  return whole * basisPoints + Math.floor((rest * basisPoints) / 10_000);
 }
 
 /**

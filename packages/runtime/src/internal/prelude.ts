@@ -28,7 +28,7 @@ export const PRELUDE_SOURCE = String.raw`
   const hasOwn = Object.hasOwn;
   const construct = Reflect.construct;
   const StringOf = String;
-  const RealDate = Date;
+  const RealDate = G.Date;
   const imul = Math.imul;
 
   let fixedNow = 0;
@@ -42,16 +42,17 @@ export const PRELUDE_SOURCE = String.raw`
   let lastSettings = null;
 
   // --- determinism -------------------------------------------------------------------------------
-  function Date(...args) {
+  // Named FixedDate, not Date: a hoisted \`function Date\` would shadow the real one captured above.
+  const FixedDate = function Date(...args) {
     if (new.target === undefined) return new RealDate(fixedNow).toString();
     return construct(RealDate, args.length === 0 ? [fixedNow] : args, new.target);
-  }
-  Date.prototype = RealDate.prototype;
-  Date.now = function now() { return fixedNow; };
-  Date.parse = RealDate.parse;
-  Date.UTC = RealDate.UTC;
-  defineProperty(RealDate.prototype, 'constructor', { value: Date, writable: true, configurable: true });
-  G.Date = Date;
+  };
+  defineProperty(FixedDate, 'prototype', { value: RealDate.prototype });
+  FixedDate.now = function now() { return fixedNow; };
+  FixedDate.parse = RealDate.parse;
+  FixedDate.UTC = RealDate.UTC;
+  defineProperty(RealDate.prototype, 'constructor', { value: FixedDate, writable: true, configurable: true });
+  G.Date = FixedDate;
 
   // mulberry32: small, fast, and the same sequence for the same seed.
   Math.random = function random() {

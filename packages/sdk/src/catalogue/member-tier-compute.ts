@@ -69,6 +69,14 @@ export const memberTierCompute = {
   budget: SYNC_POINT_BUDGET,
   combine: 'exclusive',
   fallback: 'keep the current tier (or the lowest-ranked tier for a new member)',
+  fallbackOutput(input) {
+    const current = input.member.currentTier;
+    if (current && input.tiers.some((tier) => tier.id === current.id)) {
+      return { tierId: current.id, expiresAt: current.expiresAt, reason: 'platform default: tier unchanged' };
+    }
+    const lowest = [...input.tiers].sort((a, b) => a.rank - b.rank)[0]!;
+    return { tierId: lowest.id, reason: 'platform default: entry tier' };
+  },
   checkOutput(input, output) {
     const problems: OutputProblem[] = [];
     const tiers = (input as { tiers: Array<{ id: string }> }).tiers;

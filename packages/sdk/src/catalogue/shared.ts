@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** An opaque member ID: per merchant, never a phone number or name. */
 export const MemberId = Type.String({
@@ -69,6 +69,8 @@ export interface ExtensionPointSpec<I extends TSchema = TSchema, O extends TSche
   combine: CombineMode;
   /** What the host does instead when the plugin fails (never silently: logged and counted). */
   fallback: string;
+  /** The platform default decision the host applies when the plugin fails or is paused. */
+  fallbackOutput: (input: Static<I>) => Static<O>;
   /** Checks that a schema cannot express (e.g. "the tier must be one of the input's tiers"). */
   checkOutput?: (input: unknown, output: unknown) => OutputProblem[];
 }
