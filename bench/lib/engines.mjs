@@ -90,14 +90,18 @@ export function quickJs(QuickJS, code, point, settings) {
 
 /** The Tongkit runtime: `await plugin.invoke(point, input)` (validation in and out, limits, measurements). */
 export function runtimeInvoke(plugin, point, settings) {
-  return {
+  const engine = {
     kind: 'async',
+    /** The last InvocationResult, for its measurements. */
+    last: undefined,
     call: async (input) => {
       const result = await plugin.invoke(point, input, settings);
+      engine.last = result;
       if (!result.ok) throw new Error(`runtime invoke failed: ${result.error.code} ${result.error.message}`);
       return result.output;
     },
   };
+  return engine;
 }
 
 // --- cold starts: everything from nothing to the first output, disposal included -----------------

@@ -2,6 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { LRUCache } from 'lru-cache';
 import {
+  SYNC_POINT_BUDGET,
   TkError,
   getExtensionPoint,
   type ExtensionPointId,
@@ -62,7 +63,10 @@ export interface RuntimeOptions {
   maxIsolateBytes?: number;
   /**
    * Called when isolated-vm reports a catastrophic error: V8 lost control of an isolate and this
-   * process must stop serving. Default: print and abort, as isolated-vm prescribes.
+   * process must stop serving. Default: none, so isolated-vm prints and aborts the process itself, as it
+   * prescribes. isolated-vm delivers this callback on the event loop while the failing thread waits
+   * forever; guest calls here are synchronous on the caller's thread, so with a handler set a
+   * catastrophic error (e.g. a guest string too large for its heap) hangs the process instead of aborting it.
    */
   onCatastrophicError?: (message: string) => void;
 }
@@ -127,11 +131,6 @@ export interface Runtime {
   dispose(): Promise<void>;
 }
 
-function defaultCatastrophe(message: string): never {
-  process.stderr.write(`tongkit: isolated-vm catastrophic error (${message}); aborting as isolated-vm requires\n`);
-  process.abort();
-}
-
 /** FNV-1a: a cheap, stable seed for Math.random derived from the input, so replays match. */
 function seedOf(text: string): number {
   let hash = 0x811c9dc5;
@@ -173,7 +172,7 @@ function emptyMeasurements(budget: PointBudget, isolate: 'warm' | 'cold'): Measu
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const codeCache = new CodeCache();
   const counters = { warmHits: 0, coldStarts: 0, evictions: 0 };
-  const onCatastrophicError = options.onCatastrophicError ?? defaultCatastrophe;
+  const onCatastrophicError = options.onCatastrophicError;
   const isolates = new LRUCache<string, PluginIsolate>({
     maxSize: options.maxIsolateBytes ?? 512 * 1024 * 1024,
     sizeCalculation: (isolate) => Math.max(1, isolate.heapBytes()),
@@ -182,6 +181,14 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       isolate.dispose();
     },
   });
+
+  /** Caches `isolate` under `key`; false when it is larger than the whole cache (counted as evicted: the caller disposes it). */
+  function keep(key: string, isolate: PluginIsolate): boolean {
+    isolates.set(key, isolate);
+    if (isolates.peek(key) === isolate) return true;
+    counters.evictions++;
+    return false;
+  }
 
   function budgetFor(point: string): PointBudget {
     const spec = getExtensionPoint(point);
@@ -196,7 +203,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     const heapMb = Math.max(...manifest.extensions.map((p) => budgetFor(p).heapMb), 8);
 
     const newIsolate = () =>
-      new PluginIsolate({ code: bundle.code, sha256, heapMb, codeCache, onCatastrophicError });
+      new PluginIsolate({ code: bundle.code, sha256, heapMb, codeCache, ...(onCatastrophicError ? { onCatastrophicError } : {}) });
 
     // Load once now: a bundle that fails to load, or lies in its manifest, is refused up front.
     const first = newIsolate();
@@ -206,7 +213,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       first.dispose();
       throw error;
     }
-    isolates.set(key, first);
+    if (!keep(key, first)) first.dispose();
     counters.coldStarts++;
 
     const settingsCache = new Map<string, string>();
@@ -233,7 +240,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       invokeOptions: InvokeOptions = {},
     ): Promise<InvocationResult<PointOutput<P>>> {
       const spec = getExtensionPoint(point);
-      const budget = budgetFor(point);
+      const budget = spec ? budgetFor(point) : { ...SYNC_POINT_BUDGET, ...options.limits };
       let isolateState: 'warm' | 'cold' = 'warm';
       let measurements = emptyMeasurements(budget, isolateState);
       const fail = (error: unknown, logs: LogLine[] = [], logsTruncated = false): InvocationResult<PointOutput<P>> => ({
@@ -270,10 +277,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         const settingsJson = settingsJsonFor(settings);
 
         let isolate: PluginIsolate | undefined = invokeOptions.fresh ? undefined : isolates.get(key);
+        let oneShot = invokeOptions.fresh === true;
         if (!isolate || isolate.disposed) {
           isolateState = 'cold';
           isolate = newIsolate();
-          if (!invokeOptions.fresh) isolates.set(key, isolate);
+          if (!oneShot) oneShot = !keep(key, isolate);
           counters.coldStarts++;
         } else {
           counters.warmHits++;
@@ -298,7 +306,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           if (error instanceof TkError && typeof error.details?.wallMicros === 'number') measurements.wallMicros = error.details.wallMicros;
           throw error;
         } finally {
-          if (invokeOptions.fresh) isolate.dispose();
+          if (oneShot) isolate.dispose();
         }
 
         const { envelope } = call;

@@ -16,6 +16,7 @@ export function yuanToFen(yuan: string | number): number {
   const match = /^(-)?(\d+)(?:\.(\d{1,2}))?$/.exec(text);
   if (!match) throw new RangeError(`not an amount of yuan with at most 2 decimals: ${String(yuan)}`);
   const fen = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
+  if (!Number.isSafeInteger(fen)) throw new RangeError(`too many yuan to count exactly in fen: ${String(yuan)}`);
   return match[1] ? -fen : fen;
 }
 

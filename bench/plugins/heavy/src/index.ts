@@ -9,6 +9,7 @@ import { applyBasisPoints, definePlugin, formatFen, Type } from '@tongkit/sdk';
  * months, quantity bonus → points and growth value with per-category monthly caps; then a rolling
  * 90-day window over the year, a FIFO points-lot expiry simulation, and the tier ladder with the
  * current tier's protection. A realistic loyalty engine's work, and ~100× the template's.
+ * Dates are integer arithmetic (no `Date`), so every engine in the benchmark does the same work.
  */
 
 const CATEGORIES = ['sofa', 'bed', 'wardrobe', 'table', 'chair', 'lighting', 'textile', 'kitchen', 'bath', 'decor'] as const;

@@ -48,7 +48,8 @@ export interface PluginIsolateOptions {
   sha256: string;
   heapMb: number;
   codeCache: CodeCache;
-  onCatastrophicError: (message: string) => void;
+  /** Only when the runtime was given one: without it isolated-vm aborts the process itself. */
+  onCatastrophicError?: (message: string) => void;
 }
 
 const ns = (n: bigint) => Number(n / 1000n);
@@ -66,7 +67,7 @@ export class PluginIsolate {
   constructor(options: PluginIsolateOptions) {
     this.isolate = new ivm.Isolate({
       memoryLimit: options.heapMb,
-      onCatastrophicError: options.onCatastrophicError,
+      ...(options.onCatastrophicError ? { onCatastrophicError: options.onCatastrophicError } : {}),
     });
     try {
       this.context = this.isolate.createContextSync();

@@ -30,6 +30,7 @@ export const PRELUDE_SOURCE = String.raw`
   const StringOf = String;
   const RealDate = G.Date;
   const imul = Math.imul;
+  const isFiniteNumber = Number.isFinite;
 
   let fixedNow = 0;
   let seed = 1;
@@ -118,6 +119,14 @@ export const PRELUDE_SOURCE = String.raw`
     }
     return value;
   }
+  // JSON.stringify turns NaN and ±Infinity into null, which could pass as a valid output (e.g. a
+  // nullable date): refuse them instead.
+  function finiteNumbersOnly(key, value) {
+    if (typeof value === 'number' && !isFiniteNumber(value)) {
+      throw new TypeError(StringOf(value) + ' is not a JSON number' + (key === '' ? '' : ' (at "' + key + '")'));
+    }
+    return value;
+  }
   function envelope(fields) {
     return stringify({ l: logs, t: logsTruncated, ...fields });
   }
@@ -165,7 +174,7 @@ export const PRELUDE_SOURCE = String.raw`
       }
       let json;
       try {
-        json = stringify(output);
+        json = stringify(output, finiteNumbersOnly);
       } catch (err) {
         return envelope({ x: 'output is not JSON-serialisable: ' + describe(err).message });
       }

@@ -37,7 +37,7 @@ export default definePlugin({
         case 'enormous-output':
           return { tierId, reason: 'x'.repeat(10 * 1024 * 1024) };
         case 'log-flood':
-          for (let i = 0; i < 100_000; i++) console.log(`log line number ${i}`);
+          for (let i = 0; i < 10_000; i++) console.log(`log line number ${i}`);
           return { tierId, reason: 'logged a lot' };
         default:
           return { tierId, reason: 'within limits' };
