@@ -63,15 +63,12 @@ describe('reaching the host through constructors', () => {
 });
 
 describe('settings', () => {
-  it('are deeply frozen: mutation attempts change nothing, in this call or the next', async () => {
+  it('are a fresh copy for every call: mutations never reach the next call', async () => {
     const mutated = loggedJson<Mutated>(await run('mutate-settings'));
-    expect(mutated.frozen).toBe(true);
-    expect(mutated.after).toEqual(settings);
-    for (const [attempt, outcome] of Object.entries(mutated.attempts)) {
-      expect(outcome, attempt).toBe('threw TypeError');
-    }
+    // Not frozen (frozen arrays lose V8's fast paths); the guest's own copy may change within the call…
+    expect(mutated.frozen).toBe(false);
 
-    // Same settings, so the guest reuses its parsed copy: it must be untouched.
+    // …but the next call on the same warm isolate parses the settings afresh.
     const next = await run('read-settings');
     expect(next.measurements.isolate).toBe('warm');
     expect(loggedJson(next)).toEqual(settings);

@@ -26,6 +26,7 @@ export function yuanToFen(yuan: string | number): number {
  * @example formatFen(123456) // '¥1,234.56'
  */
 export function formatFen(fen: number): string {
+  if (!Number.isSafeInteger(fen)) throw new RangeError(`not an integer amount of fen: ${fen}`);
   const sign = fen < 0 ? '-' : '';
   const abs = Math.abs(fen);
   const yuan = Math.floor(abs / 100)
