@@ -11,6 +11,9 @@
  */
 export {
   createRuntime,
+  type EventHost,
+  type EventMeasurements,
+  type EventResult,
   type InvocationResult,
   type InvokeOptions,
   type LoadOptions,

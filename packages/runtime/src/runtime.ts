@@ -2,8 +2,11 @@ import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { LRUCache } from 'lru-cache';
 import {
+  EVENT_HANDLER_BUDGET,
   SYNC_POINT_BUDGET,
   TkError,
+  type EventBudget,
+  type TongkitEvent,
   getExtensionPoint,
   type ExtensionPointId,
   type Manifest,
@@ -14,7 +17,10 @@ import { CodeCache } from './internal/code-cache.js';
 import { checkRegistrationMatches, verifyBundle, type PluginBundle } from './internal/load.js';
 import { PluginIsolate, type GuestCallResult } from './internal/plugin-isolate.js';
 import { mapGuestStack } from './internal/source-map.js';
+import { runEvent, type EventHost, type EventResult } from './internal/event-invocation.js';
 import { assertMatches } from './internal/validation.js';
+
+export type { EventHost, EventMeasurements, EventResult } from './internal/event-invocation.js';
 
 export type { PluginBundle } from './internal/load.js';
 
@@ -59,6 +65,8 @@ export type InvocationResult<O = unknown> = (ResultBase & { ok: true; output: O 
 export interface RuntimeOptions {
   /** Overrides of every point's budget (e.g. a stricter wall stop in tests). */
   limits?: Partial<PointBudget>;
+  /** Overrides of the event handler budget. */
+  eventLimits?: Partial<EventBudget>;
   /** Upper bound of the bytes warm isolates may hold before the least recently used are disposed. Default 512 MiB. */
   maxIsolateBytes?: number;
   /**
@@ -113,6 +121,14 @@ export interface LoadedPlugin {
   invoke<P extends ExtensionPointId>(point: P, input: unknown, settings?: unknown, options?: InvokeOptions): Promise<InvocationResult<PointOutput<P>>>;
   /** Applies the schema's defaults to `settings` and validates them; throws TK_VALIDATION with the path. */
   resolveSettings(settings?: unknown): Record<string, unknown>;
+  /**
+   * Runs the plugin's handler for an event in the install's event isolate (separate from the one for
+   * extension points: 64 MB, 5 s wall, 50 host calls). `host` performs the host calls behind `ctx`.
+   *
+   * @example
+   * const result = await plugin.handleEvent(event, settings, { merchantId, permissions, call: (ns, method, args) => … });
+   */
+  handleEvent(event: TongkitEvent, settings: unknown, host: EventHost): Promise<EventResult>;
 }
 
 /** The sandboxed engine: warm isolates in a byte-bounded LRU, a shared code cache, limits and validation. */
@@ -310,6 +326,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         } catch (error) {
           if (isolate.disposed) isolates.delete(key);
           if (error instanceof TkError && typeof error.details?.wallMicros === 'number') measurements.wallMicros = error.details.wallMicros;
+          if (error instanceof TkError && typeof error.details?.cpuMicros === 'number') {
+            measurements.cpuMicros = error.details.cpuMicros;
+            measurements.cpuHeadroomMicros = budget.cpuMs * 1000 - error.details.cpuMicros;
+          }
           throw error;
         } finally {
           if (oneShot) isolate.dispose();
@@ -372,7 +392,41 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       }
     }
 
-    return { manifest, sha256, installId, settingsSchema, invoke, resolveSettings };
+    const eventKey = `${key}#events`;
+    const eventBudget = { ...EVENT_HANDLER_BUDGET, ...options.eventLimits };
+    async function handleEvent(event: TongkitEvent, settings: unknown, host: EventHost): Promise<EventResult> {
+      if (!manifest.events.includes(event.type)) {
+        return {
+          ok: false,
+          error: new TkError('TK_NOT_FOUND', `${manifest.name} does not handle ${event.type}`, { fault: 'user' }),
+          logs: [],
+          logsTruncated: false,
+          measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' },
+        };
+      }
+      let settingsJson: string;
+      try {
+        settingsJson = settingsJsonFor(settings);
+      } catch (error) {
+        const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error));
+        return { ok: false, error: failure, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' } };
+      }
+      let isolate = isolates.get(eventKey);
+      let isolateState: 'warm' | 'cold' = 'warm';
+      if (!isolate || isolate.disposed) {
+        isolateState = 'cold';
+        isolate = new PluginIsolate({ code: bundle.code, sha256, heapMb: eventBudget.heapMb, codeCache, ...(onCatastrophicError ? { onCatastrophicError } : {}) });
+        isolates.set(eventKey, isolate);
+        counters.coldStarts++;
+      } else {
+        counters.warmHits++;
+      }
+      const result = await runEvent({ isolate, isolateState, event, settingsJson, host, budget: eventBudget, sourceMap: bundle.sourceMap });
+      if (isolate.disposed) isolates.delete(eventKey);
+      return result;
+    }
+
+    return { manifest, sha256, installId, settingsSchema, invoke, resolveSettings, handleEvent };
   }
 
   return {

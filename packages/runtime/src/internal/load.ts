@@ -45,8 +45,8 @@ export function verifyBundle(bundle: { manifest: unknown; code: unknown }): { ma
 
 /** The manifest must describe what the bundle really contains: no hidden or missing handlers. */
 export function checkRegistrationMatches(manifest: Manifest, registration: GuestRegistration): void {
-  const declared = new Set<string>(manifest.extensions);
-  const present = new Set(registration.extensions);
+  const declared = new Set<string>([...manifest.extensions, ...manifest.events.map((e) => `event ${e}`)]);
+  const present = new Set([...registration.extensions, ...registration.events.map((e) => `event ${e}`)]);
   const undeclared = [...present].filter((p) => !declared.has(p));
   const missing = [...declared].filter((p) => !present.has(p));
   if (undeclared.length > 0 || missing.length > 0) {

@@ -42,6 +42,21 @@ export interface GuestCallArgs {
   maxEnvelopeChars: number;
 }
 
+/** Fixed per-call facts of an event invocation. */
+export interface EventCallArgs {
+  name: string;
+  eventJson: string;
+  settingsJson: string;
+  merchantId: string;
+  nowMs: number;
+  logCap: number;
+  wallMs: number;
+  maxEnvelopeChars: number;
+}
+
+/** The host side of one host call: parsed and checked by the runtime, answered with a JSON-able value. */
+export type HostCallHandler = (namespace: string, method: string, argsJson: string) => Promise<unknown>;
+
 export interface PluginIsolateOptions {
   code: string;
   sha256: string;
@@ -62,8 +77,15 @@ export class PluginIsolate {
   readonly registration: GuestRegistration;
   private readonly context: ivm.Context;
   private readonly invokeRef: ivm.Reference<(...args: unknown[]) => string>;
+  private readonly eventRef: ivm.Reference<(...args: unknown[]) => Promise<string>>;
+  private readonly settleRef: ivm.Reference<(callId: number, ok: string | null, error: string | null) => void>;
   private calls = 0;
   private lastHeapUsedBytes = 0;
+  /** The event invocation allowed to make host calls now; calls with another token are refused. */
+  private activeEvent: { token: number; onHostCall: HostCallHandler } | null = null;
+  private nextToken = 0;
+  /** Event invocations run one at a time per isolate, so host calls always belong to the active one. */
+  private eventQueue: Promise<unknown> = Promise.resolve();
 
   constructor(options: PluginIsolateOptions) {
     this.isolate = new ivm.Isolate({
@@ -72,13 +94,25 @@ export class PluginIsolate {
     });
     try {
       this.context = this.isolate.createContextSync();
+      // The one function of ours the guest may call (a copied-arguments Callback, not a Reference):
+      // it only queues a host call, which is answered later through __tk_settle.
+      this.context.global.setSync(
+        '__tk_hostcall',
+        new ivm.Callback((token: number, callId: number, namespace: string, method: string, argsJson: string) => this.hostCall(token, callId, namespace, method, argsJson), {
+          ignored: true,
+        }),
+      );
       const prelude = options.codeCache.compile(this.isolate, PRELUDE_SOURCE, PRELUDE_FILENAME, 'prelude');
       prelude.runSync(this.context, { timeout: 1000 });
       const global = this.context.global;
       this.invokeRef = global.getSync('__tk_invoke', { reference: true }) as ivm.Reference<(...args: unknown[]) => string>;
       const registerRef = global.getSync('__tk_register', { reference: true }) as ivm.Reference<() => string>;
+      this.eventRef = global.getSync('__tk_event', { reference: true }) as ivm.Reference<(...args: unknown[]) => Promise<string>>;
+      this.settleRef = global.getSync('__tk_settle', { reference: true }) as ivm.Reference<(callId: number, ok: string | null, error: string | null) => void>;
       // The plugin never sees the bridge functions: we hold References, the globals go away.
-      this.context.evalSync('delete globalThis.__tk_invoke; delete globalThis.__tk_register;');
+      this.context.evalSync(
+        'delete globalThis.__tk_invoke; delete globalThis.__tk_register; delete globalThis.__tk_event; delete globalThis.__tk_settle; delete globalThis.__tk_hostcall;',
+      );
 
       const bundle = options.codeCache.compile(this.isolate, options.code, 'plugin.js', options.sha256);
       try {
@@ -142,7 +176,8 @@ export class PluginIsolate {
       );
     } catch (error) {
       const wallMicros = ns(process.hrtime.bigint() - wallBefore);
-      throw this.callError(error, args, wallMicros);
+      const cpuMicros = this.isolate.isDisposed ? 0 : ns(this.isolate.cpuTime - cpuBefore);
+      throw this.callError(error, args, wallMicros, cpuMicros);
     }
     const wallMicros = ns(process.hrtime.bigint() - wallBefore);
     const cpuMicros = ns(this.isolate.cpuTime - cpuBefore);
@@ -161,7 +196,7 @@ export class PluginIsolate {
     return { envelope: JSON.parse(raw) as GuestEnvelope, envelopeChars: raw.length, cpuMicros, wallMicros, heapUsedBytes };
   }
 
-  private callError(error: unknown, args: GuestCallArgs, wallMicros: number): TkError {
+  private callError(error: unknown, args: { point: string; wallMs: number }, wallMicros: number, cpuMicros = 0): TkError {
     const message = error instanceof Error ? error.message : String(error);
     if (this.isolate.isDisposed) {
       return new TkError('TK_MEMORY_LIMIT', `${args.point} ran out of its heap limit`, { details: { wallMicros } });
@@ -169,13 +204,83 @@ export class PluginIsolate {
     if (/timed out/i.test(message)) {
       this.dispose();
       return new TkError('TK_TIMEOUT', `${args.point} did not return within the ${args.wallMs} ms wall-clock limit`, {
-        details: { wallMicros, wallLimitMs: args.wallMs },
+        details: { wallMicros, cpuMicros, wallLimitMs: args.wallMs },
       });
     }
     // Anything else escaped the prelude's own try/catch (e.g. a stack overflow inside it): the
     // context may be half-broken, so it is not reused.
     this.dispose();
     return new TkError('TK_PLUGIN_ERROR', `${args.point} failed: ${message}`);
+  }
+
+  /**
+   * Runs an event handler (asynchronous, with host calls). Resolves with the envelope; throws
+   * TK_TIMEOUT (wall clock, the isolate is disposed) or TK_MEMORY_LIMIT like {@link call}.
+   */
+  callEvent(args: EventCallArgs, onHostCall: HostCallHandler): Promise<GuestCallResult> {
+    const run = this.eventQueue.then(() => this.runEvent(args, onHostCall));
+    this.eventQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runEvent(args: EventCallArgs, onHostCall: HostCallHandler): Promise<GuestCallResult> {
+    if (this.isolate.isDisposed) throw new TkError('TK_MEMORY_LIMIT', 'the event isolate was disposed');
+    const token = ++this.nextToken;
+    this.activeEvent = { token, onHostCall };
+    const cpuBefore = this.isolate.cpuTime;
+    const wallBefore = process.hrtime.bigint();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const guest = this.eventRef.apply(
+        undefined,
+        [args.name, args.eventJson, args.settingsJson, args.merchantId, args.nowMs, args.logCap, token],
+        // `timeout` bounds each synchronous slice (a microtask flood included); the race below bounds
+        // the whole handler, host calls included, by the wall clock.
+        { timeout: args.wallMs, result: { promise: true } },
+      );
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TkError('TK_TIMEOUT', `${args.name} did not finish within ${args.wallMs} ms`, { details: { wallLimitMs: args.wallMs } })), args.wallMs);
+      });
+      let raw: unknown;
+      try {
+        raw = await Promise.race([guest, deadline]);
+      } catch (error) {
+        const wallMicros = ns(process.hrtime.bigint() - wallBefore);
+        if (error instanceof TkError) {
+          const cpuMicros = this.isolate.isDisposed ? 0 : ns(this.isolate.cpuTime - cpuBefore);
+          this.dispose();
+          throw new TkError(error.code, error.message, { details: { ...error.details, wallMicros, cpuMicros } });
+        }
+        throw this.callError(error, { point: args.name, wallMs: args.wallMs }, wallMicros);
+      }
+      const wallMicros = ns(process.hrtime.bigint() - wallBefore);
+      const cpuMicros = ns(this.isolate.cpuTime - cpuBefore);
+      if (typeof raw !== 'string') throw new TkError('TK_INTERNAL', 'the sandbox bridge returned a non-string');
+      if (raw.length > args.maxEnvelopeChars) throw new TkError('TK_OUTPUT_TOO_LARGE', 'the event handler produced too much output');
+      const heapUsedBytes = this.isolate.getHeapStatisticsSync().used_heap_size;
+      return { envelope: JSON.parse(raw) as GuestEnvelope, envelopeChars: raw.length, cpuMicros, wallMicros, heapUsedBytes };
+    } finally {
+      clearTimeout(timer);
+      this.activeEvent = null;
+    }
+  }
+
+  /** A host call from the guest: routed to the active event invocation, answered through __tk_settle. */
+  private hostCall(token: number, callId: number, namespace: string, method: string, argsJson: string): void {
+    const settle = (ok: string | null, error: { code: string; message: string } | null) => {
+      if (this.isolate.isDisposed) return;
+      this.settleRef.apply(undefined, [callId, ok, error === null ? null : JSON.stringify(error)], { timeout: 1000 }).catch(() => undefined);
+    };
+    const active = this.activeEvent;
+    if (!active || active.token !== token || typeof namespace !== 'string' || typeof method !== 'string' || typeof argsJson !== 'string') {
+      settle(null, { code: 'TK_PERMISSION_DENIED', message: 'this context belongs to an invocation that has ended' });
+      return;
+    }
+    active.onHostCall(String(namespace), String(method), argsJson).then(
+      (result) => settle(result === undefined ? null : JSON.stringify(result), null),
+      (error: unknown) =>
+        settle(null, error instanceof TkError ? { code: error.code, message: error.message } : { code: 'TK_INTERNAL', message: 'the host call failed' }),
+    );
   }
 
   dispose(): void {

@@ -39,6 +39,12 @@ export const PRELUDE_SOURCE = String.raw`
   let logCap = 1024;
   let logsTruncated = false;
   let handlers = null;
+  let eventHandlers = null;
+  // Host calls of event handlers: the host's Callback takes the request, and answers later through
+  // __tk_settle, which the host holds a Reference to. The guest only ever sees plain functions.
+  const hostCall = G.__tk_hostcall;
+  const pending = new Map();
+  let nextCallId = 0;
 
   // --- determinism -------------------------------------------------------------------------------
   // Named FixedDate, not Date: a hoisted \`function Date\` would shadow the real one captured above.
@@ -141,8 +147,15 @@ export const PRELUDE_SOURCE = String.raw`
       }
     }
     handlers = found;
-    const events = plugin.events && typeof plugin.events === 'object' ? keysOf(plugin.events) : [];
-    return stringify({ extensions: keysOf(found), events, name: StringOf(plugin.name), version: StringOf(plugin.version) });
+    const foundEvents = {};
+    const events = plugin.events;
+    if (events && typeof events === 'object') {
+      for (const key of keysOf(events)) {
+        if (typeof events[key] === 'function') foundEvents[key] = events[key];
+      }
+    }
+    eventHandlers = foundEvents;
+    return stringify({ extensions: keysOf(found), events: keysOf(foundEvents), name: StringOf(plugin.name), version: StringOf(plugin.version) });
   };
 
   G.__tk_invoke = function invoke(point, inputJson, settingsJson, nowMs, cap) {
@@ -177,6 +190,67 @@ export const PRELUDE_SOURCE = String.raw`
       }
       if (json === undefined) return envelope({ x: 'returned ' + typeof output + ', expected an object' });
       return '{"l":' + stringify(logs) + ',"t":' + (logsTruncated ? 'true' : 'false') + ',"o":' + json + '}';
+    } catch (err) {
+      try { return envelope({ e: describe(err) }); } catch (_) { return '{"l":[],"t":true,"e":{"name":"Error","message":"unreportable error","stack":""}}'; }
+    }
+  };
+  G.__tk_settle = function settle(callId, okJson, errorJson) {
+    const waiting = pending.get(callId);
+    if (waiting === undefined) return;
+    pending.delete(callId);
+    if (errorJson !== null) {
+      const failure = parse(errorJson);
+      const error = new Error(failure.message);
+      error.code = failure.code;
+      waiting.reject(error);
+    } else {
+      waiting.resolve(okJson === null ? undefined : parse(okJson));
+    }
+  };
+
+  function callHost(token, namespace, method, args) {
+    // A context kept from an earlier invocation carries an old token: the host refuses it.
+    const callId = ++nextCallId;
+    let argsJson;
+    try { argsJson = stringify(args); } catch (err) { return Promise.reject(new TypeError('host call arguments must be JSON: ' + describe(err).message)); }
+    return new Promise((resolve, reject) => {
+      pending.set(callId, { resolve, reject });
+      hostCall(token, callId, namespace, method, argsJson === undefined ? '[]' : argsJson);
+    });
+  }
+
+  function eventContext(token, settings, merchantId) {
+    const api = (namespace, methods) => {
+      const object = {};
+      for (const method of methods) object[method] = (...args) => callHost(token, namespace, method, args);
+      return freeze(object);
+    };
+    const log = (level) => (message, data) => logger(level)(data === undefined ? show(message) : show(message) + ' ' + show(data));
+    return freeze({
+      settings,
+      merchantId,
+      kv: api('kv', ['get', 'set', 'delete', 'increment']),
+      log: freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
+    });
+  }
+
+  G.__tk_event = async function event(name, eventJson, settingsJson, merchantId, nowMs, cap, token) {
+    fixedNow = nowMs;
+    seeded = false;
+    currentInput = eventJson;
+    logs = [];
+    logBytes = 0;
+    logCap = cap;
+    logsTruncated = false;
+    try {
+      const handler = eventHandlers !== null && hasOwn(eventHandlers, name) ? eventHandlers[name] : undefined;
+      if (typeof handler !== 'function') return envelope({ m: 'the plugin has no handler for ' + name });
+      try {
+        await handler(parse(eventJson), eventContext(token, parse(settingsJson), merchantId));
+      } catch (err) {
+        return envelope({ e: describe(err) });
+      }
+      return '{"l":' + stringify(logs) + ',"t":' + (logsTruncated ? 'true' : 'false') + ',"o":null}';
     } catch (err) {
       try { return envelope({ e: describe(err) }); } catch (_) { return '{"l":[],"t":true,"e":{"name":"Error","message":"unreportable error","stack":""}}'; }
     }

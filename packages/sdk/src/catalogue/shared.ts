@@ -47,6 +47,25 @@ export const SYNC_POINT_BUDGET: PointBudget = {
   logBytes: 1024,
 };
 
+/** Limits of one event handler invocation (asynchronous, with host calls). */
+export interface EventBudget {
+  wallMs: number;
+  heapMb: number;
+  /** Host calls (KV, points, …) per invocation. */
+  hostCalls: number;
+  inputBytes: number;
+  logBytes: number;
+}
+
+/** The DESIGN defaults for event handlers. */
+export const EVENT_HANDLER_BUDGET: EventBudget = {
+  wallMs: 5000,
+  heapMb: 64,
+  hostCalls: 50,
+  inputBytes: 128 * 1024,
+  logBytes: 4096,
+};
+
 /** A business-rule violation found in an output that matches its schema. */
 export interface OutputProblem {
   path: string;

@@ -1,0 +1,112 @@
+import { HOST_API_PERMISSIONS, TkError, type EventBudget, type Permission, type TongkitEvent } from '@tongkit/sdk';
+import type { PluginIsolate } from './plugin-isolate.js';
+import { mapGuestStack } from './source-map.js';
+
+/** What the host provides to one event invocation: who it runs for and the host APIs behind `ctx`. */
+export interface EventHost {
+  merchantId: string;
+  /** Permissions the merchant granted this install; every host call is checked against them. */
+  permissions: readonly Permission[];
+  /**
+   * Performs one host call (`kv.increment`, …) after the runtime checked its permission and the
+   * per-invocation cap. Throw a TkError to fail it; its code and message (only) reach the plugin.
+   */
+  call(namespace: string, method: string, args: unknown[]): Promise<unknown>;
+}
+
+/** Costs of one event invocation. */
+export interface EventMeasurements {
+  cpuMicros: number;
+  wallMicros: number;
+  heapUsedBytes: number;
+  hostCalls: number;
+  inputBytes: number;
+  isolate: 'warm' | 'cold';
+}
+
+/** The outcome of an event handler; failures never throw. */
+export type EventResult =
+  | { ok: true; logs: Array<{ level: string; message: string }>; logsTruncated: boolean; measurements: EventMeasurements }
+  | { ok: false; error: TkError; logs: Array<{ level: string; message: string }>; logsTruncated: boolean; measurements: EventMeasurements };
+
+/**
+ * Runs one event through an event isolate. Host calls are checked here — the namespace exists, the
+ * permission is granted, the cap is not exceeded — before the host sees them. A policy violation (no
+ * permission, too many calls) fails the invocation even if the plugin catches the error, so its
+ * effects roll back with the delivery's transaction.
+ */
+export async function runEvent(input: {
+  isolate: PluginIsolate;
+  isolateState: 'warm' | 'cold';
+  event: TongkitEvent;
+  settingsJson: string;
+  host: EventHost;
+  budget: EventBudget;
+  sourceMap: string | undefined;
+}): Promise<EventResult> {
+  const { isolate, event, host, budget } = input;
+  const eventJson = JSON.stringify(event);
+  const measurements: EventMeasurements = { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: Buffer.byteLength(eventJson), isolate: input.isolateState };
+  let violation: TkError | undefined;
+
+  const onHostCall = async (namespace: string, method: string, argsJson: string): Promise<unknown> => {
+    measurements.hostCalls++;
+    if (measurements.hostCalls > budget.hostCalls) {
+      violation ??= new TkError('TK_HOST_CALL_LIMIT', `${event.type} made more than ${budget.hostCalls} host calls`, { details: { limit: budget.hostCalls } });
+      throw violation;
+    }
+    if (!Object.hasOwn(HOST_API_PERMISSIONS, namespace)) throw new TkError('TK_NOT_FOUND', `there is no host API ctx.${namespace}`);
+    const permission = (HOST_API_PERMISSIONS as Record<string, Permission | null>)[namespace];
+    if (permission && !host.permissions.includes(permission)) {
+      violation ??= new TkError('TK_PERMISSION_DENIED', `ctx.${namespace}.${method} needs the ${permission} permission, which this install was not granted`, {
+        details: { permission, namespace, method },
+      });
+      throw violation;
+    }
+    let args: unknown;
+    try {
+      args = JSON.parse(argsJson);
+    } catch {
+      throw new TkError('TK_VALIDATION', `ctx.${namespace}.${method} arguments are not JSON`);
+    }
+    if (!Array.isArray(args)) throw new TkError('TK_VALIDATION', `ctx.${namespace}.${method} arguments are not a list`);
+    return host.call(namespace, method, args);
+  };
+
+  const fail = (error: TkError, logs: EventResult['logs'] = [], truncated = false): EventResult => ({ ok: false, error, logs, logsTruncated: truncated, measurements });
+  if (measurements.inputBytes > budget.inputBytes) {
+    return fail(new TkError('TK_VALIDATION', `the ${event.type} event is ${measurements.inputBytes} bytes, over the ${budget.inputBytes}-byte limit`));
+  }
+  try {
+    const call = await isolate.callEvent(
+      {
+        name: event.type,
+        eventJson,
+        settingsJson: input.settingsJson,
+        merchantId: host.merchantId,
+        nowMs: Date.parse(event.occurredAt) || 0,
+        logCap: budget.logBytes,
+        wallMs: budget.wallMs,
+        maxEnvelopeChars: budget.logBytes * 6 + 4096,
+      },
+      onHostCall,
+    );
+    Object.assign(measurements, { cpuMicros: call.cpuMicros, wallMicros: call.wallMicros, heapUsedBytes: call.heapUsedBytes });
+    const { envelope } = call;
+    if (violation) return fail(violation, envelope.l, envelope.t);
+    if (envelope.e) {
+      const stack = mapGuestStack(envelope.e.stack, input.sourceMap);
+      const code = (envelope.e as { code?: unknown }).code;
+      return fail(new TkError('TK_PLUGIN_ERROR', `${event.type} handler threw ${envelope.e.name}: ${envelope.e.message}`, { details: { stack, ...(typeof code === 'string' ? { hostErrorCode: code } : {}) } }), envelope.l, envelope.t);
+    }
+    if (envelope.m !== undefined) return fail(new TkError('TK_PLUGIN_ERROR', envelope.m), envelope.l, envelope.t);
+    return { ok: true, logs: envelope.l, logsTruncated: envelope.t, measurements };
+  } catch (error) {
+    if (error instanceof TkError) {
+      if (typeof error.details?.wallMicros === 'number') measurements.wallMicros = error.details.wallMicros;
+      if (typeof error.details?.cpuMicros === 'number') measurements.cpuMicros = error.details.cpuMicros;
+      return fail(violation ?? error);
+    }
+    return fail(new TkError('TK_INTERNAL', `event invocation failed: ${String(error)}`, { cause: error }));
+  }
+}
