@@ -68,6 +68,7 @@ export const memberTierCompute = {
   output: MemberTierOutput,
   budget: SYNC_POINT_BUDGET,
   combine: 'exclusive',
+  permissions: ['member:read'],
   fallback: 'keep the current tier (or the lowest-ranked tier for a new member)',
   fallbackOutput(input) {
     const current = input.member.currentTier;

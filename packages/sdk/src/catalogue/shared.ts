@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { Permission } from '../permissions.js';
 
 /** An opaque member ID: per merchant, never a phone number or name. */
 export const MemberId = Type.String({
@@ -90,6 +91,8 @@ export interface ExtensionPointSpec<I extends TSchema = TSchema, O extends TSche
   fallback: string;
   /** The platform default decision the host applies when the plugin fails or is paused. */
   fallbackOutput: (input: Static<I>) => Static<O>;
+  /** Permissions the point's input implies (its data is personal or commercial); review counts them as used. */
+  permissions: readonly Permission[];
   /** Checks that a schema cannot express (e.g. "the tier must be one of the input's tiers"). */
   checkOutput?: (input: unknown, output: unknown) => OutputProblem[];
 }

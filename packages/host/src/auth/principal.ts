@@ -1,0 +1,34 @@
+import { TkError } from '@tongkit/sdk';
+
+/** The roles a bearer token can carry. */
+export type Role = 'developer' | 'reviewer' | 'merchant' | 'admin';
+
+/** Who is calling: a role and whom it acts for (a developer id, a merchant id, a reviewer's name). */
+export interface Principal {
+  role: Role;
+  subjectId: string;
+}
+
+/** Throws TK_FORBIDDEN unless the principal has one of `roles` (admins always pass). */
+export function requireRole(principal: Principal, ...roles: Role[]): void {
+  if (principal.role === 'admin' || roles.includes(principal.role)) return;
+  throw new TkError('TK_FORBIDDEN', `a ${principal.role} may not do this (needs ${roles.join(' or ')})`);
+}
+
+/**
+ * The merchant a call is scoped to: a merchant's own id, or — for admins — the merchant they name.
+ * Everyone else is refused: tenant data is only ever read through this.
+ */
+export function merchantScope(principal: Principal, requested?: string): string {
+  if (principal.role === 'merchant') {
+    if (requested !== undefined && requested !== principal.subjectId) {
+      throw new TkError('TK_FORBIDDEN', `merchant ${principal.subjectId} may not act for merchant ${requested}`);
+    }
+    return principal.subjectId;
+  }
+  if (principal.role === 'admin') {
+    if (!requested) throw new TkError('TK_VALIDATION', 'name the merchant to act for', { path: '/merchantId' });
+    return requested;
+  }
+  throw new TkError('TK_FORBIDDEN', `a ${principal.role} may not act for a merchant`);
+}

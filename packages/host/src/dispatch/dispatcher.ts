@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import { TkError, type EventName, type Permission, type TongkitEvent } from '@tongkit/sdk';
+import type { EventResult, LoadedPlugin } from '@tongkit/runtime';
+import type { Database, Queryable } from '../storage/database.js';
+import { KvStore } from './kv-store.js';
+
+/** How deliveries are retried. */
+export interface DispatchPolicy {
+  /** Deliveries claimed per transaction (one commit acknowledges the whole batch). */
+  batchSize: number;
+  /** Attempts before a delivery is dead-lettered. */
+  maxAttempts: number;
+  /** Delay before attempt n+1, in ms. */
+  backoffMs: (attempt: number) => number;
+  /** Events caused by plugins carry a depth; past this a loop is assumed and the event is refused. */
+  maxCausationDepth: number;
+  /** How long an idle worker sleeps between polls. */
+  idlePollMs: number;
+}
+
+export const DEFAULT_DISPATCH_POLICY: DispatchPolicy = {
+  batchSize: 50,
+  maxAttempts: 8,
+  backoffMs: (attempt) => Math.min(60_000, 250 * 2 ** (attempt - 1)),
+  maxCausationDepth: 8,
+  idlePollMs: 50,
+};
+
+/** A published event as the API returns it. */
+export interface PublishedEvent {
+  id: string;
+  type: EventName;
+  merchantId: string;
+  deliveries: number;
+  /** True when an event with this id existed already (publishing is idempotent by id). */
+  duplicate: boolean;
+}
+
+/** A delivery that exhausted its attempts. */
+export interface DeadLetter {
+  eventId: string;
+  installId: string;
+  type: string;
+  attempts: number;
+  lastError: unknown;
+  createdAt: string;
+}
+
+interface ClaimedDelivery {
+  event_id: string;
+  install_id: string;
+  attempts: number;
+  type: EventName;
+  data: Record<string, unknown>;
+  merchant_id: string;
+  created_at: Date;
+  plugin_name: string;
+  version: string;
+  settings: Record<string, unknown>;
+  granted_permissions: Permission[];
+}
+
+/** Loads the sandboxed plugin of an install's pinned version (cached by the host). */
+export type DeliveryPluginLoader = (install: { id: string; plugin_name: string; version: string }) => Promise<LoadedPlugin>;
+
+/**
+ * Event dispatch through a transactional outbox. A domain write and its event commit together
+ * ({@link publishIn}); each (event, install) pair is a delivery with its own attempts, backoff and dead
+ * letter. Workers in any number of host processes claim batches with `FOR UPDATE SKIP LOCKED`; the
+ * row locks are the claim's lease (a crashed worker's connection drops and frees them at once), and a
+ * handler's KV writes and its delivery's ack commit in the same transaction — at least once, with no
+ * effect applied twice.
+ */
+export class Dispatcher {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly loadPlugin: DeliveryPluginLoader,
+    private readonly policy: DispatchPolicy = DEFAULT_DISPATCH_POLICY,
+  ) {}
+
+  /** Publishes an event for a merchant in its own transaction. Idempotent by `id`. */
+  async publish(merchantId: string, event: { id?: string | undefined; type: EventName; data: Record<string, unknown> }, causationDepth = 0): Promise<PublishedEvent> {
+    const published = await this.db.transaction((tx) => this.publishIn(tx, merchantId, event, causationDepth));
+    this.wake?.();
+    return published;
+  }
+
+  /**
+   * Publishes an event inside the caller's transaction (the outbox): it exists, with its deliveries to
+   * every active install subscribed to it, only if the caller's domain write commits.
+   */
+  async publishIn(tx: Queryable, merchantId: string, event: { id?: string | undefined; type: EventName; data: Record<string, unknown> }, causationDepth = 0): Promise<PublishedEvent> {
+    if (causationDepth > this.policy.maxCausationDepth) {
+      throw new TkError('TK_CONFLICT', `event chain deeper than ${this.policy.maxCausationDepth}: a plugin loop (e.g. grant → points.changed → grant) was stopped`, {
+        fault: 'plugin',
+      });
+    }
+    const id = event.id ?? `evt_${randomUUID().replaceAll('-', '')}`;
+    const inserted = await tx.query(
+      `INSERT INTO events (id, merchant_id, type, data, causation_depth) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+      [id, merchantId, event.type, event.data, causationDepth],
+    );
+    if (inserted.rowCount === 0) {
+      const { rows } = await tx.query<{ merchant_id: string; type: EventName; n: number }>(
+        `SELECT e.merchant_id, e.type, (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS n FROM events e WHERE e.id = $1`,
+        [id],
+      );
+      if (rows[0]?.merchant_id !== merchantId || rows[0].type !== event.type) {
+        throw new TkError('TK_CONFLICT', `event id ${id} is already used by another event`, { path: '/id' });
+      }
+      return { id, type: event.type, merchantId, deliveries: rows[0].n, duplicate: true };
+    }
+    const deliveries = await tx.query(
+      `INSERT INTO deliveries (event_id, install_id, merchant_id)
+       SELECT $1, id, merchant_id FROM installs WHERE merchant_id = $2 AND status = 'active' AND $3 = ANY(enabled_events)`,
+      [id, merchantId, event.type],
+    );
+    return { id, type: event.type, merchantId, deliveries: deliveries.rowCount, duplicate: false };
+  }
+
+  /**
+   * Claims one batch of due deliveries and runs them, all in one transaction with a savepoint per
+   * delivery: a failing handler rolls back its own writes only. Returns how many were processed.
+   */
+  async runOnce(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ClaimedDelivery>(
+        `SELECT d.event_id, d.install_id, d.attempts, e.type, e.data, e.merchant_id, e.created_at,
+                i.plugin_name, i.version, i.settings, i.granted_permissions
+         FROM deliveries d JOIN events e ON e.id = d.event_id JOIN installs i ON i.id = d.install_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+         ORDER BY d.next_attempt_at
+         LIMIT $1
+         FOR UPDATE OF d SKIP LOCKED`,
+        [this.policy.batchSize],
+      );
+      for (const delivery of rows) await this.deliver(tx, delivery);
+      return rows.length;
+    });
+  }
+
+  private async deliver(tx: Queryable, delivery: ClaimedDelivery): Promise<void> {
+    await tx.query('SAVEPOINT delivery');
+    let result: EventResult;
+    try {
+      const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version });
+      const event: TongkitEvent = { id: delivery.event_id, type: delivery.type, occurredAt: delivery.created_at.toISOString(), data: delivery.data };
+      const kv = new KvStore(tx, delivery.install_id);
+      result = await plugin.handleEvent(event, delivery.settings, {
+        merchantId: delivery.merchant_id,
+        permissions: delivery.granted_permissions,
+        call: (namespace, method, args) => {
+          if (namespace === 'kv') return kv.call(method, args);
+          throw new TkError('TK_NOT_FOUND', `ctx.${namespace} is not available on this host yet`, { fault: 'plugin' });
+        },
+      });
+    } catch (error) {
+      const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error), { cause: error });
+      result = { ok: false, error: failure, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' } };
+    }
+
+    if (result.ok) {
+      await tx.query(`UPDATE deliveries SET status = 'done', attempts = attempts + 1, done_at = now(), last_error = NULL WHERE event_id = $1 AND install_id = $2`, [
+        delivery.event_id,
+        delivery.install_id,
+      ]);
+      await tx.query('RELEASE SAVEPOINT delivery');
+    } else {
+      // The handler's writes go; its attempt, error and logs stay.
+      await tx.query('ROLLBACK TO SAVEPOINT delivery');
+      const attempts = delivery.attempts + 1;
+      const dead = attempts >= this.policy.maxAttempts;
+      await tx.query(
+        `UPDATE deliveries SET attempts = $3, status = $4, last_error = $5, next_attempt_at = now() + ($6 * interval '1 millisecond')
+         WHERE event_id = $1 AND install_id = $2`,
+        [delivery.event_id, delivery.install_id, attempts, dead ? 'dead' : 'pending', result.error.toJSON(), this.policy.backoffMs(attempts)],
+      );
+      await this.writeLog(tx, delivery, 'error', `${delivery.type} attempt ${attempts} failed: ${result.error.code} ${result.error.message}${dead ? ' (dead-lettered)' : ''}`, 'host');
+    }
+    for (const line of result.logs) await this.writeLog(tx, delivery, line.level as 'info', line.message, 'plugin');
+  }
+
+  private async writeLog(tx: Queryable, delivery: ClaimedDelivery, level: 'debug' | 'info' | 'warn' | 'error', message: string, source: 'plugin' | 'host'): Promise<void> {
+    await tx.query(
+      `INSERT INTO plugin_logs (merchant_id, install_id, plugin_name, level, message, data, source) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [delivery.merchant_id, delivery.install_id, delivery.plugin_name, ['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info', message.slice(0, 2000), { eventId: delivery.event_id }, source],
+    );
+  }
+
+  /** Starts the worker loop in this process: claims batches until {@link stop}. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let processed = 0;
+        try {
+          processed = await this.runOnce();
+        } catch (error) {
+          if (!this.running) break;
+          process.emitWarning(`tongkit dispatch: ${(error as Error).message}`);
+        }
+        if (processed === 0 && this.running) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.policy.idlePollMs);
+            this.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.wake = undefined;
+        }
+      }
+    })();
+  }
+
+  /** Stops the loop after the batch in flight commits. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Waits until no delivery of the merchant (or of anyone) is pending and due — for tests and the demo. */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const processed = this.running ? 0 : await this.runOnce();
+      const { rows } = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()`);
+      if (rows[0]!.n === 0 && processed === 0) return;
+      if (Date.now() > deadline) throw new TkError('TK_INTERNAL', `deliveries still pending after ${timeoutMs} ms`);
+      if (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async deadLetters(merchantId: string): Promise<DeadLetter[]> {
+    const { rows } = await this.db.query<{ event_id: string; install_id: string; type: string; attempts: number; last_error: unknown; created_at: Date }>(
+      `SELECT d.event_id, d.install_id, e.type, d.attempts, d.last_error, d.created_at FROM deliveries d JOIN events e ON e.id = d.event_id
+       WHERE d.merchant_id = $1 AND d.status = 'dead' ORDER BY d.created_at DESC LIMIT 200`,
+      [merchantId],
+    );
+    return rows.map((r) => ({ eventId: r.event_id, installId: r.install_id, type: r.type, attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at.toISOString() }));
+  }
+
+  /** Puts a dead-lettered delivery back in the queue with fresh attempts. Idempotent. */
+  async replay(merchantId: string, eventId: string, installId: string): Promise<{ eventId: string; installId: string; status: string }> {
+    const { rows } = await this.db.query<{ status: string }>(
+      `UPDATE deliveries SET status = CASE WHEN status = 'dead' THEN 'pending' ELSE status END,
+              attempts = CASE WHEN status = 'dead' THEN 0 ELSE attempts END, next_attempt_at = now()
+       WHERE merchant_id = $1 AND event_id = $2 AND install_id = $3 RETURNING status`,
+      [merchantId, eventId, installId],
+    );
+    if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no delivery of ${eventId} to ${installId}`);
+    this.wake?.();
+    return { eventId, installId, status: rows[0].status };
+  }
+}

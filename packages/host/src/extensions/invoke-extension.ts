@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { TkError, getExtensionPoint, type ExtensionPointId, type TkErrorJSON } from '@tongkit/sdk';
+import { validateAgainst, type InvocationResult, type LoadedPlugin, type Measurements } from '@tongkit/runtime';
+import type { Database } from '../storage/database.js';
+import type { Installs } from '../installs/installs.js';
+import { CLOSED, DEFAULT_BREAKER_POLICY, admit, record, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
+
+/** Where a decision came from. */
+export type DecisionSource = 'plugin' | 'fallback' | 'platform';
+
+/** The decision the host applies, and how it was reached. */
+export interface ExtensionDecision {
+  invocationId: string;
+  point: string;
+  output: unknown;
+  /** `plugin`: the plugin decided; `fallback`: it failed or is paused and the point's default applied; `platform`: no install serves the point. */
+  source: DecisionSource;
+  installId: string | null;
+  plugin: string | null;
+  error: TkErrorJSON | null;
+  measurements: Measurements | null;
+}
+
+interface ServingInstall {
+  id: string;
+  plugin_name: string;
+  version: string;
+  settings: Record<string, unknown>;
+}
+
+interface BreakerRow {
+  status: BreakerState['status'];
+  calls: number;
+  errors: number;
+  opened_at: Date | null;
+}
+
+/** Loads (and caches) the sandboxed plugin of an install's pinned version. */
+export type InstallPluginLoader = (install: { id: string; plugin_name: string; version: string }) => Promise<LoadedPlugin>;
+
+/**
+ * Runs an extension point for a merchant: finds the install serving it, applies the store's effective
+ * settings, and — when the plugin fails or its circuit breaker is open — the point's fallback, which is
+ * logged and counted, never silent. The breaker's state lives in the database, shared by every host
+ * process.
+ */
+export class ExtensionInvoker {
+  constructor(
+    private readonly db: Database,
+    private readonly installs: Installs,
+    private readonly loadInstall: InstallPluginLoader,
+    private readonly policy: BreakerPolicy = DEFAULT_BREAKER_POLICY,
+  ) {}
+
+  async invoke(merchantId: string, point: string, input: unknown, options: { storeId?: string | undefined } = {}): Promise<ExtensionDecision> {
+    const spec = getExtensionPoint(point);
+    if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`, { fault: 'user' });
+    const problems = validateAgainst(spec.input, input);
+    if (problems[0]) {
+      throw new TkError('TK_VALIDATION', `the ${point} input is invalid at ${problems[0].path}: ${problems[0].message}`, { path: problems[0].path, details: { problems } });
+    }
+    if (options.storeId) {
+      const store = await this.db.query('SELECT 1 FROM stores WHERE merchant_id = $1 AND id = $2', [merchantId, options.storeId]);
+      if (store.rowCount === 0) throw new TkError('TK_NOT_FOUND', `merchant ${merchantId} has no store ${options.storeId}`, { path: '/storeId' });
+    }
+    const { rows } = await this.db.query<ServingInstall>(
+      `SELECT id, plugin_name, version, settings FROM installs
+       WHERE merchant_id = $1 AND status = 'active' AND $2 = ANY(enabled_points) ORDER BY created_at`,
+      [merchantId, point],
+    );
+    if (spec.combine !== 'exclusive' && rows.length > 1) {
+      throw new TkError('TK_INTERNAL', `${point} merges several installs, and its merge rule has not been implemented yet`);
+    }
+    const install = rows[0];
+    const invocationId = `inv_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+    if (!install) {
+      const decision: ExtensionDecision = { invocationId, point, output: spec.fallbackOutput(input as never), source: 'platform', installId: null, plugin: null, error: null, measurements: null };
+      await this.log(merchantId, options.storeId, input, decision, null);
+      return decision;
+    }
+
+    const gate = await this.admit(install.id, point);
+    let result: InvocationResult | undefined;
+    let error: TkError | undefined;
+    if (!gate.allowed) {
+      error = new TkError('TK_CIRCUIT_OPEN', `${install.plugin_name} failed too often on ${point} and is paused; the platform default applies`, {
+        details: { installId: install.id },
+      });
+    } else {
+      try {
+        const plugin = await this.loadInstall(install);
+        const settings = await this.installs.effectiveFor(install, options.storeId);
+        result = await plugin.invoke(point as ExtensionPointId, input, settings);
+        if (!result.ok) error = result.error;
+      } catch (cause) {
+        error = cause instanceof TkError ? cause : new TkError('TK_INTERNAL', String(cause), { cause });
+      }
+      await this.recordOutcome(install.id, point, gate.probe, error === undefined, error === undefined || countsAgainstPlugin(error, result?.measurements));
+    }
+
+    const decision: ExtensionDecision = {
+      invocationId,
+      point,
+      output: error ? spec.fallbackOutput(input as never) : (result as { output: unknown }).output,
+      source: error ? 'fallback' : 'plugin',
+      installId: install.id,
+      plugin: install.plugin_name,
+      error: error?.toJSON() ?? null,
+      measurements: result?.measurements ?? null,
+    };
+    await this.log(merchantId, options.storeId, input, decision, install.version);
+    return decision;
+  }
+
+  /** The breaker's state for an install's point (closed when it has never failed). */
+  async breaker(installId: string, point: string): Promise<BreakerState> {
+    const { rows } = await this.db.query<BreakerRow>('SELECT status, calls, errors, opened_at FROM circuit_breakers WHERE install_id = $1 AND point = $2', [installId, point]);
+    return rows[0] ? toState(rows[0]) : CLOSED;
+  }
+
+  private async admit(installId: string, point: string): Promise<{ allowed: boolean; probe: boolean }> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO circuit_breakers (install_id, point) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [installId, point]);
+      const { rows } = await tx.query<BreakerRow>('SELECT status, calls, errors, opened_at FROM circuit_breakers WHERE install_id = $1 AND point = $2 FOR UPDATE', [installId, point]);
+      const state = toState(rows[0]!);
+      if (state.status === 'closed') return { allowed: true, probe: false };
+      const gate = admit(state, Date.now(), this.policy);
+      if (gate.next.status !== state.status) await this.store(tx, installId, point, gate.next);
+      return { allowed: gate.allowed, probe: gate.probe };
+    });
+  }
+
+  private async recordOutcome(installId: string, point: string, probe: boolean, ok: boolean, countsAgainstPlugin: boolean): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<BreakerRow>('SELECT status, calls, errors, opened_at FROM circuit_breakers WHERE install_id = $1 AND point = $2 FOR UPDATE', [installId, point]);
+      if (!rows[0]) return;
+      const next = record(toState(rows[0]), { ok, countsAgainstPlugin, probe }, Date.now(), this.policy);
+      await this.store(tx, installId, point, next);
+    });
+  }
+
+  private async store(tx: { query: Database['query'] }, installId: string, point: string, state: BreakerState): Promise<void> {
+    await tx.query(
+      `UPDATE circuit_breakers SET status = $3, calls = $4, errors = $5, opened_at = $6, updated_at = now() WHERE install_id = $1 AND point = $2`,
+      [installId, point, state.status, state.calls, state.errors, state.openedAt === null ? null : new Date(state.openedAt)],
+    );
+  }
+
+  private async log(merchantId: string, storeId: string | undefined, input: unknown, decision: ExtensionDecision, version: string | null): Promise<void> {
+    await this.db.query(
+      `INSERT INTO invocations (id, merchant_id, install_id, plugin_name, version, point, store_id, ok, fallback, error_code, error_message, input, output, measurements)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [
+        decision.invocationId,
+        merchantId,
+        decision.installId,
+        decision.plugin,
+        version,
+        decision.point,
+        storeId ?? null,
+        decision.error === null,
+        decision.source === 'fallback',
+        decision.error?.code ?? null,
+        decision.error?.message ?? null,
+        JSON.stringify(input),
+        JSON.stringify(decision.output),
+        decision.measurements,
+      ],
+    );
+  }
+}
+
+function toState(row: BreakerRow): BreakerState {
+  return { status: row.status, calls: row.calls, errors: row.errors, openedAt: row.opened_at?.getTime() ?? null };
+}
+
+/**
+ * Failures that are not the plugin's doing never trip its breaker: a crashed worker, a platform bug, or
+ * a wall-clock timeout while the plugin itself used little CPU (the host was saturated).
+ */
+function countsAgainstPlugin(error: TkError, measurements: Measurements | undefined): boolean {
+  if (error.fault === 'platform') return false;
+  if (error.code === 'TK_TIMEOUT' && typeof error.details?.wallLimitMs === 'number') {
+    return measurements !== undefined && measurements.cpuMicros >= measurements.cpuBudgetMicros;
+  }
+  return error.fault === 'plugin';
+}

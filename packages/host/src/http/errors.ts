@@ -1,0 +1,42 @@
+import type { FastifyError } from 'fastify';
+import { TkError, isTkError, type TkErrorCode } from '@tongkit/sdk';
+
+/** The HTTP status of each error code; the body is always the TkError's JSON. */
+const STATUS: Partial<Record<TkErrorCode, number>> = {
+  TK_VALIDATION: 400,
+  TK_UNAUTHORIZED: 401,
+  TK_FORBIDDEN: 403,
+  TK_PERMISSION_DENIED: 403,
+  TK_NOT_FOUND: 404,
+  TK_CONFLICT: 409,
+  TK_MANIFEST_INVALID: 422,
+  TK_BUILD_FAILED: 422,
+  TK_TEST_FAILED: 422,
+  TK_RATE_LIMITED: 429,
+  TK_CIRCUIT_OPEN: 503,
+  TK_WORKER_CRASHED: 503,
+  TK_INTERNAL: 500,
+};
+
+export function statusOf(error: TkError): number {
+  return STATUS[error.code] ?? (error.fault === 'plugin' ? 422 : 500);
+}
+
+/** Turns anything a route threw into a TkError: Fastify's validation and body errors become TK_VALIDATION with a path. */
+export function toTkError(error: unknown): TkError {
+  if (isTkError(error)) return error as TkError;
+  const fastify = error as FastifyError & { validation?: Array<{ instancePath?: string; message?: string }>; validationContext?: string };
+  if (fastify.validation) {
+    const first = fastify.validation[0];
+    const path = `/${fastify.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
+    return new TkError('TK_VALIDATION', `the request ${fastify.validationContext ?? 'body'} is invalid at ${path}: ${first?.message ?? 'invalid'}`, {
+      path,
+      details: { problems: fastify.validation.slice(0, 10).map((v) => ({ path: `/${fastify.validationContext ?? 'body'}${v.instancePath ?? ''}`, message: v.message })) },
+    });
+  }
+  if (fastify.statusCode === 413) return new TkError('TK_VALIDATION', 'the request body is larger than this route accepts', { path: '/body' });
+  if (fastify.statusCode === 415 || fastify.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new TkError('TK_VALIDATION', 'send JSON (Content-Type: application/json)', { path: '/headers/content-type' });
+  if (fastify.statusCode === 400) return new TkError('TK_VALIDATION', fastify.message, { path: '/body' });
+  if (fastify.statusCode === 404) return new TkError('TK_NOT_FOUND', fastify.message);
+  return new TkError('TK_INTERNAL', fastify.message || String(error), { cause: error });
+}

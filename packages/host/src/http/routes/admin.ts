@@ -1,0 +1,76 @@
+import { Type } from '@sinclair/typebox';
+import type { HostServices } from '../../host-services.js';
+import type { HostApp } from '../server.js';
+
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase id' });
+const admin = { config: { auth: ['admin'] as ['admin'] } };
+
+/** Tenancy administration: merchant tiers, merchants, stores, developers, tokens. */
+export function registerAdminRoutes(app: HostApp, { tenancy }: HostServices): void {
+  app.post(
+    '/v1/admin/merchant-tiers',
+    {
+      ...admin,
+      schema: {
+        summary: 'Create or update a merchant tier (商家分层)',
+        tags: ['admin'],
+        body: Type.Object({
+          id: Id,
+          name: Type.String({ minLength: 1, maxLength: 64 }),
+          allowedPlugins: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 64 })), Type.Null()])),
+          allowedPoints: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 64 })), Type.Null()])),
+        }, { additionalProperties: false }),
+      },
+    },
+    async (request) => tenancy.upsertTier(request.body),
+  );
+  app.post(
+    '/v1/admin/merchants',
+    {
+      ...admin,
+      schema: {
+        summary: 'Create or update a merchant',
+        tags: ['admin'],
+        body: Type.Object({ id: Id, name: Type.String({ minLength: 1, maxLength: 64 }), tierId: Id, development: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => tenancy.upsertMerchant(request.body),
+  );
+  app.post(
+    '/v1/admin/stores',
+    {
+      ...admin,
+      schema: {
+        summary: 'Create or update a store of a merchant',
+        tags: ['admin'],
+        body: Type.Object({
+          id: Id,
+          merchantId: Id,
+          name: Type.String({ minLength: 1, maxLength: 64 }),
+          channel: Type.Union([Type.Literal('store'), Type.Literal('online'), Type.Literal('warehouse')]),
+        }, { additionalProperties: false }),
+      },
+    },
+    async (request) => tenancy.upsertStore(request.body),
+  );
+  app.post(
+    '/v1/admin/developers',
+    { ...admin, schema: { summary: 'Create or update a developer', tags: ['admin'], body: Type.Object({ id: Id, name: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }) } },
+    async (request) => tenancy.upsertDeveloper(request.body),
+  );
+  app.post(
+    '/v1/admin/tokens',
+    {
+      ...admin,
+      schema: {
+        summary: 'Issue a bearer token (shown once)',
+        tags: ['admin'],
+        body: Type.Object({
+          role: Type.Union([Type.Literal('developer'), Type.Literal('reviewer'), Type.Literal('merchant'), Type.Literal('admin')]),
+          subjectId: Type.String({ minLength: 1, maxLength: 64 }),
+        }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => reply.status(201).send(await tenancy.issueToken(request.body.role, request.body.subjectId)),
+  );
+}

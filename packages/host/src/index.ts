@@ -1,0 +1,31 @@
+/**
+ * @tongkit/host — the reference 千牛-style Tongkit host.
+ *
+ * @packageDocumentation
+ */
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './storage/embedded.js';
+export {
+  createDatabase,
+  dropDatabase,
+  openDatabase,
+  type Database,
+  type DatabaseOptions,
+  type Queryable,
+  type QueryResult,
+  type TransactionOptions,
+} from './storage/database.js';
+export { migrate, type Migration, type MigrateOptions } from './storage/migrate.js';
+export { startHost, type BootstrapTokens, type Host, type HostOptions } from './host.js';
+export { createHostServices, type HostServiceOptions, type HostServices } from './host-services.js';
+export { buildHttpApi, type HostApp } from './http/server.js';
+export { Registry, type DeployUpload, type VersionDetail, type VersionStatus, type VersionSummary } from './registry/registry.js';
+export type { ReviewReport, ReviewCheck, PermissionFinding, ManifestDiff } from './registry/review-report.js';
+export { scanHostApiUse, type PermissionScan } from './registry/permission-scan.js';
+export { Installs, type Install, type InstallRequest } from './installs/installs.js';
+export { applyMergePatch } from './installs/merge-patch.js';
+export { ExtensionInvoker, type ExtensionDecision, type DecisionSource } from './extensions/invoke-extension.js';
+export { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerState } from './extensions/circuit-breaker.js';
+export { Dispatcher, DEFAULT_DISPATCH_POLICY, type DeadLetter, type DispatchPolicy, type PublishedEvent } from './dispatch/dispatcher.js';
+export { Tenancy } from './tenancy/tenancy.js';
+export type { Principal, Role } from './auth/principal.js';
+export type { LogEntry } from './logs.js';

@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto';
+import { EXTENSION_POINTS, PERMISSIONS, TkError, type Manifest, type Permission } from '@tongkit/sdk';
+import type { LoadedPlugin } from '@tongkit/runtime';
+import type { Database, Queryable } from '../storage/database.js';
+import type { Registry } from '../registry/registry.js';
+import { applyMergePatch } from './merge-patch.js';
+
+/** An install as the API returns it. */
+export interface Install {
+  id: string;
+  merchantId: string;
+  plugin: string;
+  version: string;
+  previousVersion: string | null;
+  pendingVersion: string | null;
+  status: 'active' | 'disabled';
+  settings: Record<string, unknown>;
+  grantedPermissions: Permission[];
+  enabledPoints: string[];
+  enabledEvents: string[];
+  storeOverrides: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a merchant asks for when installing. */
+export interface InstallRequest {
+  plugin: string;
+  /** Defaults to the newest version the merchant may run. */
+  version?: string | undefined;
+  settings?: Record<string, unknown> | undefined;
+  /** The permissions the merchant consents to; must cover the manifest's. */
+  grantPermissions: Permission[];
+  /** Defaults to every point / event the plugin declares. */
+  enablePoints?: string[] | undefined;
+  enableEvents?: string[] | undefined;
+}
+
+interface InstallRow {
+  id: string;
+  merchant_id: string;
+  plugin_name: string;
+  version: string;
+  previous_version: string | null;
+  pending_version: string | null;
+  status: 'active' | 'disabled';
+  settings: Record<string, unknown>;
+  granted_permissions: Permission[];
+  enabled_points: string[];
+  enabled_events: string[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface MerchantRow {
+  id: string;
+  is_development: boolean;
+  allowed_plugins: string[] | null;
+  allowed_points: string[] | null;
+}
+
+/** Loads a version's bundle into the sandbox (cached by the caller) to validate settings against it. */
+export type PluginLoader = (plugin: string, version: string) => Promise<LoadedPlugin>;
+
+/**
+ * Installs: a merchant's copy of a plugin, pinned to a version, with validated settings, granted
+ * permissions, enabled points/events and per-store overrides. Every method is scoped to one merchant.
+ */
+export class Installs {
+  constructor(
+    private readonly db: Database,
+    private readonly registry: Registry,
+    private readonly load: PluginLoader,
+  ) {}
+
+  /** Installs a plugin for a merchant. Installing the same plugin again returns the existing install. */
+  async install(merchantId: string, request: InstallRequest): Promise<Install> {
+    const merchant = await this.merchant(merchantId);
+    const existing = await this.db.query<InstallRow>('SELECT * FROM installs WHERE merchant_id = $1 AND plugin_name = $2', [merchantId, request.plugin]);
+    if (existing.rows[0]) return this.present(existing.rows[0]);
+
+    const version = request.version ?? (await this.newestRunnable(merchant, request.plugin));
+    const { manifest } = await this.runnableVersion(merchant, request.plugin, version);
+    this.checkTier(merchant, request.plugin, manifest);
+    this.checkConsent(manifest.permissions, request.grantPermissions, '/grantPermissions');
+    const enabledPoints = this.subset(request.enablePoints, manifest.extensions, '/enablePoints');
+    const enabledEvents = this.subset(request.enableEvents, manifest.events, '/enableEvents');
+    const plugin = await this.load(request.plugin, version);
+    const settings = this.validSettings(plugin, request.settings ?? {}, '/settings');
+
+    const id = `ins_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+    await this.db.transaction(async (tx) => {
+      await this.checkExclusive(tx, merchantId, request.plugin, enabledPoints);
+      await tx.query(
+        `INSERT INTO installs (id, merchant_id, plugin_name, version, settings, granted_permissions, enabled_points, enabled_events)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (merchant_id, plugin_name) DO NOTHING`,
+        [id, merchantId, request.plugin, version, settings, request.grantPermissions, enabledPoints, enabledEvents],
+      );
+    });
+    const row = await this.db.query<InstallRow>('SELECT * FROM installs WHERE merchant_id = $1 AND plugin_name = $2', [merchantId, request.plugin]);
+    return this.present(row.rows[0]!);
+  }
+
+  async list(merchantId: string): Promise<Install[]> {
+    const { rows } = await this.db.query<InstallRow>('SELECT * FROM installs WHERE merchant_id = $1 ORDER BY created_at', [merchantId]);
+    return Promise.all(rows.map((row) => this.present(row)));
+  }
+
+  async get(merchantId: string, installId: string): Promise<Install> {
+    return this.present(await this.row(this.db, merchantId, installId));
+  }
+
+  /** Replaces the install's settings (validated against the pinned version's schema). */
+  async setSettings(merchantId: string, installId: string, settings: Record<string, unknown>): Promise<Install> {
+    const row = await this.row(this.db, merchantId, installId);
+    const plugin = await this.load(row.plugin_name, row.version);
+    const valid = this.validSettings(plugin, settings, '/settings');
+    // Every store's merged settings must stay valid too.
+    for (const [storeId, patch] of Object.entries(await this.overrides(this.db, installId))) {
+      this.validSettings(plugin, applyMergePatch(valid, patch) as Record<string, unknown>, `/storeOverrides/${storeId}`);
+    }
+    await this.db.query('UPDATE installs SET settings = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, valid]);
+    return this.get(merchantId, installId);
+  }
+
+  /** Sets (or with `null`, removes) one store's JSON Merge Patch over the install's settings. */
+  async setStoreOverride(merchantId: string, installId: string, storeId: string, patch: Record<string, unknown> | null): Promise<Install> {
+    const row = await this.row(this.db, merchantId, installId);
+    const store = await this.db.query('SELECT 1 FROM stores WHERE merchant_id = $1 AND id = $2', [merchantId, storeId]);
+    if (store.rowCount === 0) throw new TkError('TK_NOT_FOUND', `merchant ${merchantId} has no store ${storeId}`, { path: '/storeId' });
+    if (patch === null) {
+      await this.db.query('DELETE FROM install_store_overrides WHERE install_id = $1 AND store_id = $2', [installId, storeId]);
+      return this.get(merchantId, installId);
+    }
+    const plugin = await this.load(row.plugin_name, row.version);
+    this.validSettings(plugin, applyMergePatch(row.settings, patch) as Record<string, unknown>, `/storeOverrides/${storeId}`);
+    await this.db.query(
+      `INSERT INTO install_store_overrides (install_id, merchant_id, store_id, patch) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (install_id, store_id) DO UPDATE SET patch = EXCLUDED.patch, updated_at = now()`,
+      [installId, merchantId, storeId, patch],
+    );
+    return this.get(merchantId, installId);
+  }
+
+  /** The settings a store's invocations see: install settings, the store's patch merged, defaults applied. */
+  async effectiveSettings(merchantId: string, installId: string, storeId?: string): Promise<Record<string, unknown>> {
+    const row = await this.row(this.db, merchantId, installId);
+    return this.effectiveFor(row, storeId);
+  }
+
+  /** As {@link effectiveSettings}, from an install row already read. */
+  async effectiveFor(row: { id: string; plugin_name: string; version: string; settings: Record<string, unknown> }, storeId?: string): Promise<Record<string, unknown>> {
+    let settings: unknown = row.settings;
+    if (storeId) {
+      const patch = (await this.overrides(this.db, row.id))[storeId];
+      if (patch !== undefined) settings = applyMergePatch(settings, patch);
+    }
+    const plugin = await this.load(row.plugin_name, row.version);
+    return plugin.resolveSettings(settings);
+  }
+
+  /**
+   * Moves an install to another version. When it asks for permissions the merchant has not granted, the
+   * upgrade waits as `pendingVersion` until the merchant consents (`consent` lists them).
+   */
+  async upgrade(merchantId: string, installId: string, version: string, consent: Permission[] = []): Promise<Install> {
+    const merchant = await this.merchant(merchantId);
+    const row = await this.row(this.db, merchantId, installId);
+    if (row.version === version) return this.present(row);
+    const { manifest } = await this.runnableVersion(merchant, row.plugin_name, version);
+    this.checkTier(merchant, row.plugin_name, manifest);
+    const granted = [...new Set([...row.granted_permissions, ...consent])];
+    const missing = manifest.permissions.filter((p) => !granted.includes(p));
+    if (missing.length > 0) {
+      await this.db.query('UPDATE installs SET pending_version = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, version]);
+      return this.present(await this.row(this.db, merchantId, installId));
+    }
+    const plugin = await this.load(row.plugin_name, version);
+    const settings = this.validSettings(plugin, row.settings, '/settings');
+    const points = row.enabled_points.filter((p) => manifest.extensions.includes(p as never));
+    const events = row.enabled_events.filter((e) => manifest.events.includes(e as never));
+    for (const p of manifest.extensions) if (!row.enabled_points.includes(p) && !(await this.previouslyDeclared(row, p, 'extensions'))) points.push(p);
+    for (const e of manifest.events) if (!row.enabled_events.includes(e) && !(await this.previouslyDeclared(row, e, 'events'))) events.push(e);
+    await this.db.transaction(async (tx) => {
+      await this.checkExclusive(tx, merchantId, row.plugin_name, points);
+      await tx.query(
+        `UPDATE installs SET version = $3, previous_version = $4, pending_version = NULL, settings = $5, granted_permissions = $6,
+           enabled_points = $7, enabled_events = $8, updated_at = now() WHERE merchant_id = $1 AND id = $2`,
+        [merchantId, installId, version, row.version, settings, granted, points, events],
+      );
+    });
+    return this.get(merchantId, installId);
+  }
+
+  /** Pins the version the install ran before its last upgrade. */
+  async rollback(merchantId: string, installId: string): Promise<Install> {
+    const row = await this.row(this.db, merchantId, installId);
+    if (!row.previous_version) throw new TkError('TK_CONFLICT', `${row.plugin_name} has no earlier version to roll back to`);
+    return this.upgrade(merchantId, installId, row.previous_version);
+  }
+
+  async setEnabled(merchantId: string, installId: string, enabled: boolean): Promise<Install> {
+    const row = await this.row(this.db, merchantId, installId);
+    if (enabled) await this.db.transaction((tx) => this.checkExclusive(tx, merchantId, row.plugin_name, row.enabled_points));
+    await this.db.query('UPDATE installs SET status = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, enabled ? 'active' : 'disabled']);
+    return this.get(merchantId, installId);
+  }
+
+  /** Removes the install and purges everything it stored (KV, idempotency keys, pending deliveries). */
+  async uninstall(merchantId: string, installId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const found = await tx.query('DELETE FROM installs WHERE merchant_id = $1 AND id = $2', [merchantId, installId]);
+      if (found.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no install ${installId}`);
+    });
+  }
+
+  // --- rules ---------------------------------------------------------------------------------------
+
+  private async merchant(merchantId: string): Promise<MerchantRow> {
+    const { rows } = await this.db.query<MerchantRow>(
+      `SELECT m.id, m.is_development, t.allowed_plugins, t.allowed_points FROM merchants m JOIN merchant_tiers t ON t.id = m.tier_id WHERE m.id = $1`,
+      [merchantId],
+    );
+    if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no merchant ${merchantId}`);
+    return rows[0];
+  }
+
+  /** Live merchants run approved versions only; development merchants run any; a private plugin only its brand. */
+  private async runnableVersion(merchant: MerchantRow, plugin: string, version: string): Promise<{ manifest: Manifest }> {
+    const bundle = await this.registry.bundleOf(this.db, plugin, version);
+    if (bundle.privateFor !== null && bundle.privateFor !== merchant.id) throw new TkError('TK_NOT_FOUND', `no plugin ${plugin}`);
+    if (bundle.status !== 'approved' && !merchant.is_development) {
+      throw new TkError('TK_FORBIDDEN', `${plugin}@${version} is ${bundle.status}; live merchants install approved versions only`, {
+        hint: 'Wait for review, or use a development merchant to try unreviewed versions.',
+      });
+    }
+    return { manifest: bundle.manifest };
+  }
+
+  private async newestRunnable(merchant: MerchantRow, plugin: string): Promise<string> {
+    const { rows } = await this.db.query<{ version: string }>(
+      `SELECT version FROM plugin_versions WHERE plugin_name = $1 AND (status = 'approved' OR $2) ORDER BY created_at DESC LIMIT 1`,
+      [plugin, merchant.is_development],
+    );
+    if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no installable version of ${plugin}`, { path: '/plugin' });
+    return rows[0].version;
+  }
+
+  private checkTier(merchant: MerchantRow, plugin: string, manifest: Manifest): void {
+    if (merchant.allowed_plugins && !merchant.allowed_plugins.includes(plugin)) {
+      throw new TkError('TK_FORBIDDEN', `merchant ${merchant.id}'s tier does not include ${plugin}`, { hint: 'Upgrade the merchant tier (商家分层) to use this plugin.' });
+    }
+    const blocked = merchant.allowed_points ? manifest.extensions.filter((p) => !merchant.allowed_points!.includes(p)) : [];
+    if (blocked.length > 0) throw new TkError('TK_FORBIDDEN', `merchant ${merchant.id}'s tier does not include ${blocked.join(', ')}`);
+  }
+
+  private checkConsent(asked: readonly Permission[], granted: readonly Permission[], path: string): void {
+    const missing = asked.filter((p) => !granted.includes(p));
+    if (missing.length > 0) {
+      throw new TkError('TK_VALIDATION', `the plugin needs consent to ${missing.join(', ')}`, {
+        path,
+        details: { consentTexts: Object.fromEntries(missing.map((p) => [p, PERMISSIONS[p].consent])) },
+      });
+    }
+  }
+
+  private subset(requested: string[] | undefined, declared: readonly string[], path: string): string[] {
+    if (requested === undefined) return [...declared];
+    const unknown = requested.filter((r) => !declared.includes(r));
+    if (unknown.length > 0) throw new TkError('TK_VALIDATION', `the plugin does not declare ${unknown.join(', ')}`, { path });
+    return [...new Set(requested)];
+  }
+
+  /** One install per merchant owns an exclusive point. */
+  private async checkExclusive(tx: Queryable, merchantId: string, plugin: string, points: readonly string[]): Promise<void> {
+    const exclusive = points.filter((p) => (EXTENSION_POINTS as Record<string, { combine: string }>)[p]?.combine === 'exclusive');
+    if (exclusive.length === 0) return;
+    // Serialise exclusive-point changes per merchant so two concurrent installs cannot both win.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`exclusive:${merchantId}`]);
+    const { rows } = await tx.query<{ plugin_name: string; point: string }>(
+      `SELECT plugin_name, point FROM installs, unnest(enabled_points) AS point
+       WHERE merchant_id = $1 AND status = 'active' AND plugin_name <> $2 AND point = ANY($3)`,
+      [merchantId, plugin, exclusive],
+    );
+    if (rows[0]) {
+      throw new TkError('TK_CONFLICT', `${rows[0].point} is exclusive and already served by ${rows[0].plugin_name}`, {
+        hint: `Disable ${rows[0].plugin_name}'s install first, or install without that point (enablePoints).`,
+      });
+    }
+  }
+
+  private validSettings(plugin: LoadedPlugin, settings: unknown, path: string): Record<string, unknown> {
+    try {
+      plugin.resolveSettings(settings);
+    } catch (error) {
+      if (error instanceof TkError) throw new TkError('TK_VALIDATION', error.message, { path: `${path}${error.path === '/' ? '' : (error.path ?? '')}`, details: error.details ?? {} });
+      throw error;
+    }
+    return settings as Record<string, unknown>;
+  }
+
+  private async previouslyDeclared(row: InstallRow, item: string, kind: 'extensions' | 'events'): Promise<boolean> {
+    // A point or event the old version already declared but the merchant switched off stays off.
+    const old = await this.registry.bundleOf(this.db, row.plugin_name, row.version);
+    return (old.manifest[kind] as readonly string[]).includes(item);
+  }
+
+  private async overrides(db: Queryable, installId: string): Promise<Record<string, unknown>> {
+    const { rows } = await db.query<{ store_id: string; patch: unknown }>('SELECT store_id, patch FROM install_store_overrides WHERE install_id = $1', [installId]);
+    return Object.fromEntries(rows.map((r) => [r.store_id, r.patch]));
+  }
+
+  private async row(db: Queryable, merchantId: string, installId: string): Promise<InstallRow> {
+    const { rows } = await db.query<InstallRow>('SELECT * FROM installs WHERE merchant_id = $1 AND id = $2', [merchantId, installId]);
+    if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no install ${installId} for merchant ${merchantId}`);
+    return rows[0];
+  }
+
+  private async present(row: InstallRow): Promise<Install> {
+    return {
+      id: row.id,
+      merchantId: row.merchant_id,
+      plugin: row.plugin_name,
+      version: row.version,
+      previousVersion: row.previous_version,
+      pendingVersion: row.pending_version,
+      status: row.status,
+      settings: row.settings,
+      grantedPermissions: row.granted_permissions,
+      enabledPoints: row.enabled_points,
+      enabledEvents: row.enabled_events,
+      storeOverrides: await this.overrides(this.db, row.id),
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,283 @@
+import { createHash } from 'node:crypto';
+import { TkError, type Manifest } from '@tongkit/sdk';
+import { FixtureSchema, validateAgainst, type Fixture, type PluginBundle, type Runtime } from '@tongkit/runtime';
+import type { Database, Queryable } from '../storage/database.js';
+import { requireRole, type Principal } from '../auth/principal.js';
+import { buildReviewReport, type ReviewReport } from './review-report.js';
+
+/** Where a version is in review. */
+export type VersionStatus = 'draft' | 'submitted' | 'approved' | 'rejected';
+
+/** A version as listings show it (no bundle). */
+export interface VersionSummary {
+  plugin: string;
+  version: string;
+  status: VersionStatus;
+  sha256: string;
+  bytes: number;
+  permissions: string[];
+  points: string[];
+  events: string[];
+  reviewComment: string | null;
+  reviewedBy: string | null;
+  createdAt: string;
+  submittedAt: string | null;
+  reviewedAt: string | null;
+  /** True when the automated checks passed. */
+  checksPassed: boolean;
+  privateFor: string | null;
+}
+
+/** A version with its automated review report. */
+export interface VersionDetail extends VersionSummary {
+  manifest: Manifest;
+  report: ReviewReport;
+}
+
+/** What `tongkit deploy` uploads. */
+export interface DeployUpload {
+  manifest: unknown;
+  code: string;
+  sourceMap?: string | undefined;
+  fixtures?: unknown[] | undefined;
+  /** Make this a brand's private plugin for one merchant (first deploy only). */
+  privateFor?: string | undefined;
+}
+
+interface VersionRow {
+  plugin_name: string;
+  version: string;
+  status: VersionStatus;
+  sha256: string;
+  bytes: number;
+  manifest: Manifest;
+  report: ReviewReport;
+  review_comment: string | null;
+  reviewed_by: string | null;
+  created_at: Date;
+  submitted_at: Date | null;
+  reviewed_at: Date | null;
+  developer_id: string;
+  private_merchant_id: string | null;
+}
+
+const VERSION_COLUMNS = `v.plugin_name, v.version, v.status, v.sha256, v.bytes, v.manifest, v.report, v.review_comment,
+  v.reviewed_by, v.created_at, v.submitted_at, v.reviewed_at, p.developer_id, p.private_merchant_id`;
+
+function summarize(row: VersionRow): VersionSummary {
+  return {
+    plugin: row.plugin_name,
+    version: row.version,
+    status: row.status,
+    sha256: row.sha256,
+    bytes: row.bytes,
+    permissions: row.manifest.permissions,
+    points: row.manifest.extensions,
+    events: row.manifest.events,
+    reviewComment: row.review_comment,
+    reviewedBy: row.reviewed_by,
+    createdAt: row.created_at.toISOString(),
+    submittedAt: row.submitted_at?.toISOString() ?? null,
+    reviewedAt: row.reviewed_at?.toISOString() ?? null,
+    checksPassed: row.report.passed,
+    privateFor: row.private_merchant_id,
+  };
+}
+
+function readFixtures(raw: unknown[] | undefined): Fixture[] {
+  return (raw ?? []).map((fixture, i) => {
+    // `file` names where the fixture came from (tongkit deploy sends it); the rest is the fixture.
+    const { file, ...body } = (typeof fixture === 'object' && fixture !== null ? fixture : { value: fixture }) as { file?: unknown } & Record<string, unknown>;
+    const problem = validateAgainst(FixtureSchema, body)[0];
+    if (problem) throw new TkError('TK_VALIDATION', `fixture ${i} is invalid at ${problem.path}: ${problem.message}`, { path: `/fixtures/${i}${problem.path === '/' ? '' : problem.path}` });
+    return { file: typeof file === 'string' ? file.slice(0, 200) : `fixtures/${i}.json`, ...(body as Omit<Fixture, 'file'>) };
+  });
+}
+
+/**
+ * Plugins and their immutable versions: deploy (verify + automated review), submit, approve or reject,
+ * and the approved bundles installs run. Every method checks the caller's role and ownership.
+ */
+export class Registry {
+  constructor(
+    private readonly db: Database,
+    private readonly runtime: Runtime,
+  ) {}
+
+  /**
+   * Stores a new draft version after verifying it in the sandbox (manifest, hash, handlers) and
+   * generating its review report. Deploying the same bytes again returns the existing version
+   * (idempotent); different bytes under an existing version number is TK_CONFLICT.
+   */
+  async deploy(principal: Principal, upload: DeployUpload): Promise<VersionDetail> {
+    requireRole(principal, 'developer');
+    const fixtures = readFixtures(upload.fixtures);
+    const bundle: PluginBundle = { manifest: upload.manifest as Manifest, code: upload.code, sourceMap: upload.sourceMap };
+    const plugin = await this.runtime.load(bundle, { installId: `review:${createHash('sha256').update(upload.code).digest('hex').slice(0, 16)}` });
+    const { manifest, sha256 } = plugin;
+
+    const existing = await this.findVersion(this.db, manifest.name, manifest.version);
+    if (existing) {
+      this.assertOwner(principal, existing);
+      if (existing.sha256 !== sha256) {
+        throw new TkError('TK_CONFLICT', `${manifest.name}@${manifest.version} already exists with different code`, {
+          hint: 'Versions are immutable: bump `version` in definePlugin and deploy again.',
+        });
+      }
+      return this.detail(existing);
+    }
+    const owner = await this.db.query<{ developer_id: string }>('SELECT developer_id FROM plugins WHERE name = $1', [manifest.name]);
+    const ownerId = owner.rows[0]?.developer_id;
+    if (ownerId !== undefined && ownerId !== principal.subjectId && principal.role !== 'admin') {
+      throw new TkError('TK_FORBIDDEN', `the plugin name ${manifest.name} belongs to another developer`, { hint: 'Choose another plugin name.' });
+    }
+    const lastApproved = await this.lastApproved(manifest.name);
+    const report = await buildReviewReport({ plugin, code: upload.code, fixtures, lastApproved });
+
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO plugins (name, developer_id, private_merchant_id) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
+        [manifest.name, principal.role === 'admin' ? (ownerId ?? principal.subjectId) : principal.subjectId, upload.privateFor ?? null],
+      );
+      await tx.query(
+        `INSERT INTO plugin_versions (plugin_name, version, manifest, bundle, source_map, sha256, bytes, fixtures, report)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+        [manifest.name, manifest.version, manifest, upload.code, upload.sourceMap ?? null, sha256, manifest.bundle.bytes, JSON.stringify(fixtures), report],
+      );
+    });
+    return this.detail((await this.findVersion(this.db, manifest.name, manifest.version))!);
+  }
+
+  /** Moves a draft (or a rejected version, after fixes elsewhere) into the review queue. Idempotent. */
+  async submit(principal: Principal, name: string, version: string): Promise<VersionSummary> {
+    requireRole(principal, 'developer');
+    const row = await this.requireVersion(name, version);
+    this.assertOwner(principal, row);
+    if (row.status === 'submitted' || row.status === 'approved') return summarize(row);
+    if (row.status === 'rejected') {
+      throw new TkError('TK_CONFLICT', `${name}@${version} was rejected: ${row.review_comment ?? ''}`, { hint: 'Fix it, bump the version and deploy again.' });
+    }
+    await this.db.query(`UPDATE plugin_versions SET status = 'submitted', submitted_at = now() WHERE plugin_name = $1 AND version = $2 AND status = 'draft'`, [name, version]);
+    return summarize(await this.requireVersion(name, version));
+  }
+
+  /**
+   * A reviewer's decision. Approval needs passing automated checks. A brand's private plugin may
+   * instead be approved by that brand's own merchant account.
+   */
+  async decide(principal: Principal, name: string, version: string, decision: 'approve' | 'reject', comment: string): Promise<VersionSummary> {
+    const row = await this.requireVersion(name, version);
+    const brandAdmin = principal.role === 'merchant' && row.private_merchant_id === principal.subjectId;
+    if (!brandAdmin) requireRole(principal, 'reviewer');
+    const target = decision === 'approve' ? 'approved' : 'rejected';
+    if (row.status === target) return summarize(row);
+    if (row.status !== 'submitted') {
+      throw new TkError('TK_CONFLICT', `${name}@${version} is ${row.status}, not submitted`, { hint: 'Only submitted versions can be reviewed (`tongkit submit`).' });
+    }
+    if (decision === 'approve' && !row.report.passed) {
+      const failing = row.report.checks.filter((c) => !c.ok).map((c) => `${c.id}: ${c.message}`);
+      throw new TkError('TK_CONFLICT', `${name}@${version} fails automated checks (${failing.join('; ')})`, { hint: 'Reject it with a comment instead.' });
+    }
+    if (decision === 'reject' && comment.trim() === '') {
+      throw new TkError('TK_VALIDATION', 'a rejection needs a comment the developer can act on', { path: '/comment' });
+    }
+    await this.db.query(
+      `UPDATE plugin_versions SET status = $3, review_comment = $4, reviewed_by = $5, reviewed_at = now()
+       WHERE plugin_name = $1 AND version = $2 AND status = 'submitted'`,
+      [name, version, target, comment, `${principal.role}:${principal.subjectId}`],
+    );
+    return summarize(await this.requireVersion(name, version));
+  }
+
+  /** Versions the caller may see: a developer their own, reviewers everything past draft. */
+  async listVersions(principal: Principal, filter: { plugin?: string; status?: VersionStatus } = {}): Promise<VersionSummary[]> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (principal.role === 'developer') {
+      params.push(principal.subjectId);
+      clauses.push(`p.developer_id = $${params.length}`);
+    } else if (principal.role === 'reviewer') {
+      clauses.push(`v.status <> 'draft'`);
+    } else if (principal.role === 'merchant') {
+      params.push(principal.subjectId);
+      clauses.push(`p.private_merchant_id = $${params.length}`);
+    }
+    if (filter.plugin) {
+      params.push(filter.plugin);
+      clauses.push(`v.plugin_name = $${params.length}`);
+    }
+    if (filter.status) {
+      params.push(filter.status);
+      clauses.push(`v.status = $${params.length}`);
+    }
+    const { rows } = await this.db.query<VersionRow>(
+      `SELECT ${VERSION_COLUMNS} FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
+       ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY v.created_at DESC LIMIT 500`,
+      params,
+    );
+    return rows.map(summarize);
+  }
+
+  /** One version with its report, if the caller may see it. */
+  async getVersion(principal: Principal, name: string, version: string): Promise<VersionDetail> {
+    const row = await this.requireVersion(name, version);
+    const visible =
+      principal.role === 'admin' ||
+      (principal.role === 'developer' && row.developer_id === principal.subjectId) ||
+      (principal.role === 'reviewer' && row.status !== 'draft') ||
+      (principal.role === 'merchant' && (row.status === 'approved' || row.private_merchant_id === principal.subjectId));
+    if (!visible) throw new TkError('TK_NOT_FOUND', `no version ${name}@${version}`);
+    return this.detail(row);
+  }
+
+  /** The stored bundle of a version, for installs to run; its hash is checked again at load. */
+  async bundleOf(db: Queryable, name: string, version: string): Promise<PluginBundle & { status: VersionStatus; sha256: string; privateFor: string | null }> {
+    const { rows } = await db.query<{ manifest: Manifest; bundle: string; source_map: string | null; status: VersionStatus; sha256: string; private_merchant_id: string | null }>(
+      `SELECT v.manifest, v.bundle, v.source_map, v.status, v.sha256, p.private_merchant_id
+       FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name WHERE v.plugin_name = $1 AND v.version = $2`,
+      [name, version],
+    );
+    const row = rows[0];
+    if (!row) throw new TkError('TK_NOT_FOUND', `no version ${name}@${version}`);
+    const actual = createHash('sha256').update(row.bundle).digest('hex');
+    if (actual !== row.sha256) {
+      throw new TkError('TK_MANIFEST_INVALID', `the stored bundle of ${name}@${version} differs from the reviewed one; refusing to run it`, {
+        fault: 'platform',
+        details: { expected: row.sha256, actual },
+      });
+    }
+    return { manifest: row.manifest, code: row.bundle, sourceMap: row.source_map ?? undefined, status: row.status, sha256: row.sha256, privateFor: row.private_merchant_id };
+  }
+
+  private async detail(row: VersionRow): Promise<VersionDetail> {
+    return { ...summarize(row), manifest: row.manifest, report: row.report };
+  }
+
+  private assertOwner(principal: Principal, row: VersionRow): void {
+    if (principal.role !== 'admin' && row.developer_id !== principal.subjectId) {
+      throw new TkError('TK_FORBIDDEN', `${row.plugin_name} belongs to another developer`);
+    }
+  }
+
+  private async lastApproved(name: string): Promise<{ version: string; manifest: Manifest } | null> {
+    const { rows } = await this.db.query<{ version: string; manifest: Manifest }>(
+      `SELECT version, manifest FROM plugin_versions WHERE plugin_name = $1 AND status = 'approved' ORDER BY reviewed_at DESC LIMIT 1`,
+      [name],
+    );
+    return rows[0] ?? null;
+  }
+
+  private async findVersion(db: Queryable, name: string, version: string): Promise<VersionRow | undefined> {
+    const { rows } = await db.query<VersionRow>(
+      `SELECT ${VERSION_COLUMNS} FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name WHERE v.plugin_name = $1 AND v.version = $2`,
+      [name, version],
+    );
+    return rows[0];
+  }
+
+  private async requireVersion(name: string, version: string): Promise<VersionRow> {
+    const row = await this.findVersion(this.db, name, version);
+    if (!row) throw new TkError('TK_NOT_FOUND', `no version ${name}@${version}`, { hint: 'List versions with `tongkit versions list`.' });
+    return row;
+  }
+}

@@ -1,0 +1,86 @@
+import { TkError } from '@tongkit/sdk';
+import type { Database } from '../storage/database.js';
+import { issueToken } from '../auth/tokens.js';
+import type { Role } from '../auth/principal.js';
+
+/**
+ * Tenancy administration: merchant tiers (商家分层), merchants (live or development), their stores,
+ * developers and tokens. Upserts, so a bootstrap or a retried request changes nothing twice.
+ */
+export class Tenancy {
+  constructor(private readonly db: Database) {}
+
+  async upsertTier(tier: { id: string; name: string; allowedPlugins?: string[] | null | undefined; allowedPoints?: string[] | null | undefined }) {
+    await this.db.query(
+      `INSERT INTO merchant_tiers (id, name, allowed_plugins, allowed_points) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, allowed_plugins = EXCLUDED.allowed_plugins, allowed_points = EXCLUDED.allowed_points`,
+      [tier.id, tier.name, tier.allowedPlugins ?? null, tier.allowedPoints ?? null],
+    );
+    return { id: tier.id, name: tier.name, allowedPlugins: tier.allowedPlugins ?? null, allowedPoints: tier.allowedPoints ?? null };
+  }
+
+  async upsertMerchant(merchant: { id: string; name: string; tierId: string; development?: boolean | undefined }) {
+    const tier = await this.db.query('SELECT 1 FROM merchant_tiers WHERE id = $1', [merchant.tierId]);
+    if (tier.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no merchant tier ${merchant.tierId}`, { path: '/tierId' });
+    await this.db.query(
+      `INSERT INTO merchants (id, name, tier_id, is_development) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, tier_id = EXCLUDED.tier_id, is_development = EXCLUDED.is_development`,
+      [merchant.id, merchant.name, merchant.tierId, merchant.development ?? false],
+    );
+    return { id: merchant.id, name: merchant.name, tierId: merchant.tierId, development: merchant.development ?? false };
+  }
+
+  async upsertStore(store: { id: string; merchantId: string; name: string; channel: 'store' | 'online' | 'warehouse' }) {
+    const owner = await this.db.query<{ merchant_id: string }>('SELECT merchant_id FROM stores WHERE id = $1', [store.id]);
+    if (owner.rows[0] && owner.rows[0].merchant_id !== store.merchantId) {
+      throw new TkError('TK_CONFLICT', `store ${store.id} belongs to another merchant`, { path: '/id' });
+    }
+    const merchant = await this.db.query('SELECT 1 FROM merchants WHERE id = $1', [store.merchantId]);
+    if (merchant.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no merchant ${store.merchantId}`, { path: '/merchantId' });
+    await this.db.query(
+      `INSERT INTO stores (id, merchant_id, name, channel) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, channel = EXCLUDED.channel`,
+      [store.id, store.merchantId, store.name, store.channel],
+    );
+    return store;
+  }
+
+  async upsertDeveloper(developer: { id: string; name: string }) {
+    await this.db.query('INSERT INTO developers (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name', [developer.id, developer.name]);
+    return developer;
+  }
+
+  async issueToken(role: Role, subjectId: string) {
+    if (role === 'merchant') {
+      const merchant = await this.db.query('SELECT 1 FROM merchants WHERE id = $1', [subjectId]);
+      if (merchant.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no merchant ${subjectId}`, { path: '/subjectId' });
+    }
+    if (role === 'developer') {
+      const developer = await this.db.query('SELECT 1 FROM developers WHERE id = $1', [subjectId]);
+      if (developer.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no developer ${subjectId}`, { path: '/subjectId' });
+    }
+    return { role, subjectId, token: await issueToken(this.db, role, subjectId) };
+  }
+
+  /** Approved plugins (newest approved version) the merchant's tier allows, plus its own private ones. */
+  async catalog(merchantId: string) {
+    const { rows } = await this.db.query<{ name: string; version: string; manifest: { description?: string; permissions: string[]; extensions: string[]; events: string[]; settings: unknown } }>(
+      `SELECT DISTINCT ON (v.plugin_name) v.plugin_name AS name, v.version, v.manifest
+       FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
+       JOIN merchants m ON m.id = $1 JOIN merchant_tiers t ON t.id = m.tier_id
+       WHERE v.status = 'approved' AND (p.private_merchant_id IS NULL OR p.private_merchant_id = m.id)
+         AND (t.allowed_plugins IS NULL OR v.plugin_name = ANY(t.allowed_plugins))
+       ORDER BY v.plugin_name, v.reviewed_at DESC`,
+      [merchantId],
+    );
+    return rows.map((r) => ({
+      plugin: r.name,
+      version: r.version,
+      description: r.manifest.description ?? null,
+      permissions: r.manifest.permissions,
+      points: r.manifest.extensions,
+      events: r.manifest.events,
+      settingsSchema: r.manifest.settings,
+    }));
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * @tongkit/host/testing — helpers for tests of hosts and plugins; never loaded by production code.
+ *
+ * @packageDocumentation
+ */
+export { createTestDatabase, type TestDatabase } from './storage/test-database.js';
