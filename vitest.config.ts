@@ -13,6 +13,9 @@ export default defineConfig({
     // isolated-vm needs --no-node-snapshot in every process that loads it.
     pool: 'forks',
     execArgv: ['--no-node-snapshot'],
+    // One embedded PostgreSQL for the whole run (skipped when DATABASE_URL is set): host test files
+    // each get their own database on it.
+    globalSetup: ['packages/host/test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },

@@ -13,5 +13,5 @@ export default defineConfig({
   clean: true,
   target: 'es2023',
   splitting: true,
-  external: ['isolated-vm', 'esbuild', '@tongkit/runtime', '@tongkit/sdk', '@oclif/core', '@inquirer/prompts'],
+  external: ['isolated-vm', 'esbuild', '@tongkit/runtime', '@tongkit/sdk', '@tongkit/host', '@oclif/core', '@inquirer/prompts'],
 });

@@ -4,7 +4,8 @@
  * Skipped when DATABASE_URL names an external server. Test processes find the server through an
  * environment variable, which vitest passes on to the worker processes it starts after this setup.
  */
-import { removeOnExit, removeTestServer, startTestServer, TEST_SERVER_URL_ENV } from '../src/storage/test-database.js';
+import { rm } from 'node:fs/promises';
+import { removeOnExit, startTestServer, TEST_SERVER_URL_ENV } from '../src/storage/test-database.js';
 
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
   if (process.env['DATABASE_URL']) return undefined;
@@ -15,6 +16,6 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
     forget();
     delete process.env[TEST_SERVER_URL_ENV];
     await server.stop();
-    removeTestServer(server);
+    await rm(server.dataDir, { recursive: true, force: true });
   };
 }

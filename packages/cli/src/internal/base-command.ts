@@ -1,6 +1,8 @@
 import { Command, Flags } from '@oclif/core';
 import { TkError, isTkError, type TkErrorJSON } from '@tongkit/sdk';
 import { paint } from './output.js';
+import { HostClient } from './client.js';
+import { resolveProfile } from './config.js';
 
 /** Exit codes: 1 a TK_* error a person can fix, 2 a usage error, 70 a Tongkit bug (EX_SOFTWARE). */
 export const EXIT = { failure: 1, usage: 2, bug: 70 } as const;
@@ -54,4 +56,18 @@ export function formatError(error: TkErrorJSON): string {
   if (error.path && !error.message.includes(error.path)) lines.push(`  at ${error.path}`);
   lines.push(`  ${paint('dim', '→')} ${error.hint}`);
   return lines.join('\n');
+}
+
+/** A command that talks to a host: `--host`, `--token`, `--profile` (else the saved login). */
+export abstract class HostCommand extends TongkitCommand {
+  static override baseFlags = {
+    ...TongkitCommand.baseFlags,
+    host: Flags.string({ summary: 'Host URL (default: the saved login).', helpGroup: 'HOST', env: 'TONGKIT_HOST' }),
+    token: Flags.string({ summary: 'Bearer token (default: the saved login).', helpGroup: 'HOST', env: 'TONGKIT_TOKEN' }),
+    profile: Flags.string({ summary: 'Saved login to use (see `tongkit login`).', helpGroup: 'HOST' }),
+  };
+
+  protected async client(flags: { host?: string | undefined; token?: string | undefined; profile?: string | undefined }): Promise<HostClient> {
+    return new HostClient(await resolveProfile(flags));
+  }
 }

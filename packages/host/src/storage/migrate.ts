@@ -46,6 +46,7 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
       name text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
+    // Read committed: a process that waited for the lock sees here what the one before it committed.
     const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((row) => row.version));
     const pending = migrations.filter((migration) => !applied.has(migration.version));

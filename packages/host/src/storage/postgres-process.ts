@@ -29,7 +29,8 @@ const LOG_TAIL_LINES = 40;
 /**
  * On Linux `setpriv --pdeathsig` makes the kernel send SIGINT (fast shutdown) to PostgreSQL when the host
  * dies, even by SIGKILL; without it an orphaned server would keep the data folder and the next host would be
- * refused. Elsewhere the host's exit handler is the only guard.
+ * refused. (The kernel watches the spawning thread: start servers from the main thread, not a worker.)
+ * Elsewhere the host's exit handler is the only guard.
  */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((file) => existsSync(file));
 
@@ -92,6 +93,7 @@ export function startPostgresProcess(options: PostgresProcessOptions): Promise<P
     });
     child.once('error', (cause) => {
       clearTimeout(timer);
+      process.off('exit', stopWithHost);
       reject(new TkError('TK_INTERNAL', `Could not run ${options.postgres}: ${cause.message}`, { cause }));
     });
     child.once('exit', (code, signal) => {

@@ -24,7 +24,7 @@ export interface TestDatabase {
 export const TEST_SERVER_URL_ENV = 'TONGKIT_TEST_POSTGRES_URL';
 
 /** Throwaway data: durability is traded for speed, and parallel test files need more connections. */
-export const TEST_SERVER_SETTINGS: Record<string, string> = {
+const TEST_SERVER_SETTINGS: Record<string, string> = {
   fsync: 'off',
   synchronous_commit: 'off',
   full_page_writes: 'off',
@@ -83,12 +83,15 @@ export async function startTestServer(): Promise<EmbeddedPostgres & { dataDir: s
  * server removed its postmaster.pid, i.e. all its processes are gone and none writes there any more.
  */
 export function removeTestServer(server: { pid: number; dataDir: string }): void {
-  try {
-    process.kill(server.pid, 'SIGQUIT');
-  } catch {
-    // already gone
-  }
   const lockFile = path.join(server.dataDir, 'postmaster.pid');
+  // Signal only a server that still holds the folder: a stopped server's PID may belong to anyone by now.
+  if (pidInLockFile(server.dataDir) === server.pid) {
+    try {
+      process.kill(server.pid, 'SIGQUIT');
+    } catch {
+      // already gone
+    }
+  }
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let waited = 0; existsSync(lockFile) && waited < 5_000; waited += 10) Atomics.wait(pause, 0, 0, 10);
   rmSync(server.dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
@@ -145,9 +148,15 @@ function removeAbandonedTestServers(): void {
 
 /** Without parent-death signals (macOS) a server can outlive its owner: its folder is not abandoned then. */
 function serverRunsOn(dataDir: string): boolean {
+  const pid = pidInLockFile(dataDir);
+  return pid !== undefined && isAlive(pid);
+}
+
+function pidInLockFile(dataDir: string): number | undefined {
   try {
-    return isAlive(Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]));
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

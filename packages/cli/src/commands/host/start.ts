@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { Flags } from '@oclif/core';
+import { TkError } from '@tongkit/sdk';
+import { TongkitCommand } from '../../internal/base-command.js';
+import { saveProfile } from '../../internal/config.js';
+import { paint } from '../../internal/output.js';
+
+export default class HostStart extends TongkitCommand {
+  static override summary = 'Start a local Tongkit host (embedded PostgreSQL, no setup).';
+  static override description = `Starts the reference host: PostgreSQL (embedded in --data-dir, or DATABASE_URL), migrations,
+bootstrap identities (admin, reviewer, developer "dev", development merchant "dev-merchant"), event
+workers and the HTTP API. Prints the URL and tokens, and saves them as the profiles local-developer,
+local-reviewer, local-merchant and local-admin (local-developer becomes current). Runs until Ctrl-C.`;
+  static override examples = ['<%= config.bin %> host start', '<%= config.bin %> host start --port 4800 --data-dir .tongkit/host', 'DATABASE_URL=postgres://… <%= config.bin %> host start'];
+  static override enableJsonFlag = true;
+  static override flags = {
+    port: Flags.integer({ char: 'p', summary: 'Port (0 picks a free one).', default: 4800 }),
+    'data-dir': Flags.string({ summary: 'Folder of the embedded PostgreSQL and the bootstrap tokens.', default: '~/.tongkit/host' }),
+    'database-url': Flags.string({ summary: 'External PostgreSQL instead of the embedded one.', env: 'DATABASE_URL' }),
+    save: Flags.boolean({ summary: 'Save the tokens as local-* profiles (--no-save: do not).', default: true, allowNo: true }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(HostStart);
+    let hostModule: typeof import('@tongkit/host');
+    try {
+      hostModule = await import('@tongkit/host');
+    } catch {
+      throw new TkError('TK_NOT_FOUND', '@tongkit/host is not installed next to this CLI', { fault: 'user', hint: 'Install it (npm install @tongkit/host) or run the host from the Tongkit repository.' });
+    }
+    const dataDir = resolve(flags['data-dir'].replace(/^~(?=\/|$)/, process.env.HOME ?? '~'));
+    if (!this.jsonEnabled()) process.stderr.write(paint('dim', `starting the host (data in ${dataDir})…\n`));
+    const host = await hostModule.startHost({ dataDir, databaseUrl: flags['database-url'] });
+    const url = await host.listen(flags.port);
+    const profiles = {
+      'local-developer': ['developer', host.tokens.developer],
+      'local-reviewer': ['reviewer', host.tokens.reviewer],
+      'local-merchant': ['merchant', host.tokens.devMerchant],
+      'local-admin': ['admin', host.tokens.admin],
+    } as const;
+    if (flags.save) {
+      for (const [name, [role, token]] of Object.entries(profiles)) await saveProfile(name, { host: url, token, role }, name === 'local-developer');
+    }
+    const summary = { ok: true, url, databaseUrl: host.databaseUrl.replace(/\/\/[^@/]*@/, '//'), tokens: host.tokens, profiles: Object.keys(profiles) };
+    if (this.jsonEnabled()) this.logJson(summary);
+    else {
+      this.log(`${paint('green', '✔')} Tongkit host on ${paint('bold', url)}  (OpenAPI: ${url}/openapi.json)`);
+      this.log(`  developer  ${host.tokens.developer}`);
+      this.log(`  reviewer   ${host.tokens.reviewer}`);
+      this.log(`  merchant   ${host.tokens.devMerchant}   (dev-merchant: runs unreviewed versions)`);
+      this.log(`  admin      ${host.tokens.admin}`);
+      if (flags.save) this.log(paint('dim', `saved as profiles ${Object.keys(profiles).join(', ')}; current: local-developer (use --profile)`));
+      this.log(paint('dim', 'Ctrl-C stops it.'));
+    }
+    await new Promise<void>((resolveStop) => {
+      const stop = () => resolveStop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await host.close();
+    return undefined;
+  }
+}

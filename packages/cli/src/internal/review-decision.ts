@@ -1,0 +1,10 @@
+import { TkError } from '@tongkit/sdk';
+import type { HostClient } from './client.js';
+import { parsePluginRef } from './client.js';
+
+/** `review approve|reject plugin@version`: one POST, the same for both decisions. */
+export async function decideReview(client: HostClient, ref: string, decision: 'approve' | 'reject', comment: string | undefined): Promise<Record<string, unknown>> {
+  const { plugin, version } = parsePluginRef(ref);
+  if (!version) throw new TkError('TK_VALIDATION', `give the version: ${plugin}@<version>`, { fault: 'user' });
+  return client.request('POST', `/v1/plugins/${plugin}/versions/${version}/${decision}`, { comment: comment ?? '' });
+}
