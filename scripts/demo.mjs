@@ -1,94 +1,146 @@
-// `npm run demo`: a brand developer's first plugin, in one go. Scaffolds the member-tier template into
-// a temp folder with the real `tongkit` binary, builds it, runs its fixtures, then runs it in the
-// sandbox over a batch of sample members and prints each decision with its measurements.
-// (Until the host lands, this is the whole platform: SDK → build → sandboxed runtime.)
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+// `npm run demo`: the platform end to end, on this machine, with no setup.
+//
+// 1. A brand developer scaffolds, builds, tests and runs a member-tier plugin (the real `tongkit` binary).
+// 2. A local host starts on an embedded PostgreSQL in its own temp folder (never another host's data).
+// 3. The example plugins are deployed, reviewed and approved through the CLI.
+// 4. A demo brand with two stores installs them, overrides a setting for one store, decides member
+//    tiers through the host, and sends order events that a plugin tallies in its KV storage.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRuntime, readPluginDir } from '@tongkit/runtime';
+import { startHost } from '@tongkit/host';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const tongkitBin = join(repo, 'packages', 'cli', 'bin', 'run.mjs');
 const workspace = mkdtempSync(join(tmpdir(), 'tongkit-demo-'));
-const project = join(workspace, 'demo-tiers');
+// As root, PostgreSQL runs as the `postgres` user, which must be able to enter the data folder's parents.
+chmodSync(workspace, 0o755);
+const bold = (text) => `\x1b[1m${text}\x1b[0m`;
+const dim = (text) => `\x1b[2m${text}\x1b[0m`;
 
 function step(title) {
-  process.stdout.write(`\n\x1b[1m▸ ${title}\x1b[0m\n`);
+  process.stdout.write(`\n${bold(`▸ ${title}`)}\n`);
 }
-function tongkit(...args) {
-  process.stdout.write(`\x1b[2m$ tongkit ${args.join(' ')}\x1b[0m\n`);
-  const result = spawnSync(process.execPath, [tongkitBin, ...args], { cwd: workspace, stdio: 'inherit' });
-  if (result.status !== 0) {
-    process.stderr.write(`demo: tongkit ${args[0]} failed (exit ${result.status})\n`);
-    process.exit(1);
-  }
+// Asynchronous on purpose: the host runs in this process and must keep serving while the CLI talks to it.
+async function tongkit(args, env = {}) {
+  process.stdout.write(`${dim(`$ tongkit ${args.join(' ')}`)}\n`);
+  const child = spawn(process.execPath, [tongkitBin, ...args], {
+    cwd: workspace,
+    stdio: 'inherit',
+    env: { ...process.env, TONGKIT_HOME: join(workspace, '.tongkit'), ...env },
+  });
+  const [status] = await once(child, 'exit');
+  if (status !== 0) throw new Error(`tongkit ${args[0]} failed (exit ${status})`);
 }
 
+let host;
 try {
-  step('Scaffold a member-tier plugin');
-  tongkit('init', 'demo-tiers', '--template', 'member-tier', '--yes');
-  // The demo links the repository's packages instead of running npm install, so it works offline.
-  symlinkSync(join(repo, 'node_modules'), join(project, 'node_modules'), 'dir');
+  step('1. A brand developer scaffolds a member-tier plugin, builds, tests and runs it');
+  await tongkit(['init', 'demo-tiers', '--template', 'member-tier', '--yes']);
+  // Linked instead of `npm install`, so the demo works offline.
+  symlinkSync(join(repo, 'node_modules'), join(workspace, 'demo-tiers', 'node_modules'), 'dir');
+  await tongkit(['build', '-C', 'demo-tiers']);
+  await tongkit(['test', '-C', 'demo-tiers']);
+  await tongkit(['run', 'member.tier.compute', '--input', 'demo-tiers/fixtures/gold.json', '-C', 'demo-tiers']);
 
-  step('Build it for the sandbox (no TypeBox, no Node APIs inside)');
-  tongkit('build', '-C', 'demo-tiers');
+  step('2. A local host starts (embedded PostgreSQL in a temp folder)');
+  const started = performance.now();
+  host = await startHost({ dataDir: join(workspace, 'host') });
+  const url = await host.listen(0);
+  console.log(`host on ${url} in ${(performance.now() - started).toFixed(0)} ms (OpenAPI: ${url}/openapi.json)`);
+  const as = (token) => ({ TONGKIT_HOST: url, TONGKIT_TOKEN: token });
+  const api = async (token, method, path, body) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = response.status === 204 ? null : await response.json();
+    if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
+    return json;
+  };
 
-  step('Run its fixtures, each on a warm and a fresh isolate');
-  tongkit('test', '-C', 'demo-tiers');
+  step('3. The developer deploys the examples; a reviewer reads the reports and approves');
+  for (const example of ['member-tiers', 'order-tally']) {
+    await tongkit(['deploy', '--submit', '-C', join(repo, 'examples', example)], as(host.tokens.developer));
+  }
+  await tongkit(['review', 'list'], as(host.tokens.reviewer));
+  await tongkit(['review', 'show', 'member-tiers@1.0.0'], as(host.tokens.reviewer));
+  await tongkit(['review', 'approve', 'member-tiers@1.0.0', '--comment', 'tiers and downgrade protection as specified'], as(host.tokens.reviewer));
+  await tongkit(['review', 'approve', 'order-tally@1.0.0', '--comment', 'KV only, idempotent'], as(host.tokens.reviewer));
+  await tongkit(['versions', 'list'], as(host.tokens.developer));
 
-  step('Run one fixture, with measurements');
-  tongkit('run', 'member.tier.compute', '--input', 'demo-tiers/fixtures/gold.json', '-C', 'demo-tiers');
+  step('4. A brand with two stores installs both plugins and overrides a setting for one store');
+  const admin = host.tokens.admin;
+  await api(admin, 'POST', '/v1/admin/merchants', { id: 'acme-home', name: '艾可家居 Acme Home', tierId: 'standard' });
+  await api(admin, 'POST', '/v1/admin/stores', { id: 'sh-jingan', merchantId: 'acme-home', name: '上海静安店', channel: 'store' });
+  await api(admin, 'POST', '/v1/admin/stores', { id: 'bj-chaoyang', merchantId: 'acme-home', name: '北京朝阳店', channel: 'store' });
+  const merchant = (await api(admin, 'POST', '/v1/admin/tokens', { role: 'merchant', subjectId: 'acme-home' })).token;
+  await tongkit(['install', 'member-tiers', '--yes'], as(merchant));
+  await tongkit(['install', 'order-tally', '--yes'], as(merchant));
+  const installs = (await api(merchant, 'GET', '/v1/installs')).items;
+  const tiers = installs.find((i) => i.plugin === 'member-tiers');
+  // Beijing counts store spend at 1.5× to push its new store (the brand default is 1.2×).
+  await tongkit(['settings', 'set', tiers.id, '--store', 'bj-chaoyang', '--set', 'storeSpendWeightBps=15000'], as(merchant));
 
-  step('Decide tiers for sample members (settings: silver from ¥1,000, gold from ¥5,000)');
-  const runtime = createRuntime();
-  const plugin = await runtime.load(await readPluginDir(join(project, 'dist')), { installId: 'demo-brand' });
-  const tiers = [
+  step('5. The host decides tiers through the plugin, per store');
+  const ladder = [
     { id: 'regular', name: '普通会员', rank: 0 },
     { id: 'silver', name: '银卡', rank: 1 },
     { id: 'gold', name: '金卡', rank: 2 },
+    { id: 'platinum', name: '白金', rank: 3 },
+    { id: 'black', name: '黑金', rank: 4 },
   ];
-  const members = [
-    ['m_a1', 0, 0],
-    ['m_b2', 45_000, 30_000],
-    ['m_c3', 99_999, 1],
-    ['m_d4', 120_000, 250_000],
-    ['m_e5', 0, 500_000],
-    ['m_f6', 1_250_000, 880_000],
-  ];
+  const member = (id, online, store, growthValue) => ({
+    member: { id, currentTier: null, growthValue, pointsBalance: 0, spend12mFen: { online, store }, orderCount12m: 4 },
+    tiers: ladder,
+    now: '2026-11-25T08:00:00Z',
+  });
   const rows = [];
-  for (const [id, online, store] of members) {
-    const input = {
-      member: {
-        id,
-        currentTier: null,
-        growthValue: Math.floor((online + store) / 100),
-        pointsBalance: 0,
-        spend12mFen: { online, store },
-        orderCount12m: 3,
-      },
-      tiers,
-      now: '2026-11-25T08:00:00Z',
-    };
-    const result = await plugin.invoke('member.tier.compute', input, {});
-    rows.push({
-      member: id,
-      'online (fen)': online,
-      'store (fen)': store,
-      tier: result.ok ? result.output.tierId : `✖ ${result.error.code}`,
-      reason: result.ok ? result.output.reason : result.error.message,
-      'cpu µs': result.measurements.cpuMicros,
-      'wall µs': result.measurements.wallMicros,
-    });
+  for (const [id, online, store, growth] of [
+    ['m_01', 20_000, 50_000, 300],
+    ['m_02', 100_000, 340_000, 2_000],
+    ['m_03', 0, 1_400_000, 9_000],
+    ['m_04', 3_000_000, 2_500_000, 60_000],
+  ]) {
+    for (const storeId of ['sh-jingan', 'bj-chaoyang']) {
+      const decision = await api(merchant, 'POST', '/v1/extensions/member.tier.compute/invoke', { input: member(id, online, store, growth), storeId });
+      rows.push({ member: id, store: storeId, 'online fen': online, 'store fen': store, tier: decision.output.tierId, source: decision.source, 'cpu µs': decision.measurements?.cpuMicros ?? '-' });
+    }
   }
   console.table(rows);
-  const stats = runtime.stats();
-  console.log(`isolates alive ${stats.isolatesAlive} · warm hits ${stats.warmHits} · cold starts ${stats.coldStarts} · code cache hits ${stats.codeCacheHits}`);
-  await runtime.dispose();
+
+  step('6. Orders are paid; the order-tally plugin counts them per store (at least once, never twice)');
+  const orders = [
+    ['sh-jingan', 129_900],
+    ['sh-jingan', 45_000],
+    ['bj-chaoyang', 1_280_000],
+    [undefined, 9_900],
+  ];
+  for (const [index, [storeId, amountFen]] of orders.entries()) {
+    await api(merchant, 'POST', '/v1/events', { id: `order-${index + 1}-paid`, type: 'order.paid', data: { amountFen, ...(storeId ? { storeId } : {}) } });
+  }
+  // The same event again (a retry): delivered at most once per install.
+  const again = await api(merchant, 'POST', '/v1/events', { id: 'order-1-paid', type: 'order.paid', data: { amountFen: 129_900, storeId: 'sh-jingan' } });
+  console.log(`re-sent order-1-paid: duplicate=${again.duplicate}`);
+  await host.services.dispatcher.drain();
+  const tally = await host.services.db.query(
+    `SELECT key, value FROM plugin_kv k JOIN installs i ON i.id = k.install_id WHERE i.merchant_id = 'acme-home' AND i.plugin_name = 'order-tally' ORDER BY key`,
+  );
+  console.table(Object.fromEntries(tally.rows.map((row) => [row.key, row.value])));
+
+  step('7. The merchant reads the logs');
+  await tongkit(['logs', '--limit', '8'], as(merchant));
 
   step('Done');
-  console.log(`The project is in ${project} (removed now). Make your own: tongkit init my-tiers --template member-tier`);
+  console.log('Start your own host: tongkit host start · write your own plugin: tongkit init my-tiers --template member-tier');
+} catch (error) {
+  process.stderr.write(`demo failed: ${error.stack ?? error}\n`);
+  process.exitCode = 1;
 } finally {
+  await host?.close();
   rmSync(workspace, { recursive: true, force: true });
 }

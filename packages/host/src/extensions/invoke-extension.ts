@@ -55,7 +55,8 @@ export class ExtensionInvoker {
   async invoke(merchantId: string, point: string, input: unknown, options: { storeId?: string | undefined } = {}): Promise<ExtensionDecision> {
     const spec = getExtensionPoint(point);
     if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`, { fault: 'user' });
-    const problems = validateAgainst(spec.input, input);
+    // Paths point into the request (`{ input, storeId }`), like the other errors of this call.
+    const problems = validateAgainst(spec.input, input).map((p) => ({ ...p, path: `/input${p.path === '/' ? '' : p.path}` }));
     if (problems[0]) {
       throw new TkError('TK_VALIDATION', `the ${point} input is invalid at ${problems[0].path}: ${problems[0].message}`, { path: problems[0].path, details: { problems } });
     }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { PERMISSIONS, getExtensionPoint, type Manifest, type Permission } from '@tongkit/sdk';
 import { MAX_BUNDLE_BYTES } from '@tongkit/runtime/build';
 import { runFixtures, type Fixture, type FixtureResult, type LoadedPlugin } from '@tongkit/runtime';
@@ -65,7 +66,8 @@ export function diffManifests(next: Manifest, previous: { version: string; manif
     pointsRemoved: minus(before?.extensions ?? [], next.extensions),
     eventsAdded: minus(next.events, before?.events ?? []),
     eventsRemoved: minus(before?.events ?? [], next.events),
-    settingsChanged: before !== undefined && JSON.stringify(before.settings) !== JSON.stringify(next.settings),
+    // The stored manifest comes back from jsonb with its keys reordered: compare values, not their text.
+    settingsChanged: before !== undefined && !isDeepStrictEqual(before.settings, next.settings),
   };
 }
 
@@ -109,8 +111,14 @@ export async function buildReviewReport(input: {
     { id: 'bundle-size', ok: bytes <= MAX_BUNDLE_BYTES, message: `${bytes} of ${MAX_BUNDLE_BYTES} bytes` },
     {
       id: 'fixtures',
-      ok: results.length > 0 && passed === results.length,
-      message: results.length === 0 ? 'no fixtures were deployed with this version' : `${passed} of ${results.length} fixtures pass`,
+      // Fixtures exercise extension points; a plugin with events only has nothing they could cover.
+      ok: passed === results.length && (results.length > 0 || manifest.extensions.length === 0),
+      message:
+        results.length > 0
+          ? `${passed} of ${results.length} fixtures pass`
+          : manifest.extensions.length === 0
+            ? 'no fixtures needed: the plugin declares no extension points'
+            : 'no fixtures were deployed with this version',
     },
     { id: 'deterministic', ok: stateful === 0, message: stateful === 0 ? 'warm and fresh runs agree' : `${stateful} fixtures answer differently warm and fresh` },
     {

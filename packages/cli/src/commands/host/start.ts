@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { TkError } from '@tongkit/sdk';
 import { TongkitCommand } from '../../internal/base-command.js';
@@ -15,7 +16,10 @@ local-reviewer, local-merchant and local-admin (local-developer becomes current)
   static override enableJsonFlag = true;
   static override flags = {
     port: Flags.integer({ char: 'p', summary: 'Port (0 picks a free one).', default: 4800 }),
-    'data-dir': Flags.string({ summary: 'Folder of the embedded PostgreSQL and the bootstrap tokens.', default: '~/.tongkit/host' }),
+    'data-dir': Flags.string({
+      summary: 'Folder of the embedded PostgreSQL and the bootstrap tokens.',
+      description: 'Default ~/.tongkit/host; as root /var/lib/tongkit/host, since PostgreSQL then runs as the postgres user, who cannot enter /root.',
+    }),
     'database-url': Flags.string({ summary: 'External PostgreSQL instead of the embedded one.', env: 'DATABASE_URL' }),
     save: Flags.boolean({ summary: 'Save the tokens as local-* profiles (--no-save: do not).', default: true, allowNo: true }),
   };
@@ -28,7 +32,11 @@ local-reviewer, local-merchant and local-admin (local-developer becomes current)
     } catch {
       throw new TkError('TK_NOT_FOUND', '@tongkit/host is not installed next to this CLI', { fault: 'user', hint: 'Install it (npm install @tongkit/host) or run the host from the Tongkit repository.' });
     }
-    const dataDir = resolve(flags['data-dir'].replace(/^~(?=\/|$)/, process.env.HOME ?? '~'));
+    const dataDir = flags['data-dir']
+      ? resolve(flags['data-dir'].replace(/^~(?=\/|$)/, homedir()))
+      : process.getuid?.() === 0
+        ? '/var/lib/tongkit/host'
+        : join(homedir(), '.tongkit', 'host');
     if (!this.jsonEnabled()) process.stderr.write(paint('dim', `starting the host (data in ${dataDir})…\n`));
     const host = await hostModule.startHost({ dataDir, databaseUrl: flags['database-url'] });
     const url = await host.listen(flags.port);
