@@ -4,7 +4,7 @@
 // for Node 24 and 26 only. A machine whose system Node is older still gets a working `tongkit` and
 // working `npm test`: the first run installs `node-<platform>-<arch>@24` from the npm registry into a
 // cache folder, and every later run re-executes under it. On Node 24/26 this is a no-op.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, mkdtempSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -75,4 +75,28 @@ export function ensureSupportedNode() {
 /** NODE_OPTIONS with `--no-node-snapshot`, which isolated-vm requires on Node ≥ 20. */
 export function nodeOptionsWithNoSnapshot(existing = process.env.NODE_OPTIONS ?? '') {
   return existing.includes('--no-node-snapshot') ? existing : `${existing} --no-node-snapshot`.trim();
+}
+
+/**
+ * Runs `command` with inherited stdio and exits with its status. Signals sent to this process
+ * (Ctrl-C, a supervisor's SIGTERM) are passed on, so stopping the wrapper stops the real process.
+ */
+export function runChild(command, args, env) {
+  const child = spawn(command, args, { stdio: 'inherit', env, shell: process.platform === 'win32' });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      if (child.exitCode === null) child.kill(signal);
+    });
+  }
+  child.on('error', (error) => {
+    process.stderr.write(`tongkit: could not start ${command}: ${error.message}\n`);
+    process.exit(127);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    process.exit(code ?? 1);
+  });
 }

@@ -196,12 +196,19 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const codeCache = new CodeCache();
   const counters = { warmHits: 0, coldStarts: 0, evictions: 0 };
   const onCatastrophicError = options.onCatastrophicError;
+  /** The tail of each event isolate key's queue of event invocations. */
+  const eventQueues = new Map<string, Promise<unknown>>();
   const isolates = new LRUCache<string, PluginIsolate>({
     maxSize: options.maxIsolateBytes ?? 512 * 1024 * 1024,
     sizeCalculation: (isolate) => Math.max(1, isolate.heapBytes()),
     dispose: (isolate, _key, reason) => {
-      if (reason === 'evict') counters.evictions++;
-      isolate.dispose();
+      if (reason === 'evict') {
+        counters.evictions++;
+        // An evicted event isolate may be running a handler (awaiting a host call): it finishes first.
+        isolate.retire();
+      } else {
+        isolate.dispose();
+      }
     },
   });
 
@@ -411,19 +418,35 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error));
         return { ok: false, error: failure, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' } };
       }
-      let isolate = isolates.get(eventKey);
-      let isolateState: 'warm' | 'cold' = 'warm';
-      if (!isolate || isolate.disposed) {
-        isolateState = 'cold';
-        isolate = new PluginIsolate({ code: bundle.code, sha256, heapMb: eventBudget.heapMb, codeCache, ...(onCatastrophicError ? { onCatastrophicError } : {}) });
-        isolates.set(eventKey, isolate);
-        counters.coldStarts++;
-      } else {
-        counters.warmHits++;
-      }
-      const result = await runEvent({ isolate, isolateState, event, settingsJson, host, budget: eventBudget, sourceMap: bundle.sourceMap });
-      if (isolate.disposed) isolates.delete(eventKey);
-      return result;
+      // One event at a time per event isolate key, and the isolate is taken only when it is this
+      // event's turn: an event queued behind one that times out (and disposes the isolate) then runs
+      // on a new isolate instead of failing on the disposed one.
+      const run = (eventQueues.get(eventKey) ?? Promise.resolve()).then(async () => {
+        let isolate = isolates.get(eventKey);
+        let isolateState: 'warm' | 'cold' = 'warm';
+        let oneShot = false;
+        if (!isolate || isolate.disposed) {
+          isolateState = 'cold';
+          isolate = new PluginIsolate({ code: bundle.code, sha256, heapMb: eventBudget.heapMb, codeCache, ...(onCatastrophicError ? { onCatastrophicError } : {}) });
+          // Larger than the whole cache: used for this event only, then disposed (not leaked).
+          oneShot = !keep(eventKey, isolate);
+          counters.coldStarts++;
+        } else {
+          counters.warmHits++;
+        }
+        try {
+          return await runEvent({ isolate, isolateState, event, settingsJson, host, budget: eventBudget, sourceMap: bundle.sourceMap });
+        } finally {
+          if (oneShot) isolate.dispose();
+          else if (isolate.disposed && isolates.peek(eventKey) === isolate) isolates.delete(eventKey);
+        }
+      });
+      const tail = run.catch(() => undefined);
+      eventQueues.set(eventKey, tail);
+      void tail.then(() => {
+        if (eventQueues.get(eventKey) === tail) eventQueues.delete(eventKey);
+      });
+      return run;
     }
 
     return { manifest, sha256, installId, settingsSchema, invoke, resolveSettings, handleEvent };

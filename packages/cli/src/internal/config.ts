@@ -46,11 +46,12 @@ export async function saveProfile(name: string, profile: Profile, makeCurrent = 
 /** The host and token to use: flags, then TONGKIT_HOST/TONGKIT_TOKEN, then the named or current profile. */
 export async function resolveProfile(flags: { host?: string | undefined; token?: string | undefined; profile?: string | undefined }): Promise<Profile> {
   const config = await readConfig();
-  const name = flags.profile ?? process.env.TONGKIT_PROFILE ?? config.current;
+  // Empty values (an unset variable exported as "") count as absent.
+  const name = flags.profile || process.env.TONGKIT_PROFILE || config.current;
   const saved = name ? config.profiles[name] : undefined;
   if (flags.profile && !saved) throw new TkError('TK_NOT_FOUND', `no profile "${flags.profile}" in ${configPath()}`, { fault: 'user', hint: 'Run `tongkit login --profile NAME`.' });
-  const host = flags.host ?? process.env.TONGKIT_HOST ?? saved?.host;
-  const token = flags.token ?? process.env.TONGKIT_TOKEN ?? saved?.token;
+  const host = flags.host || process.env.TONGKIT_HOST || saved?.host;
+  const token = flags.token || process.env.TONGKIT_TOKEN || saved?.token;
   if (!host || !token) {
     throw new TkError('TK_UNAUTHORIZED', 'not logged in to a Tongkit host', {
       hint: 'Start one with `tongkit host start`, or run `tongkit login --host URL --token TOKEN`.',

@@ -1,4 +1,4 @@
-import { HOST_API_PERMISSIONS, TkError, type EventBudget, type Permission, type TongkitEvent } from '@tongkit/sdk';
+import { HOST_API_PERMISSIONS, TK_ERROR_CODES, TkError, type EventBudget, type Permission, type TongkitEvent } from '@tongkit/sdk';
 import type { PluginIsolate } from './plugin-isolate.js';
 import { mapGuestStack } from './source-map.js';
 
@@ -97,7 +97,9 @@ export async function runEvent(input: {
     if (envelope.e) {
       const stack = mapGuestStack(envelope.e.stack, input.sourceMap);
       const code = (envelope.e as { code?: unknown }).code;
-      return fail(new TkError('TK_PLUGIN_ERROR', `${event.type} handler threw ${envelope.e.name}: ${envelope.e.message}`, { details: { stack, ...(typeof code === 'string' ? { hostErrorCode: code } : {}) } }), envelope.l, envelope.t);
+      // Only a known code: the plugin can set any `code` on its own errors.
+      const hostErrorCode = typeof code === 'string' && Object.hasOwn(TK_ERROR_CODES, code) ? code : undefined;
+      return fail(new TkError('TK_PLUGIN_ERROR', `${event.type} handler threw ${envelope.e.name}: ${envelope.e.message}`, { details: { stack, ...(hostErrorCode ? { hostErrorCode } : {}) } }), envelope.l, envelope.t);
     }
     if (envelope.m !== undefined) return fail(new TkError('TK_PLUGIN_ERROR', envelope.m), envelope.l, envelope.t);
     return { ok: true, logs: envelope.l, logsTruncated: envelope.t, measurements };

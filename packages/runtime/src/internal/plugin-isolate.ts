@@ -54,6 +54,18 @@ export interface EventCallArgs {
   maxEnvelopeChars: number;
 }
 
+/** The event invocation currently allowed to make host calls. */
+interface ActiveEvent {
+  token: number;
+  onHostCall: HostCallHandler;
+  /** When its wall-clock budget ends (Date.now() ms): guest work resumed by a host answer is bounded by it. */
+  deadlineAt: number;
+  /** Host calls started and not yet answered; the invocation ends only after them. */
+  inFlight: Set<Promise<void>>;
+  /** The handler returned: new host calls are refused while the ones in flight finish. */
+  closing: boolean;
+}
+
 /** The host side of one host call: parsed and checked by the runtime, answered with a JSON-able value. */
 export type HostCallHandler = (namespace: string, method: string, argsJson: string) => Promise<unknown>;
 
@@ -82,10 +94,13 @@ export class PluginIsolate {
   private calls = 0;
   private lastHeapUsedBytes = 0;
   /** The event invocation allowed to make host calls now; calls with another token are refused. */
-  private activeEvent: { token: number; onHostCall: HostCallHandler } | null = null;
+  private activeEvent: ActiveEvent | null = null;
   private nextToken = 0;
   /** Event invocations run one at a time per isolate, so host calls always belong to the active one. */
   private eventQueue: Promise<unknown> = Promise.resolve();
+  private eventsInFlight = 0;
+  /** Evicted while events were in flight: disposed when the last one ends. */
+  private retiring = false;
 
   constructor(options: PluginIsolateOptions) {
     this.isolate = new ivm.Isolate({
@@ -218,15 +233,27 @@ export class PluginIsolate {
    * TK_TIMEOUT (wall clock, the isolate is disposed) or TK_MEMORY_LIMIT like {@link call}.
    */
   callEvent(args: EventCallArgs, onHostCall: HostCallHandler): Promise<GuestCallResult> {
-    const run = this.eventQueue.then(() => this.runEvent(args, onHostCall));
+    this.eventsInFlight++;
+    const run = this.eventQueue
+      .then(() => this.runEvent(args, onHostCall))
+      .finally(() => {
+        if (--this.eventsInFlight === 0 && this.retiring) this.dispose();
+      });
     this.eventQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Disposes the isolate now, or once the event invocations in flight have finished (LRU eviction). */
+  retire(): void {
+    if (this.eventsInFlight === 0) this.dispose();
+    else this.retiring = true;
   }
 
   private async runEvent(args: EventCallArgs, onHostCall: HostCallHandler): Promise<GuestCallResult> {
     if (this.isolate.isDisposed) throw new TkError('TK_MEMORY_LIMIT', 'the event isolate was disposed');
     const token = ++this.nextToken;
-    this.activeEvent = { token, onHostCall };
+    const active: ActiveEvent = { token, onHostCall, deadlineAt: Date.now() + args.wallMs, inFlight: new Set(), closing: false };
+    this.activeEvent = active;
     const cpuBefore = this.isolate.cpuTime;
     const wallBefore = process.hrtime.bigint();
     let timer: NodeJS.Timeout | undefined;
@@ -244,6 +271,12 @@ export class PluginIsolate {
       let raw: unknown;
       try {
         raw = await Promise.race([guest, deadline]);
+        // A host call the handler started but did not await still belongs to this invocation: it
+        // finishes before the invocation reports (and before the host commits its delivery).
+        if (active.inFlight.size > 0) {
+          active.closing = true;
+          await Promise.race([Promise.all(active.inFlight), deadline]);
+        }
       } catch (error) {
         const wallMicros = ns(process.hrtime.bigint() - wallBefore);
         if (error instanceof TkError) {
@@ -267,20 +300,36 @@ export class PluginIsolate {
 
   /** A host call from the guest: routed to the active event invocation, answered through __tk_settle. */
   private hostCall(token: number, callId: number, namespace: string, method: string, argsJson: string): void {
+    const active = this.activeEvent;
     const settle = (ok: string | null, error: { code: string; message: string } | null) => {
       if (this.isolate.isDisposed) return;
-      this.settleRef.apply(undefined, [callId, ok, error === null ? null : JSON.stringify(error)], { timeout: 1000 }).catch(() => undefined);
+      // The answer resumes guest code: bound it by what is left of the invocation's wall clock.
+      const timeout = active && this.activeEvent === active ? Math.max(1, active.deadlineAt - Date.now()) : 1000;
+      this.settleRef.apply(undefined, [callId, ok, error === null ? null : JSON.stringify(error)], { timeout }).catch(() => undefined);
     };
-    const active = this.activeEvent;
-    if (!active || active.token !== token || typeof namespace !== 'string' || typeof method !== 'string' || typeof argsJson !== 'string') {
+    if (!active || active.token !== token || active.closing || typeof namespace !== 'string' || typeof method !== 'string' || typeof argsJson !== 'string') {
       settle(null, { code: 'TK_PERMISSION_DENIED', message: 'this context belongs to an invocation that has ended' });
       return;
     }
-    active.onHostCall(String(namespace), String(method), argsJson).then(
-      (result) => settle(result === undefined ? null : JSON.stringify(result), null),
+    const answered = active.onHostCall(String(namespace), String(method), argsJson).then(
+      (result) => {
+        // A host answer that is not JSON (a BigInt, a cycle, a function) must still settle the guest's
+        // promise, and must not become an unhandled rejection in the host process.
+        let json: string | null;
+        try {
+          json = result === undefined ? null : (JSON.stringify(result) ?? null);
+        } catch {
+          settle(null, { code: 'TK_INTERNAL', message: 'the host call failed' });
+          return;
+        }
+        settle(json, null);
+      },
       (error: unknown) =>
         settle(null, error instanceof TkError ? { code: error.code, message: error.message } : { code: 'TK_INTERNAL', message: 'the host call failed' }),
     );
+    active.inFlight.add(answered);
+    const done = () => void active.inFlight.delete(answered);
+    answered.then(done, done);
   }
 
   dispose(): void {

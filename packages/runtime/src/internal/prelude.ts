@@ -123,6 +123,12 @@ export const PRELUDE_SOURCE = String.raw`
     if (!name && !message) return { name: 'Error', message: 'threw a non-Error value: ' + show(err), stack: '' };
     return { name: name || 'Error', message, stack: text(() => err.stack) };
   }
+  function codeOf(err) {
+    try {
+      const code = err !== null && typeof err === 'object' ? err.code : undefined;
+      return typeof code === 'string' ? code : undefined;
+    } catch (_) { return undefined; }
+  }
   function finiteNumbersOnly(key, value) {
     if (typeof value === 'number' && !isFiniteNumber(value)) {
       throw new TypeError(StringOf(value) + ' is not a JSON number' + (key === '' ? '' : ' (at "' + key + '")'));
@@ -248,7 +254,11 @@ export const PRELUDE_SOURCE = String.raw`
       try {
         await handler(parse(eventJson), eventContext(token, parse(settingsJson), merchantId));
       } catch (err) {
-        return envelope({ e: describe(err) });
+        // A host error the plugin let through keeps its code, so the host can tell what failed.
+        const described = describe(err);
+        const code = codeOf(err);
+        if (code !== undefined) described.code = code;
+        return envelope({ e: described });
       }
       return '{"l":' + stringify(logs) + ',"t":' + (logsTruncated ? 'true' : 'false') + ',"o":null}';
     } catch (err) {
