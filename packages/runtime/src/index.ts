@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 export {
+  FIRST_CALL_CPU_FACTOR,
   createRuntime,
   type EventHost,
   type EventMeasurements,

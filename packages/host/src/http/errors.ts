@@ -38,5 +38,24 @@ export function toTkError(error: unknown): TkError {
   if (fastify.statusCode === 415 || fastify.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new TkError('TK_VALIDATION', 'send JSON (Content-Type: application/json)', { path: '/headers/content-type' });
   if (fastify.statusCode === 400) return new TkError('TK_VALIDATION', fastify.message, { path: '/body' });
   if (fastify.statusCode === 404) return new TkError('TK_NOT_FOUND', fastify.message);
+  const database = fromDatabaseError(error);
+  if (database) return database;
   return new TkError('TK_INTERNAL', fastify.message || String(error), { cause: error });
+}
+
+/**
+ * PostgreSQL refusals that the caller's request caused: text it cannot store (a NUL character, which
+ * JSON allows and PostgreSQL does not) and ids that name nothing (a foreign key). Anything else stays
+ * TK_INTERNAL.
+ */
+function fromDatabaseError(error: unknown): TkError | undefined {
+  const pg = error as { code?: unknown; severity?: unknown; detail?: unknown };
+  if (typeof pg.code !== 'string' || typeof pg.severity !== 'string') return undefined;
+  if (pg.code === '22021' || pg.code === '22P05') {
+    return new TkError('TK_VALIDATION', 'the request contains text that cannot be stored: a NUL character (\\u0000)', { hint: 'Remove NUL characters from the request.', cause: error });
+  }
+  if (pg.code === '23503' && typeof pg.detail === 'string' && pg.detail.includes('is not present in table')) {
+    return new TkError('TK_NOT_FOUND', `the request refers to something that does not exist (${pg.detail.replace(/"/g, '')})`, { cause: error });
+  }
+  return undefined;
 }

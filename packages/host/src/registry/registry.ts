@@ -131,6 +131,12 @@ export class Registry {
     if (ownerId !== undefined && ownerId !== principal.subjectId && principal.role !== 'admin') {
       throw new TkError('TK_FORBIDDEN', `the plugin name ${manifest.name} belongs to another developer`, { hint: 'Choose another plugin name.' });
     }
+    if (ownerId === undefined && principal.role === 'admin') {
+      // A plugin is owned by a developer; an admin is none (and would fail the plugins.developer_id key).
+      throw new TkError('TK_FORBIDDEN', `${manifest.name} is a new plugin: its developer deploys its first version`, {
+        hint: 'Deploy with a developer token; admins may deploy new versions of existing plugins.',
+      });
+    }
     const lastApproved = await this.lastApproved(manifest.name);
     const report = await buildReviewReport({ plugin, code: upload.code, fixtures, lastApproved });
 

@@ -92,6 +92,11 @@ export class PluginIsolate {
   private readonly eventRef: ivm.Reference<(...args: unknown[]) => Promise<string>>;
   private readonly settleRef: ivm.Reference<(callId: number, ok: string | null, error: string | null) => void>;
   private calls = 0;
+
+  /** True until the first call on this isolate, which also pays for compiling the handler lazily. */
+  get fresh(): boolean {
+    return this.calls === 0;
+  }
   private lastHeapUsedBytes = 0;
   /** The event invocation allowed to make host calls now; calls with another token are refused. */
   private activeEvent: ActiveEvent | null = null;

@@ -1,0 +1,239 @@
+// Durability of event dispatch: a host killed with SIGKILL in the middle of 10,000 events, and a new
+// one started on the same database, deliver every event with no effect applied twice. The hosts run in
+// child processes (test/support/host-process.mjs) so they can really be killed; the test process only
+// sets the database up, publishes, watches the tables and asserts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPlugin } from '@tongkit/runtime/build';
+import { createHostServices, type HostServices, type Principal } from '../src/index.js';
+import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+
+const HOST_SCRIPT = fileURLToPath(new URL('./support/host-process.mjs', import.meta.url));
+const COUNTER = fileURLToPath(new URL('./plugins/counter', import.meta.url));
+const EVENTS = 10_000;
+const MERCHANT = 'durable-mart';
+
+const developer: Principal = { role: 'developer', subjectId: 'dev-durable' };
+const reviewer: Principal = { role: 'reviewer', subjectId: 'reviewer-1' };
+
+interface HostChild {
+  child: ChildProcess;
+  pid: number;
+  /** What the child wrote to stderr so far (shown when something goes wrong). */
+  stderr: () => string;
+  /** Resolves with the exit code or signal. */
+  exited: Promise<number | NodeJS.Signals | null>;
+  /** Lines the child printed after its start line. */
+  lines: string[];
+}
+
+const children: HostChild[] = [];
+const folders: string[] = [];
+
+/** Starts test/support/host-process.mjs and waits for its start line. */
+async function startHostChild(options: Record<string, unknown>): Promise<HostChild> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'tongkit-durability-'));
+  await chmod(dataDir, 0o755);
+  folders.push(dataDir);
+  const child = spawn(process.execPath, ['--no-node-snapshot', HOST_SCRIPT, JSON.stringify({ dataDir, ...options })], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('close', (code, signal) => resolve(signal ?? code)));
+  const lines: string[] = [];
+  const first = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    let started = false;
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      let newline: number;
+      while ((newline = out.indexOf('\n')) >= 0) {
+        lines.push(out.slice(0, newline));
+        out = out.slice(newline + 1);
+      }
+      if (!started && lines.length > 0) {
+        started = true;
+        resolve(lines.shift()!);
+      }
+    });
+    void exited.then((code) => reject(new Error(`host child exited (${String(code)}) before starting:\n${err}`)));
+  });
+  const started: HostChild = { child, pid: (JSON.parse(first) as { pid: number }).pid, stderr: () => err, exited, lines };
+  children.push(started);
+  return started;
+}
+
+/** Stops a child with SIGTERM and returns its final statistics line. */
+async function stopHostChild(host: HostChild): Promise<{ stopped: boolean; batches: number; delivered: number }> {
+  host.child.kill('SIGTERM');
+  const code = await host.exited;
+  expect(code, host.stderr()).toBe(0);
+  const last = host.lines.at(-1);
+  if (!last) throw new Error(`the host child printed no statistics:\n${host.stderr()}`);
+  return JSON.parse(last) as { stopped: boolean; batches: number; delivered: number };
+}
+
+let test: TestDatabase;
+let services: HostServices;
+let installId: string;
+
+async function count(sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await test.db.query<{ n: number }>(sql, params);
+  return rows[0]!.n;
+}
+
+const deliveryCounts = async () => {
+  const { rows } = await test.db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM deliveries WHERE install_id = $1 GROUP BY status`, [installId]);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n])) as Partial<Record<'pending' | 'done' | 'dead', number>>;
+};
+
+const paid = async () => {
+  const { rows } = await test.db.query<{ value: number }>(`SELECT value FROM plugin_kv WHERE install_id = $1 AND key = 'paid'`, [installId]);
+  return rows[0]?.value ?? 0;
+};
+
+/** Polls until `check` returns true, or fails with `what` after `timeoutMs`. */
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, host?: HostChild): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${host ? `; host stderr:\n${host.stderr()}` : ''}`);
+    await sleep(20);
+  }
+}
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  services = createHostServices(test.db);
+  const { tenancy, registry, installs } = services;
+  await tenancy.upsertTier({ id: 'standard', name: 'Standard' });
+  await tenancy.upsertDeveloper({ id: developer.subjectId, name: 'Durable developer' });
+  await tenancy.upsertMerchant({ id: MERCHANT, name: 'Durable Mart', tierId: 'standard' });
+
+  const { bundle } = await buildPlugin(COUNTER);
+  const deployed = await registry.deploy(developer, bundle);
+  expect(deployed.report.passed, JSON.stringify(deployed.report.checks)).toBe(true);
+  await registry.submit(developer, deployed.plugin, deployed.version);
+  const approved = await registry.decide(reviewer, deployed.plugin, deployed.version, 'approve', 'counts paid orders');
+  expect(approved.status).toBe('approved');
+  const install = await installs.install(MERCHANT, { plugin: deployed.plugin, grantPermissions: ['storage:kv'] });
+  expect(install.enabledEvents).toEqual(['order.paid']);
+  installId = install.id;
+});
+
+afterAll(async () => {
+  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.exited));
+  await services?.runtime.dispose();
+  await test?.drop();
+  await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('dispatch survives a killed host', () => {
+  let survivor: HostChild;
+
+  it(
+    `delivers all ${EVENTS} events exactly once in effect after a SIGKILL mid-run and a restart`,
+    async () => {
+      // The outbox: events and their deliveries commit with the caller's transaction, 1,000 at a time.
+      const publishStarted = performance.now();
+      for (let from = 0; from < EVENTS; from += 1_000) {
+        await test.db.transaction(async (tx) => {
+          for (let i = from; i < from + 1_000; i++) {
+            const id = `evt_paid_${String(i).padStart(5, '0')}`;
+            const published = await services.dispatcher.publishIn(tx, MERCHANT, { id, type: 'order.paid', data: { orderId: `o_${i}`, amountFen: 100 + i } });
+            expect(published.deliveries).toBe(1);
+          }
+        });
+      }
+      const publishMs = performance.now() - publishStarted;
+      expect(await deliveryCounts()).toEqual({ pending: EVENTS });
+
+      // A host whose worker is killed without warning once part of the work is done.
+      const doomed = await startHostChild({ databaseUrl: test.url });
+      let doneAtKill = 0;
+      await waitFor(
+        'the first host to deliver 1,500 events',
+        async () => {
+          doneAtKill = (await deliveryCounts()).done ?? 0;
+          return doneAtKill >= 1_500;
+        },
+        60_000,
+        doomed,
+      );
+      // Its worker is inside a batch transaction: rows claimed, handlers' KV writes uncommitted.
+      const inFlight = await count(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tongkit-host' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`,
+      );
+      doomed.child.kill('SIGKILL');
+      expect(await doomed.exited).toBe('SIGKILL');
+      const afterKill = await deliveryCounts();
+      expect(afterKill.done ?? 0, 'the host was killed after all deliveries were done: nothing was tested').toBeLessThan(EVENTS);
+      // What committed before the kill is consistent: every done delivery counted once, nothing more.
+      expect(await paid()).toBe(afterKill.done);
+      expect(await count('SELECT count(*)::int AS n FROM idempotency_keys WHERE install_id = $1', [installId])).toBe(afterKill.done);
+      // The killed worker's connection is gone, and with it its row locks (the claim's lease).
+      await waitFor(
+        'the killed host’s connections to close',
+        async () => (await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tongkit-host' AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'`)) === 0,
+        10_000,
+      );
+
+      // A new host picks up where the dead one stopped.
+      const restartedAt = performance.now();
+      survivor = await startHostChild({ databaseUrl: test.url });
+      await waitFor('every delivery to be done', async () => ((await deliveryCounts()).pending ?? 0) === 0, 90_000, survivor);
+      const drainMs = performance.now() - restartedAt;
+
+      expect(await deliveryCounts()).toEqual({ done: EVENTS });
+      expect(await paid()).toBe(EVENTS);
+      expect(await count('SELECT count(*)::int AS n FROM idempotency_keys WHERE install_id = $1', [installId])).toBe(EVENTS);
+      // The batch in flight at the kill rolled back whole, its attempts too: every delivery committed once.
+      expect(await count('SELECT count(*)::int AS n FROM deliveries WHERE install_id = $1 AND attempts <> 1', [installId])).toBe(0);
+      expect(await count(`SELECT count(*)::int AS n FROM plugin_logs WHERE install_id = $1 AND level = 'error'`, [installId])).toBe(0);
+
+      console.info(
+        `durability: published ${EVENTS} in ${publishMs.toFixed(0)} ms; killed the first host at ${doneAtKill} done ` +
+          `(${inFlight} transaction(s) open), the second finished the other ${EVENTS - (afterKill.done ?? 0)} in ${drainMs.toFixed(0)} ms (incl. start)`,
+      );
+    },
+    110_000,
+  );
+
+  it('a redelivered event changes nothing twice (the event id is the idempotency key)', async () => {
+    const eventId = 'evt_paid_00042';
+    const before = await test.db.query<{ result: unknown; request_hash: string }>('SELECT result, request_hash FROM idempotency_keys WHERE install_id = $1 AND key = $2', [
+      installId,
+      eventId,
+    ]);
+    expect(before.rows).toHaveLength(1);
+
+    // As if the ack had been lost: the delivery is due again, and the surviving host runs the handler again.
+    const reset = await test.db.query(`UPDATE deliveries SET status = 'pending', done_at = NULL, next_attempt_at = now() WHERE event_id = $1 AND install_id = $2 AND status = 'done'`, [
+      eventId,
+      installId,
+    ]);
+    expect(reset.rowCount).toBe(1);
+    await waitFor(
+      'the redelivery',
+      async () => (await count(`SELECT count(*)::int AS n FROM deliveries WHERE event_id = $1 AND status = 'done' AND attempts = 2`, [eventId])) === 1,
+      20_000,
+      survivor,
+    );
+
+    expect(await paid()).toBe(EVENTS);
+    expect(await count('SELECT count(*)::int AS n FROM idempotency_keys WHERE install_id = $1', [installId])).toBe(EVENTS);
+    const after = await test.db.query('SELECT result, request_hash FROM idempotency_keys WHERE install_id = $1 AND key = $2', [installId, eventId]);
+    expect(after.rows).toEqual(before.rows);
+    expect(await deliveryCounts()).toEqual({ done: EVENTS });
+
+    const stats = await stopHostChild(survivor);
+    expect(stats.stopped).toBe(true);
+    expect(stats.delivered).toBeGreaterThan(0);
+  });
+});
