@@ -102,7 +102,7 @@ describe('developer → reviewer → merchant through the CLI', () => {
       headers: { authorization: `Bearer ${host.tokens.devMerchant}`, 'content-type': 'application/json' },
       body: JSON.stringify({ input }),
     });
-    expect((await response.json()).source).toBe('plugin');
+    expect(((await response.json()) as { source: string }).source).toBe('plugin');
     const logs = await tongkitAsync(['logs', '--json'], as(host.tokens.devMerchant));
     expect(logs.status, logs.stderr).toBe(0);
     expect(logs.json.items.some((e: { message: string }) => e.message.includes('member.tier.compute ok'))).toBe(true);
