@@ -164,7 +164,8 @@ export const PRELUDE_SOURCE = String.raw`
     return stringify({ extensions: keysOf(found), events: keysOf(foundEvents), name: StringOf(plugin.name), version: StringOf(plugin.version) });
   };
 
-  G.__tk_invoke = function invoke(point, inputJson, settingsJson, nowMs, cap) {
+  // Every invocation starts from the same clean slate: its own clock, seed source and log buffer.
+  function beginInvocation(inputJson, nowMs, cap) {
     fixedNow = nowMs;
     seeded = false;
     currentInput = inputJson;
@@ -172,6 +173,10 @@ export const PRELUDE_SOURCE = String.raw`
     logBytes = 0;
     logCap = cap;
     logsTruncated = false;
+  }
+
+  G.__tk_invoke = function invoke(point, inputJson, settingsJson, nowMs, cap) {
+    beginInvocation(inputJson, nowMs, cap);
     try {
       const handler = handlers !== null && hasOwn(handlers, point) ? handlers[point] : undefined;
       if (typeof handler !== 'function') return envelope({ m: 'the plugin has no handler for ' + point });
@@ -241,13 +246,7 @@ export const PRELUDE_SOURCE = String.raw`
   }
 
   G.__tk_event = async function event(name, eventJson, settingsJson, merchantId, nowMs, cap, token) {
-    fixedNow = nowMs;
-    seeded = false;
-    currentInput = eventJson;
-    logs = [];
-    logBytes = 0;
-    logCap = cap;
-    logsTruncated = false;
+    beginInvocation(eventJson, nowMs, cap);
     try {
       const handler = eventHandlers !== null && hasOwn(eventHandlers, name) ? eventHandlers[name] : undefined;
       if (typeof handler !== 'function') return envelope({ m: 'the plugin has no handler for ' + name });
