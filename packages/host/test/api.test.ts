@@ -650,3 +650,25 @@ describe('OpenAPI', () => {
     expect(routes.filter((r) => r.hidden).map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /healthz', 'GET /openapi.json', 'HEAD /healthz', 'HEAD /openapi.json']);
   });
 });
+
+describe('pagination', () => {
+  it('pages versions newest first with an opaque cursor, and refuses a forged one', async () => {
+    const { developer } = t.host.tokens;
+    await approved('template');
+    await approved('kvCounter');
+    const all = await ok(t.api(developer, 'GET', '/v1/versions?limit=200'));
+    expect(all.items.length).toBeGreaterThanOrEqual(2);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Array<{ plugin: string; version: string }>; nextCursor: string | null } = await ok(
+        t.api(developer, 'GET', `/v1/versions?limit=1${cursor ? `&cursor=${cursor}` : ''}`),
+      );
+      expect(page.items.length).toBeLessThanOrEqual(1);
+      seen.push(...page.items.map((v) => `${v.plugin}@${v.version}`));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.items.map((v: { plugin: string; version: string }) => `${v.plugin}@${v.version}`));
+    expectError(await t.api(developer, 'GET', '/v1/versions?cursor=forged'), 400, 'TK_VALIDATION', '/querystring/cursor');
+  });
+});

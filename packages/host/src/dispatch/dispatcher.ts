@@ -60,6 +60,13 @@ interface ClaimedDelivery {
   granted_permissions: Permission[];
 }
 
+/**
+ * PostgreSQL's text and jsonb refuse the NUL character, and a plugin's log line or error message may
+ * carry one: written as is, it would fail the whole batch's transaction, again on every claim.
+ */
+const withoutNul = (text: string): string => text.replaceAll('\u0000', '\uFFFD');
+const jsonWithoutNul = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? withoutNul(v) : v));
+
 /** Loads the sandboxed plugin of an install's pinned version (cached by the host). */
 export type DeliveryPluginLoader = (install: { id: string; plugin_name: string; version: string }) => Promise<LoadedPlugin>;
 
@@ -175,9 +182,9 @@ export class Dispatcher {
       const attempts = delivery.attempts + 1;
       const dead = attempts >= this.policy.maxAttempts;
       await tx.query(
-        `UPDATE deliveries SET attempts = $3, status = $4, last_error = $5, next_attempt_at = now() + ($6 * interval '1 millisecond')
+        `UPDATE deliveries SET attempts = $3, status = $4, last_error = $5::jsonb, next_attempt_at = now() + ($6 * interval '1 millisecond')
          WHERE event_id = $1 AND install_id = $2`,
-        [delivery.event_id, delivery.install_id, attempts, dead ? 'dead' : 'pending', result.error.toJSON(), this.policy.backoffMs(attempts)],
+        [delivery.event_id, delivery.install_id, attempts, dead ? 'dead' : 'pending', jsonWithoutNul(result.error.toJSON()), this.policy.backoffMs(attempts)],
       );
       await this.writeLog(tx, delivery, 'error', `${delivery.type} attempt ${attempts} failed: ${result.error.code} ${result.error.message}${dead ? ' (dead-lettered)' : ''}`, 'host');
     }
@@ -187,7 +194,7 @@ export class Dispatcher {
   private async writeLog(tx: Queryable, delivery: ClaimedDelivery, level: 'debug' | 'info' | 'warn' | 'error', message: string, source: 'plugin' | 'host'): Promise<void> {
     await tx.query(
       `INSERT INTO plugin_logs (merchant_id, install_id, plugin_name, level, message, data, source) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [delivery.merchant_id, delivery.install_id, delivery.plugin_name, ['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info', message.slice(0, 2000), { eventId: delivery.event_id }, source],
+      [delivery.merchant_id, delivery.install_id, delivery.plugin_name, ['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info', withoutNul(message.slice(0, 2000)), { eventId: delivery.event_id }, source],
     );
   }
 

@@ -28,6 +28,42 @@ export interface VersionSummary {
   privateFor: string | null;
 }
 
+/** Filters and paging of {@link Registry.listVersions}. */
+export interface VersionFilter {
+  plugin?: string | undefined;
+  status?: VersionStatus | undefined;
+  /** Page size, 1–200 (default 50). */
+  limit?: number | undefined;
+  /** `nextCursor` of the previous page. */
+  cursor?: string | undefined;
+}
+
+/** One page of versions, newest first; `nextCursor` is null on the last page. */
+export interface VersionPage {
+  items: VersionSummary[];
+  nextCursor: string | null;
+}
+
+interface VersionCursor {
+  createdAt: string;
+  plugin: string;
+  version: string;
+}
+
+function encodeCursor(cursor: VersionCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(text: string): VersionCursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as VersionCursor;
+    if (typeof cursor.createdAt === 'string' && typeof cursor.plugin === 'string' && typeof cursor.version === 'string' && !Number.isNaN(Date.parse(cursor.createdAt))) return cursor;
+  } catch {
+    // fall through
+  }
+  throw new TkError('TK_VALIDATION', 'the cursor is not one this API returned', { path: '/querystring/cursor' });
+}
+
 /** A version with its automated review report. */
 export interface VersionDetail extends VersionSummary {
   manifest: Manifest;
@@ -196,7 +232,7 @@ export class Registry {
   }
 
   /** Versions the caller may see: a developer their own, reviewers everything past draft. */
-  async listVersions(principal: Principal, filter: { plugin?: string; status?: VersionStatus } = {}): Promise<VersionSummary[]> {
+  async listVersions(principal: Principal, filter: VersionFilter = {}): Promise<VersionPage> {
     const clauses: string[] = [];
     const params: unknown[] = [];
     if (principal.role === 'developer') {
@@ -216,12 +252,24 @@ export class Registry {
       params.push(filter.status);
       clauses.push(`v.status = $${params.length}`);
     }
-    const { rows } = await this.db.query<VersionRow>(
-      `SELECT ${VERSION_COLUMNS} FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
-       ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY v.created_at DESC LIMIT 500`,
+    if (filter.cursor) {
+      const after = decodeCursor(filter.cursor);
+      params.push(after.createdAt, after.plugin, after.version);
+      clauses.push(`(v.created_at, v.plugin_name, v.version) < ($${params.length - 2}, $${params.length - 1}, $${params.length})`);
+    }
+    const limit = filter.limit ?? 50;
+    params.push(limit + 1);
+    const { rows } = await this.db.query<VersionRow & { created_at_text: string }>(
+      `SELECT ${VERSION_COLUMNS}, v.created_at::text AS created_at_text FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
+       ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY v.created_at DESC, v.plugin_name DESC, v.version DESC LIMIT $${params.length}`,
       params,
     );
-    return rows.map(summarize);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(summarize),
+      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at_text, plugin: last.plugin_name, version: last.version }) : null,
+    };
   }
 
   /** One version with its report, if the caller may see it. */

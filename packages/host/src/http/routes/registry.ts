@@ -10,6 +10,8 @@ const Decision = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 2
 const VersionQuery = Type.Object({
   plugin: Type.Optional(Type.String({ maxLength: 64 })),
   status: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected')])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'Page size (default 50)' })),
+  cursor: Type.Optional(Type.String({ maxLength: 512, description: 'nextCursor of the previous page' })),
 });
 
 /** Deploy, submit, versions, review queue and decisions. */
@@ -52,7 +54,7 @@ export function registerRegistryRoutes(app: HostApp, { registry }: HostServices)
       config: { auth: ['developer', 'reviewer', 'merchant'] },
       schema: { summary: 'List the versions the caller may see', tags: ['registry'], querystring: VersionQuery },
     },
-    async (request) => ({ items: await registry.listVersions(request.principal, request.query) }),
+    async (request) => registry.listVersions(request.principal, request.query),
   );
 
   app.get(
@@ -66,8 +68,11 @@ export function registerRegistryRoutes(app: HostApp, { registry }: HostServices)
 
   app.get(
     '/v1/review/queue',
-    { config: { auth: ['reviewer'] }, schema: { summary: 'Versions waiting for review', tags: ['review'] } },
-    async (request) => ({ items: await registry.listVersions(request.principal, { status: 'submitted' }) }),
+    {
+      config: { auth: ['reviewer'] },
+      schema: { summary: 'Versions waiting for review', tags: ['review'], querystring: Type.Pick(VersionQuery, ['limit', 'cursor']) },
+    },
+    async (request) => registry.listVersions(request.principal, { ...request.query, status: 'submitted' }),
   );
 
   for (const decision of ['approve', 'reject'] as const) {
