@@ -3,10 +3,14 @@
 //
 //   --quick        a tenth of the iterations (a smoke run; figures are noisier)
 //   --no-write     print only, do not write bench/results/*.json
+//   --only runtime the runtime suite only (bench/lib/suite.mjs)
+//   --only events  the events section only (bench/events: dispatch on PostgreSQL, ~40 s)
+//   --no-events    skip the events section
 //
 // Benchmarks report; they never fail on a missed target (tests assert, benchmarks measure).
 // This file only makes sure we run on a Node that can load isolated-vm, with --no-node-snapshot, then
-// hands over to bench/lib/suite.mjs. Nothing that loads isolated-vm is imported statically here.
+// hands over to bench/lib/suite.mjs and bench/events/bench.mjs. Nothing that loads isolated-vm is
+// imported statically here.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -32,5 +36,19 @@ if (!hasNoSnapshot || !SUPPORTED_MAJORS.includes(major)) {
   process.exit(result.status ?? 1);
 }
 
-const { runSuite } = await import('./lib/suite.mjs');
-await runSuite(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const onlyAt = argv.indexOf('--only');
+const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (onlyAt >= 0 ? argv[onlyAt + 1] : undefined);
+if (only !== undefined && only !== 'runtime' && only !== 'events') {
+  process.stderr.write(`bench: --only takes runtime or events, not ${only}\n`);
+  process.exit(1);
+}
+if (only !== 'events') {
+  const { runSuite } = await import('./lib/suite.mjs');
+  await runSuite(argv);
+}
+// The events section (bench/events: dispatch on PostgreSQL with host worker processes, ~40 s) runs by default.
+if (only !== 'runtime' && !argv.includes('--no-events')) {
+  const { runEventsBench } = await import('./events/bench.mjs');
+  await runEventsBench(argv);
+}

@@ -10,12 +10,7 @@ import { getExtensionPoint } from '@tongkit/sdk';
 import { glue, POINT } from './engines.mjs';
 import { now } from './stats.mjs';
 
-// Copies of runtime.ts helpers (not exported), to time them.
-function seedOf(text) {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash | 0;
-}
+// A copy of a runtime.ts helper (not exported), to time it.
 function nowOf(input) {
   const value = input?.now;
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
@@ -47,22 +42,22 @@ async function meanNsAsync(fn, n) {
   return best;
 }
 
-const DEEP_FREEZE = `function __bench_deepFreeze(v) {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) { Object.freeze(v); for (const k of Object.keys(v)) __bench_deepFreeze(v[k]); }
-  return v;
-}`;
-
-/** A bare isolate whose glue hands the handler settings frozen shallowly (like the bare contestant) or deeply (like the prelude). */
-function settingsFreezeIsolate(code, settings, deep) {
+/**
+ * A bare isolate whose glue hands the handler settings either frozen once (reused by every call) or
+ * parsed afresh from JSON on every call, as the prelude does (so a plugin cannot carry state in them).
+ */
+function settingsIsolate(code, settings, perCall) {
   const isolate = new ivm.Isolate({ memoryLimit: 16 });
   const context = isolate.createContextSync();
-  const settingsExpr = deep ? `__bench_deepFreeze(${JSON.stringify(settings)})` : `Object.freeze(${JSON.stringify(settings)})`;
+  const settingsJson = JSON.stringify(JSON.stringify(settings));
   isolate
     .compileScriptSync(
-      `${code};${DEEP_FREEZE};(() => {
+      `${code};(() => {
   const f = globalThis.__tongkit_plugin.default.extensions[${JSON.stringify(POINT)}];
-  const ctx = Object.freeze({ settings: ${settingsExpr} });
-  globalThis.__bench_call = (s) => JSON.stringify(f(JSON.parse(s), ctx));
+  const once = Object.freeze({ settings: Object.freeze(JSON.parse(${settingsJson})) });
+  globalThis.__bench_call = ${perCall}
+    ? (s) => JSON.stringify(f(JSON.parse(s), Object.freeze({ settings: JSON.parse(${settingsJson}) })))
+    : (s) => JSON.stringify(f(JSON.parse(s), once));
 })();`,
     )
     .runSync(context);
@@ -76,7 +71,7 @@ function settingsFreezeIsolate(code, settings, deep) {
  * @param {object} o.input
  * @param {number} o.n            loop length
  * @param {{ runtimeP50Us: number, bareP50Us: number }} o.warm   from the warm table of the same run
- * @param {{ code: string, settings: object }} o.heavy           the heavy plugin, for the settings-freeze effect
+ * @param {{ code: string, settings: object }} o.heavy           the heavy plugin, for the cost of per-call settings
  */
 export async function runtimeBreakdown({ code, settings, input, n, warm, heavy }) {
   const spec = getExtensionPoint(POINT);
@@ -84,18 +79,18 @@ export async function runtimeBreakdown({ code, settings, input, n, warm, heavy }
   const settingsJson = JSON.stringify(settings);
   const settingsCache = new Map([[JSON.stringify({}), settingsJson]]);
 
-  // An isolate with the runtime's call shape: 6 arguments in, an envelope string out.
+  // An isolate with the runtime's call shape: 5 arguments in, an envelope string out.
   const isolate = new ivm.Isolate({ memoryLimit: 16 });
   const context = isolate.createContextSync();
   isolate
     .compileScriptSync(
       code +
         glue(POINT, settings) +
-        `;globalThis.__bench_envelope = (point, s, settingsJson, nowMs, seed, cap) => '{"l":[],"t":false,"o":' + __bench_call(s) + '}';`,
+        `;globalThis.__bench_envelope = (point, s, settingsJson, nowMs, cap) => '{"l":[],"t":false,"o":' + __bench_call(s) + '}';`,
     )
     .runSync(context);
   const call6 = context.global.getSync('__bench_envelope', { reference: true });
-  const args6 = [POINT, inputJson, settingsJson, nowOf(input), seedOf(inputJson), 1024];
+  const args6 = [POINT, inputJson, settingsJson, nowOf(input), 1024];
   const envelope = call6.applySync(undefined, args6);
   const output = JSON.parse(envelope).o;
   const measurements = { cpuMicros: 0, wallMicros: 0, cpuBudgetMicros: 0, cpuHeadroomMicros: 0, heapUsedBytes: 0, heapLimitBytes: 0, inputBytes: 0, outputBytes: 0, logBytes: 0, hostCalls: 0, isolate: 'warm' };
@@ -113,12 +108,11 @@ export async function runtimeBreakdown({ code, settings, input, n, warm, heavy }
   // Only the runtime does these.
   const extra = [
     { step: 'applySync { timeout } (minus the same call without)', where: 'plugin-isolate.ts call (wall stop)', us: Math.max(0, withTimeoutUs - noTimeoutUs) },
-    { step: 'isolate.getHeapStatisticsSync()', where: 'plugin-isolate.ts call (heapUsedBytes)', us: us(() => isolate.getHeapStatisticsSync()) },
+    { step: 'isolate.getHeapStatisticsSync() ÷ 64 (sampled)', where: 'plugin-isolate.ts call (heapUsedBytes)', us: us(() => isolate.getHeapStatisticsSync()) / 64 },
     { step: 'input validation (compiled TypeBox Check)', where: 'runtime.ts assertMatches(spec.input)', us: us(() => validateAgainst(spec.input, input)) },
     { step: 'output validation + spec.checkOutput', where: 'runtime.ts assertMatches(spec.output)', us: us(() => validateAgainst(spec.output, output).length + spec.checkOutput(input, output).length) },
     { step: 'Buffer.byteLength(inputJson)', where: 'runtime.ts inputBytes', us: us(() => Buffer.byteLength(inputJson)) },
     { step: 'Buffer.byteLength(JSON.stringify(output))', where: 'runtime.ts outputBytes', us: us(() => Buffer.byteLength(JSON.stringify(output))) },
-    { step: 'seedOf(inputJson) (FNV-1a over the input)', where: 'runtime.ts seedOf', us: us(() => seedOf(inputJson)) },
     { step: 'nowOf(input) (Date.parse)', where: 'runtime.ts nowOf', us: us(() => nowOf(input)) },
     { step: 'isolate.cpuTime ×2 + hrtime ×2', where: 'plugin-isolate.ts call', us: us(() => isolate.cpuTime + isolate.cpuTime + process.hrtime.bigint() + process.hrtime.bigint()) },
     {
@@ -138,21 +132,20 @@ export async function runtimeBreakdown({ code, settings, input, n, warm, heavy }
   const overheadUs = warm.runtimeP50Us - warm.bareP50Us;
   const extraUs = extra.reduce((sum, s) => sum + s.us, 0);
 
-  // Guest side: the prelude deep-freezes the settings it hands to handlers. V8's Array.prototype.find /
-  // some / map lose their fast path on frozen (also sealed / non-extensible) arrays, which a plugin that
-  // looks rules up in a settings array pays on every lookup.
+  // Guest side: the prelude parses the settings afresh for every call (so a plugin cannot keep state in
+  // them, and without freezing them: frozen arrays lose V8's fast paths for find/some/map).
   const heavyInput = JSON.stringify(input);
-  const shallow = settingsFreezeIsolate(heavy.code, heavy.settings, false);
-  const deep = settingsFreezeIsolate(heavy.code, heavy.settings, true);
+  const once = settingsIsolate(heavy.code, heavy.settings, false);
+  const perCall = settingsIsolate(heavy.code, heavy.settings, true);
   const heavyN = Math.max(200, Math.round(n / 10));
-  let shallowUs = Infinity;
-  let deepUs = Infinity;
+  let onceUs = Infinity;
+  let perCallUs = Infinity;
   for (let round = 0; round < 3; round++) {
-    shallowUs = Math.min(shallowUs, meanNs(() => shallow.ref.applySync(undefined, [heavyInput]), heavyN) / 1000);
-    deepUs = Math.min(deepUs, meanNs(() => deep.ref.applySync(undefined, [heavyInput]), heavyN) / 1000);
+    onceUs = Math.min(onceUs, meanNs(() => once.ref.applySync(undefined, [heavyInput]), heavyN) / 1000);
+    perCallUs = Math.min(perCallUs, meanNs(() => perCall.ref.applySync(undefined, [heavyInput]), heavyN) / 1000);
   }
-  shallow.isolate.dispose();
-  deep.isolate.dispose();
+  once.isolate.dispose();
+  perCall.isolate.dispose();
 
   return {
     shared,
@@ -162,6 +155,6 @@ export async function runtimeBreakdown({ code, settings, input, n, warm, heavy }
     overheadUs,
     extraStepsUs: extraUs,
     remainderUs: overheadUs - extraUs,
-    settingsFreeze: { plugin: 'bench/plugins/heavy', shallowUs, deepUs, costUs: deepUs - shallowUs },
+    settingsPerCall: { plugin: 'bench/plugins/heavy', onceUs, perCallUs, costUs: perCallUs - onceUs },
   };
 }

@@ -3,7 +3,7 @@
 // child processes (test/support/host-process.mjs) so they can really be killed; the test process only
 // sets the database up, publishes, watches the tables and asserts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -172,17 +172,17 @@ describe('dispatch survives a killed host', () => {
       );
       doomed.child.kill('SIGKILL');
       expect(await doomed.exited).toBe('SIGKILL');
+      // Its connections drop with it, and with them its open transaction and row locks (the claim's lease).
+      await waitFor(
+        'the killed host’s transaction to end',
+        async () => (await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`)) === 0,
+        10_000,
+      );
       const afterKill = await deliveryCounts();
       expect(afterKill.done ?? 0, 'the host was killed after all deliveries were done: nothing was tested').toBeLessThan(EVENTS);
       // What committed before the kill is consistent: every done delivery counted once, nothing more.
       expect(await paid()).toBe(afterKill.done);
       expect(await count('SELECT count(*)::int AS n FROM idempotency_keys WHERE install_id = $1', [installId])).toBe(afterKill.done);
-      // The killed worker's connection is gone, and with it its row locks (the claim's lease).
-      await waitFor(
-        'the killed host’s connections to close',
-        async () => (await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tongkit-host' AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'`)) === 0,
-        10_000,
-      );
 
       // A new host picks up where the dead one stopped.
       const restartedAt = performance.now();
@@ -235,5 +235,66 @@ describe('dispatch survives a killed host', () => {
     const stats = await stopHostChild(survivor);
     expect(stats.stopped).toBe(true);
     expect(stats.delivered).toBeGreaterThan(0);
+  });
+});
+
+describe('a handler cannot poison its batch', () => {
+  // A log line or an error message with a NUL character (which PostgreSQL's text and jsonb refuse) once
+  // failed the whole batch transaction, on every claim: the batch's other deliveries never ran, and
+  // with one worker the dispatch of every merchant stalled behind it.
+  const NUL_PLUGIN = `import { definePlugin } from '@tongkit/sdk';
+export default definePlugin({
+  name: 'test-nul-bytes',
+  version: '1.0.0',
+  apiVersion: '2026-11',
+  permissions: ['storage:kv'],
+  events: {
+    'order.paid': async (event, ctx) => {
+      if (event.data.mode === 'log') ctx.log.warn('before\\u0000after');
+      if (event.data.mode === 'throw') throw new Error('bad\\u0000byte');
+      await ctx.kv.increment('paid', 1, { idempotencyKey: event.id });
+    },
+  },
+});
+`;
+
+  it('NUL characters in a log line or an error fail only that delivery', async () => {
+    // Built from source in test/.tmp (git-ignored), where esbuild resolves @tongkit/sdk from the monorepo.
+    const parent = fileURLToPath(new URL('./.tmp/', import.meta.url));
+    await mkdir(parent, { recursive: true });
+    const dir = await mkdtemp(path.join(parent, 'durability-plugin-'));
+    folders.push(dir);
+    await mkdir(path.join(dir, 'src'));
+    await writeFile(path.join(dir, 'src/index.ts'), NUL_PLUGIN);
+    const { bundle } = await buildPlugin(dir);
+    const deployed = await services.registry.deploy(developer, bundle);
+    await services.registry.submit(developer, deployed.plugin, deployed.version);
+    await services.registry.decide(reviewer, deployed.plugin, deployed.version, 'approve', 'ok');
+    await services.tenancy.upsertMerchant({ id: 'nul-mart', name: 'NUL Mart', tierId: 'standard' });
+    const install = await services.installs.install('nul-mart', { plugin: deployed.plugin, grantPermissions: ['storage:kv'] });
+
+    for (const mode of ['ok', 'log', 'throw', 'ok-again']) {
+      await services.dispatcher.publish('nul-mart', { id: `evt_nul_${mode}`, type: 'order.paid', data: { mode } });
+    }
+    // No host runs now: this process's dispatcher claims the four in one batch.
+    expect(await services.dispatcher.runOnce()).toBe(4);
+
+    const { rows } = await test.db.query<{ event_id: string; status: string; attempts: number; last_error: { code: string; message: string } | null }>(
+      'SELECT event_id, status, attempts, last_error FROM deliveries WHERE install_id = $1 ORDER BY event_id',
+      [install.id],
+    );
+    expect(rows.map((r) => [r.event_id, r.status, r.attempts])).toEqual([
+      ['evt_nul_log', 'done', 1],
+      ['evt_nul_ok', 'done', 1],
+      ['evt_nul_ok-again', 'done', 1],
+      ['evt_nul_throw', 'pending', 1],
+    ]);
+    const failed = rows.find((r) => r.event_id === 'evt_nul_throw')!;
+    expect(failed.last_error?.code).toBe('TK_PLUGIN_ERROR');
+    expect(failed.last_error?.message).toContain('bad\uFFFDbyte');
+    const kv = await test.db.query<{ value: number }>(`SELECT value FROM plugin_kv WHERE install_id = $1 AND key = 'paid'`, [install.id]);
+    expect(kv.rows).toEqual([{ value: 3 }]);
+    const logs = await test.db.query<{ message: string }>(`SELECT message FROM plugin_logs WHERE install_id = $1 AND source = 'plugin'`, [install.id]);
+    expect(logs.rows).toEqual([{ message: 'before\uFFFDafter' }]);
   });
 });
