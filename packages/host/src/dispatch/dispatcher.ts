@@ -46,6 +46,34 @@ export interface DeadLetter {
   createdAt: string;
 }
 
+interface LogRow {
+  merchantId: string;
+  installId: string;
+  plugin: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  eventId: string;
+  source: 'plugin' | 'host';
+}
+
+/** What a batch writes once, at its end. */
+interface BatchWrites {
+  done: ClaimedDelivery[];
+  logs: LogRow[];
+}
+
+function logRow(delivery: ClaimedDelivery, level: string, message: string, source: 'plugin' | 'host'): LogRow {
+  return {
+    merchantId: delivery.merchant_id,
+    installId: delivery.install_id,
+    plugin: delivery.plugin_name,
+    level: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === level) ?? 'info',
+    message: withoutNul(message.slice(0, 2000)),
+    eventId: delivery.event_id,
+    source,
+  };
+}
+
 interface ClaimedDelivery {
   event_id: string;
   install_id: string;
@@ -145,12 +173,35 @@ export class Dispatcher {
          FOR UPDATE OF d SKIP LOCKED`,
         [this.policy.batchSize],
       );
-      for (const delivery of rows) await this.deliver(tx, delivery);
+      // Acks and log lines are collected and written once per batch: each delivery then costs one
+      // SAVEPOINT plus its handler's own host calls in round trips to PostgreSQL.
+      const batch: BatchWrites = { done: [], logs: [] };
+      for (const delivery of rows) await this.deliver(tx, delivery, batch);
+      if (batch.done.length > 0) {
+        await tx.query(
+          `UPDATE deliveries d SET status = 'done', attempts = d.attempts + 1, done_at = now(), last_error = NULL
+           FROM unnest($1::text[], $2::text[]) AS acked(event_id, install_id)
+           WHERE d.event_id = acked.event_id AND d.install_id = acked.install_id`,
+          [batch.done.map((d) => d.event_id), batch.done.map((d) => d.install_id)],
+        );
+      }
+      if (batch.logs.length > 0) {
+        const column = <K extends keyof LogRow>(key: K) => batch.logs.map((row) => row[key]);
+        await tx.query(
+          `INSERT INTO plugin_logs (merchant_id, install_id, plugin_name, level, message, data, source)
+           SELECT merchant_id, install_id, plugin_name, level, message, jsonb_build_object('eventId', event_id), source
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+             AS logs(merchant_id, install_id, plugin_name, level, message, event_id, source)`,
+          [column('merchantId'), column('installId'), column('plugin'), column('level'), column('message'), column('eventId'), column('source')],
+        );
+      }
       return rows.length;
     });
   }
 
-  private async deliver(tx: Queryable, delivery: ClaimedDelivery): Promise<void> {
+  private async deliver(tx: Queryable, delivery: ClaimedDelivery, batch: BatchWrites): Promise<void> {
+    // Savepoints are not released: ROLLBACK TO rolls back to the newest one of the name, which is
+    // this delivery's, and releasing would cost a round trip per delivery.
     await tx.query('SAVEPOINT delivery');
     let result: EventResult;
     try {
@@ -171,11 +222,7 @@ export class Dispatcher {
     }
 
     if (result.ok) {
-      await tx.query(`UPDATE deliveries SET status = 'done', attempts = attempts + 1, done_at = now(), last_error = NULL WHERE event_id = $1 AND install_id = $2`, [
-        delivery.event_id,
-        delivery.install_id,
-      ]);
-      await tx.query('RELEASE SAVEPOINT delivery');
+      batch.done.push(delivery);
     } else {
       // The handler's writes go; its attempt, error and logs stay.
       await tx.query('ROLLBACK TO SAVEPOINT delivery');
@@ -186,16 +233,9 @@ export class Dispatcher {
          WHERE event_id = $1 AND install_id = $2`,
         [delivery.event_id, delivery.install_id, attempts, dead ? 'dead' : 'pending', jsonWithoutNul(result.error.toJSON()), this.policy.backoffMs(attempts)],
       );
-      await this.writeLog(tx, delivery, 'error', `${delivery.type} attempt ${attempts} failed: ${result.error.code} ${result.error.message}${dead ? ' (dead-lettered)' : ''}`, 'host');
+      batch.logs.push(logRow(delivery, 'error', `${delivery.type} attempt ${attempts} failed: ${result.error.code} ${result.error.message}${dead ? ' (dead-lettered)' : ''}`, 'host'));
     }
-    for (const line of result.logs) await this.writeLog(tx, delivery, line.level as 'info', line.message, 'plugin');
-  }
-
-  private async writeLog(tx: Queryable, delivery: ClaimedDelivery, level: 'debug' | 'info' | 'warn' | 'error', message: string, source: 'plugin' | 'host'): Promise<void> {
-    await tx.query(
-      `INSERT INTO plugin_logs (merchant_id, install_id, plugin_name, level, message, data, source) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [delivery.merchant_id, delivery.install_id, delivery.plugin_name, ['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info', withoutNul(message.slice(0, 2000)), { eventId: delivery.event_id }, source],
-    );
+    for (const line of result.logs) batch.logs.push(logRow(delivery, line.level, line.message, 'plugin'));
   }
 
   /** Starts the worker loop in this process: claims batches until {@link stop}. */

@@ -22,6 +22,15 @@ function idempotencyKeyOf(options: unknown): string | undefined {
   return key;
 }
 
+function requireInteger(by: unknown): asserts by is number {
+  if (typeof by !== 'number' || !Number.isSafeInteger(by)) throw new TkError('TK_VALIDATION', 'kv.increment adds an integer', { fault: 'plugin' });
+}
+
+/** What an idempotency key is bound to: the method and its payload (not the options). */
+function requestHashOf(method: string, args: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify([method, args.slice(0, 2)])).digest('hex');
+}
+
 /**
  * Plugin KV storage of one install, on the caller's transaction (so a handler's writes commit with its
  * delivery's ack, or not at all). Mutations with an idempotency key run once per (install, key): the
@@ -42,8 +51,11 @@ export class KvStore {
         return this.once('set', args, idempotencyKeyOf(args[2]), () => this.set(requireKey(args[0]), args[1]));
       case 'delete':
         return this.once('delete', args, idempotencyKeyOf(args[1]), () => this.delete(requireKey(args[0])));
-      case 'increment':
-        return this.once('increment', args, idempotencyKeyOf(args[2]), () => this.increment(requireKey(args[0]), args[1]));
+      case 'increment': {
+        const key = requireKey(args[0]);
+        const idempotencyKey = idempotencyKeyOf(args[2]);
+        return idempotencyKey === undefined ? this.increment(key, args[1]) : this.incrementOnce(key, args[1], idempotencyKey, requestHashOf('increment', args));
+      }
       default:
         throw new TkError('TK_NOT_FOUND', `ctx.kv has no method ${method}`, { fault: 'plugin' });
     }
@@ -71,7 +83,7 @@ export class KvStore {
   }
 
   private async increment(key: string, by: unknown): Promise<number> {
-    if (typeof by !== 'number' || !Number.isSafeInteger(by)) throw new TkError('TK_VALIDATION', 'kv.increment adds an integer', { fault: 'plugin' });
+    requireInteger(by);
     const { rows } = await this.tx.query<{ value: number }>(
       `INSERT INTO plugin_kv (install_id, key, value) VALUES ($1, $2, to_jsonb($3::bigint))
        ON CONFLICT (install_id, key) DO UPDATE
@@ -83,10 +95,44 @@ export class KvStore {
     return Number(rows[0]!.value);
   }
 
+  /**
+   * `increment` with an idempotency key in one round trip (the hot path of event handlers): the key is
+   * claimed, the value bumped and the result stored in one statement — or, when the key exists, its
+   * first result returned (TK_CONFLICT if it was used for something else).
+   */
+  private async incrementOnce(key: string, by: unknown, idempotencyKey: string, requestHash: string): Promise<number> {
+    requireInteger(by);
+    const { rows } = await this.tx.query<{ value: number | null; existing_hash: string | null; existing_result: unknown }>(
+      `WITH existing AS (
+         SELECT request_hash, result FROM idempotency_keys WHERE install_id = $1 AND key = $4
+       ), bumped AS (
+         INSERT INTO plugin_kv (install_id, key, value)
+         SELECT $1, $2, to_jsonb($3::bigint) WHERE NOT EXISTS (SELECT 1 FROM existing)
+         ON CONFLICT (install_id, key) DO UPDATE
+           SET value = to_jsonb((CASE WHEN jsonb_typeof(plugin_kv.value) = 'number' THEN (plugin_kv.value)::text::bigint ELSE 0 END) + $3::bigint),
+               updated_at = now()
+         RETURNING (value)::text::bigint AS value
+       ), claimed AS (
+         INSERT INTO idempotency_keys (install_id, key, request_hash, result)
+         SELECT $1, $4, $5, to_jsonb(value) FROM bumped
+         RETURNING 1
+       )
+       SELECT (SELECT value FROM bumped) AS value, (SELECT request_hash FROM existing) AS existing_hash,
+              (SELECT result FROM existing) AS existing_result, (SELECT count(*) FROM claimed) AS claimed`,
+      [this.installId, key, by, idempotencyKey, requestHash],
+    );
+    const row = rows[0]!;
+    if (row.existing_hash === null) return Number(row.value);
+    if (row.existing_hash !== requestHash) {
+      throw new TkError('TK_CONFLICT', `idempotency key "${idempotencyKey}" was already used with a different increment`, { fault: 'plugin' });
+    }
+    return Number(row.existing_result);
+  }
+
   /** Runs a mutation once per idempotency key. */
   private async once(method: string, args: unknown[], key: string | undefined, run: () => Promise<unknown>): Promise<unknown> {
     if (key === undefined) return run();
-    const requestHash = createHash('sha256').update(JSON.stringify([method, args.slice(0, 2)])).digest('hex');
+    const requestHash = requestHashOf(method, args);
     const claimed = await this.tx.query(
       `INSERT INTO idempotency_keys (install_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
       [this.installId, key, requestHash],
