@@ -46,6 +46,9 @@ export interface DeadLetter {
   createdAt: string;
 }
 
+/** Thrown on the fast path when a handler fails: the batch is redone with a savepoint per delivery. */
+class IsolateBatch extends Error {}
+
 interface LogRow {
   merchantId: string;
   installId: string;
@@ -158,10 +161,21 @@ export class Dispatcher {
   }
 
   /**
-   * Claims one batch of due deliveries and runs them, all in one transaction with a savepoint per
-   * delivery: a failing handler rolls back its own writes only. Returns how many were processed.
+   * Claims one batch of due deliveries and runs them in one transaction. The fast path runs them
+   * without savepoints (a round trip each); if any handler fails, the whole batch rolls back — its
+   * handlers' writes are all inside the transaction — and runs again isolated, with a savepoint per
+   * delivery, so a failing handler rolls back its own writes only. Returns how many were processed.
    */
   async runOnce(): Promise<number> {
+    try {
+      return await this.runBatch(false);
+    } catch (error) {
+      if (!(error instanceof IsolateBatch)) throw error;
+      return this.runBatch(true);
+    }
+  }
+
+  private async runBatch(isolated: boolean): Promise<number> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<ClaimedDelivery>(
         `SELECT d.event_id, d.install_id, d.attempts, e.type, e.data, e.merchant_id, e.created_at,
@@ -176,7 +190,7 @@ export class Dispatcher {
       // Acks and log lines are collected and written once per batch: each delivery then costs one
       // SAVEPOINT plus its handler's own host calls in round trips to PostgreSQL.
       const batch: BatchWrites = { done: [], logs: [] };
-      for (const delivery of rows) await this.deliver(tx, delivery, batch);
+      for (const delivery of rows) await this.deliver(tx, delivery, batch, isolated);
       if (batch.done.length > 0) {
         await tx.query(
           `UPDATE deliveries d SET status = 'done', attempts = d.attempts + 1, done_at = now(), last_error = NULL
@@ -199,10 +213,10 @@ export class Dispatcher {
     });
   }
 
-  private async deliver(tx: Queryable, delivery: ClaimedDelivery, batch: BatchWrites): Promise<void> {
+  private async deliver(tx: Queryable, delivery: ClaimedDelivery, batch: BatchWrites, isolated: boolean): Promise<void> {
     // Savepoints are not released: ROLLBACK TO rolls back to the newest one of the name, which is
     // this delivery's, and releasing would cost a round trip per delivery.
-    await tx.query('SAVEPOINT delivery');
+    if (isolated) await tx.query('SAVEPOINT delivery');
     let result: EventResult;
     try {
       const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version });
@@ -223,6 +237,8 @@ export class Dispatcher {
 
     if (result.ok) {
       batch.done.push(delivery);
+    } else if (!isolated) {
+      throw new IsolateBatch();
     } else {
       // The handler's writes go; its attempt, error and logs stay.
       await tx.query('ROLLBACK TO SAVEPOINT delivery');
