@@ -20,6 +20,7 @@ import { ManifestSchema, SDK_VERSION, TkError, type Manifest } from '@tongkit/sd
 import { BUNDLE_GLOBAL } from './internal/prelude.js';
 import { MAX_BUNDLE_BYTES, type PluginBundle } from './internal/load.js';
 import { settingsSchemaFromJson } from './internal/settings-schema.js';
+import { checkCatalogueNames } from './internal/catalogue-names.js';
 import { assertMatches } from './internal/validation.js';
 
 export { MAX_BUNDLE_BYTES } from './internal/load.js';
@@ -176,6 +177,7 @@ export async function buildPlugin(root: string, options: BuildOptions = {}): Pro
     sdkVersion: SDK_VERSION,
   };
   if (manifest.description === undefined) delete manifest.description;
+  checkCatalogueNames(manifest);
   assertMatches(ManifestSchema, manifest, 'TK_MANIFEST_INVALID', 'the plugin definition');
   settingsSchemaFromJson(manifest.settings);
   if (bytes > MAX_BUNDLE_BYTES) {

@@ -200,3 +200,24 @@ describe('the guest bundle', () => {
     await expect(runtime.load(bundle)).resolves.toMatchObject({ manifest: { name: 'test-escape' } });
   });
 });
+
+describe('misspelt catalogue names', () => {
+  async function loadWith(change: (manifest: Record<string, unknown>) => void) {
+    const { bundle } = await buildFixture('tiers');
+    const manifest = structuredClone(bundle.manifest) as unknown as Record<string, unknown>;
+    change(manifest);
+    return rejectionOf(createRuntime().load({ ...bundle, manifest: manifest as unknown as Manifest }));
+  }
+
+  it('names an unknown extension point with a suggestion and its path', async () => {
+    const error = await loadWith((m) => (m.extensions = ['member.tier.computee']));
+    expect(error.code).toBe('TK_MANIFEST_INVALID');
+    expect(error.path).toBe('/extensions/0');
+    expect(error.message).toContain('did you mean "member.tier.compute"');
+  });
+
+  it('names an unknown permission and an unsupported API version', async () => {
+    expect((await loadWith((m) => (m.permissions = ['member:read', 'points:wirte']))).message).toContain('did you mean "points:write"');
+    expect((await loadWith((m) => (m.apiVersion = '2020-01'))).path).toBe('/apiVersion');
+  });
+});

@@ -3,6 +3,7 @@ import { ManifestSchema, TkError, type Manifest } from '@tongkit/sdk';
 import type { TSchema } from '@sinclair/typebox';
 import { assertMatches } from './validation.js';
 import { settingsSchemaFromJson } from './settings-schema.js';
+import { checkCatalogueNames } from './catalogue-names.js';
 import type { GuestRegistration } from './plugin-isolate.js';
 
 /** The largest plugin bundle the platform accepts, in bytes (DESIGN limits). */
@@ -19,6 +20,7 @@ export interface PluginBundle {
 
 /** The checks made before any plugin code runs: manifest shape, settings schema, bundle hash and size. */
 export function verifyBundle(bundle: { manifest: unknown; code: unknown }): { manifest: Manifest; settingsSchema: TSchema; sha256: string } {
+  if (typeof bundle.manifest === 'object' && bundle.manifest !== null) checkCatalogueNames(bundle.manifest);
   assertMatches(ManifestSchema, bundle.manifest, 'TK_MANIFEST_INVALID', 'the manifest');
   const manifest = bundle.manifest as Manifest;
   if (typeof bundle.code !== 'string' || bundle.code.length === 0) {
