@@ -18,7 +18,7 @@ import { checkRegistrationMatches, verifyBundle, type PluginBundle } from './int
 import { PluginIsolate, type GuestCallResult } from './internal/plugin-isolate.js';
 import { mapGuestStack } from './internal/source-map.js';
 import { runEvent, type EventHost, type EventResult } from './internal/event-invocation.js';
-import { assertMatches } from './internal/validation.js';
+import { assertMatches, nestsDeeperThan } from './internal/validation.js';
 
 export type { EventHost, EventMeasurements, EventResult } from './internal/event-invocation.js';
 
@@ -146,6 +146,9 @@ export interface Runtime {
   /** Disposes every isolate. */
   dispose(): Promise<void>;
 }
+
+/** How deep an extension point's output may nest objects and arrays (the catalogue's outputs use a few levels). */
+export const MAX_OUTPUT_DEPTH = 64;
 
 /** How much more CPU the first call on a new isolate may use (it also compiles the handler). */
 export const FIRST_CALL_CPU_FACTOR = 5;
@@ -383,6 +386,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           );
         }
         const output = envelope.o;
+        // Checked before anything recursive (JSON.stringify, the schema check) touches the output.
+        if (nestsDeeperThan(output, MAX_OUTPUT_DEPTH)) {
+          return fail(new TkError('TK_INVALID_OUTPUT', `${point} returned an output that nests deeper than ${MAX_OUTPUT_DEPTH} levels`, { path: '/' }), logs, envelope.t);
+        }
         measurements.outputBytes = Buffer.byteLength(JSON.stringify(output));
         if (measurements.outputBytes > budget.outputBytes) {
           return fail(
@@ -434,7 +441,15 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         let oneShot = false;
         if (!isolate || isolate.disposed) {
           isolateState = 'cold';
-          isolate = new PluginIsolate({ code: bundle.code, sha256, heapMb: eventBudget.heapMb, codeCache, ...(onCatastrophicError ? { onCatastrophicError } : {}) });
+          try {
+            isolate = new PluginIsolate({ code: bundle.code, sha256, heapMb: eventBudget.heapMb, codeCache, ...(onCatastrophicError ? { onCatastrophicError } : {}) });
+          } catch (error) {
+            // The bundle loaded for extension points, but its top level fails in the (larger) event
+            // isolate: ran too long, out of memory, or threw. A failed result like any other, not a throw.
+            const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', `the event isolate could not be created: ${String(error)}`, { cause: error });
+            counters.coldStarts++;
+            return { ok: false, error: failure, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'cold' } } satisfies EventResult;
+          }
           // Larger than the whole cache: used for this event only, then disposed (not leaked).
           oneShot = !keep(eventKey, isolate);
           counters.coldStarts++;
@@ -442,7 +457,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           counters.warmHits++;
         }
         try {
-          return await runEvent({ isolate, isolateState, event, settingsJson, host, budget: eventBudget, sourceMap: bundle.sourceMap });
+          return await runEvent({ isolate, isolateState, event, settingsJson, host, budget: eventBudget, sourceMap: bundle.sourceMap, declaredPermissions: manifest.permissions });
         } finally {
           if (oneShot) isolate.dispose();
           else if (isolate.disposed && isolates.peek(eventKey) === isolate) isolates.delete(eventKey);

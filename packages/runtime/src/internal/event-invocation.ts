@@ -1,6 +1,10 @@
 import { HOST_API_PERMISSIONS, TK_ERROR_CODES, TkError, type EventBudget, type Permission, type TongkitEvent } from '@tongkit/sdk';
 import type { PluginIsolate } from './plugin-isolate.js';
 import { mapGuestStack } from './source-map.js';
+import { nestsDeeperThan } from './validation.js';
+
+/** How deep the arguments of a host call may nest (the list of arguments is level 1). */
+export const MAX_HOST_CALL_ARGS_DEPTH = 64;
 
 /** What the host provides to one event invocation: who it runs for and the host APIs behind `ctx`. */
 export interface EventHost {
@@ -43,6 +47,8 @@ export async function runEvent(input: {
   host: EventHost;
   budget: EventBudget;
   sourceMap: string | undefined;
+  /** The permissions the plugin's manifest asks for: a grant beyond them (say, kept from an earlier version) does not count. */
+  declaredPermissions: readonly Permission[];
 }): Promise<EventResult> {
   const { isolate, event, host, budget } = input;
   const eventJson = JSON.stringify(event);
@@ -63,6 +69,21 @@ export async function runEvent(input: {
       });
       throw violation;
     }
+    if (permission && !input.declaredPermissions.includes(permission)) {
+      violation ??= new TkError('TK_PERMISSION_DENIED', `ctx.${namespace}.${method} needs the ${permission} permission, which the plugin's manifest does not declare`, {
+        hint: `Declare '${permission}' in \`permissions\` (definePlugin), rebuild, and have the merchant consent to it.`,
+        details: { permission, namespace, method, declared: false },
+      });
+      throw violation;
+    }
+    // The prelude refuses larger arguments before they cross; this is the authoritative check.
+    const argsBytes = Buffer.byteLength(argsJson);
+    if (argsBytes > budget.hostCallArgsBytes) {
+      throw new TkError('TK_VALIDATION', `ctx.${namespace}.${method} arguments are ${argsBytes} bytes of JSON, over the ${budget.hostCallArgsBytes}-byte limit of a host call`, {
+        fault: 'plugin',
+        details: { bytes: argsBytes, limit: budget.hostCallArgsBytes },
+      });
+    }
     let args: unknown;
     try {
       args = JSON.parse(argsJson);
@@ -70,6 +91,10 @@ export async function runEvent(input: {
       throw new TkError('TK_VALIDATION', `ctx.${namespace}.${method} arguments are not JSON`);
     }
     if (!Array.isArray(args)) throw new TkError('TK_VALIDATION', `ctx.${namespace}.${method} arguments are not a list`);
+    // Checked before the host's own (recursive) serialisers see them.
+    if (nestsDeeperThan(args, MAX_HOST_CALL_ARGS_DEPTH)) {
+      throw new TkError('TK_VALIDATION', `ctx.${namespace}.${method} arguments nest deeper than ${MAX_HOST_CALL_ARGS_DEPTH} levels`, { fault: 'plugin', details: { limit: MAX_HOST_CALL_ARGS_DEPTH } });
+    }
     return host.call(namespace, method, args);
   };
 
@@ -88,6 +113,8 @@ export async function runEvent(input: {
         logCap: budget.logBytes,
         wallMs: budget.wallMs,
         maxEnvelopeChars: budget.logBytes * 6 + 4096,
+        maxHostCalls: budget.hostCalls,
+        maxHostCallArgsBytes: budget.hostCallArgsBytes,
       },
       onHostCall,
     );

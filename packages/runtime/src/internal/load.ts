@@ -8,6 +8,11 @@ import type { GuestRegistration } from './plugin-isolate.js';
 
 /** The largest plugin bundle the platform accepts, in bytes (DESIGN limits). */
 export const MAX_BUNDLE_BYTES = 256 * 1024;
+/**
+ * The largest source map accepted with a bundle. The host parses it to map guest stacks, which a plugin
+ * can trigger at will by throwing: a 20 MB map would cost the host ~0.6 s of CPU.
+ */
+export const MAX_SOURCE_MAP_BYTES = 16 * MAX_BUNDLE_BYTES;
 
 /** A built plugin: what `tongkit build` writes to `dist/` and what a host stores per version. */
 export interface PluginBundle {
@@ -19,7 +24,7 @@ export interface PluginBundle {
 }
 
 /** The checks made before any plugin code runs: manifest shape, settings schema, bundle hash and size. */
-export function verifyBundle(bundle: { manifest: unknown; code: unknown }): { manifest: Manifest; settingsSchema: TSchema; sha256: string } {
+export function verifyBundle(bundle: { manifest: unknown; code: unknown; sourceMap?: unknown }): { manifest: Manifest; settingsSchema: TSchema; sha256: string } {
   if (typeof bundle.manifest === 'object' && bundle.manifest !== null) checkCatalogueNames(bundle.manifest);
   assertMatches(ManifestSchema, bundle.manifest, 'TK_MANIFEST_INVALID', 'the manifest');
   const manifest = bundle.manifest as Manifest;
@@ -40,6 +45,21 @@ export function verifyBundle(bundle: { manifest: unknown; code: unknown }): { ma
       path: '/bundle/sha256',
       hint: 'Rebuild the plugin with `tongkit build`; a host refuses bundles that differ from the reviewed one.',
       details: { expected: manifest.bundle.sha256, actual: sha256 },
+    });
+  }
+  // The host stores and shows this figure (registry, review report): it must be the bundle's.
+  if (manifest.bundle.bytes !== bytes) {
+    throw new TkError('TK_MANIFEST_INVALID', `the manifest says the bundle is ${manifest.bundle.bytes} bytes, but it is ${bytes}`, {
+      path: '/bundle/bytes',
+      hint: 'Rebuild the plugin with `tongkit build`: the manifest must describe the bundle it comes with.',
+      details: { declared: manifest.bundle.bytes, actual: bytes },
+    });
+  }
+  if (bundle.sourceMap !== undefined && (typeof bundle.sourceMap !== 'string' || Buffer.byteLength(bundle.sourceMap) > MAX_SOURCE_MAP_BYTES)) {
+    throw new TkError('TK_MANIFEST_INVALID', `the source map is not a string of at most ${formatKb(MAX_SOURCE_MAP_BYTES)}`, {
+      path: '/sourceMap',
+      hint: 'Rebuild the plugin with `tongkit build`; drop heavy dependencies if the map is still too large.',
+      details: { limit: MAX_SOURCE_MAP_BYTES },
     });
   }
   return { manifest, settingsSchema: settingsSchemaFromJson(manifest.settings), sha256 };

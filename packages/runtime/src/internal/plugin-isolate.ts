@@ -25,7 +25,7 @@ export interface GuestEnvelope {
   l: Array<{ level: string; message: string }>;
   t: boolean;
   o?: unknown;
-  e?: { name: string; message: string; stack: string };
+  e?: { name: string; message: string; stack: string; code?: string };
   x?: string;
   m?: string;
 }
@@ -52,6 +52,9 @@ export interface EventCallArgs {
   logCap: number;
   wallMs: number;
   maxEnvelopeChars: number;
+  /** Host calls allowed per invocation, and the largest arguments of one (UTF-8 JSON bytes): the prelude refuses beyond them without crossing. */
+  maxHostCalls: number;
+  maxHostCallArgsBytes: number;
 }
 
 /** The event invocation currently allowed to make host calls. */
@@ -79,6 +82,71 @@ export interface PluginIsolateOptions {
 }
 
 const ns = (n: bigint) => Number(n / 1000n);
+
+const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+
+/**
+ * The guest's part of a stack isolated-vm copied out of the isolate: it continues past
+ * `<isolated-vm boundary>` with the host's own frames (file paths of this install), which are no
+ * business of the plugin's developer; the prelude's frames go too.
+ */
+function guestStack(stack: string): string {
+  const boundary = stack.indexOf('<isolated-vm boundary>');
+  const guest = boundary === -1 ? stack : stack.slice(0, Math.max(0, stack.lastIndexOf('\n', boundary)));
+  return guest
+    .split('\n')
+    .filter((line) => !line.includes(PRELUDE_FILENAME))
+    .join('\n');
+}
+
+function tampered(what: string): TkError {
+  return new TkError('TK_PLUGIN_ERROR', `the plugin tampered with the sandbox bridge: its report has ${what} (it changed built-ins the bridge relies on, such as Array.prototype.toJSON)`);
+}
+
+/**
+ * Parses the envelope the prelude wrote. It was serialised inside the guest, so a plugin that replaced
+ * built-ins (Object.prototype.toJSON, String.prototype.charCodeAt…) can shape it: its form is checked here
+ * and the log cap enforced again host-side, with the byte count the host reports.
+ */
+export function readEnvelope(raw: string, logCap: number): GuestEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw tampered('no JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw tampered('no envelope');
+  const envelope = parsed as Record<string, unknown>;
+  if (!Array.isArray(envelope.l) || typeof envelope.t !== 'boolean') throw tampered('no log list');
+  const logs: GuestEnvelope['l'] = [];
+  let truncated = envelope.t;
+  let bytes = 0;
+  for (const line of envelope.l as unknown[]) {
+    const { level, message } = (line ?? {}) as { level?: unknown; message?: unknown };
+    if (typeof level !== 'string' || !LOG_LEVELS.has(level) || typeof message !== 'string') throw tampered('a malformed log line');
+    bytes += Buffer.byteLength(message) + 1;
+    if (bytes > logCap) {
+      truncated = true;
+      break;
+    }
+    logs.push({ level, message });
+  }
+  const result: GuestEnvelope = { l: logs, t: truncated };
+  if ('o' in envelope) result.o = envelope.o;
+  if (envelope.e !== undefined) {
+    const e = envelope.e as Record<string, unknown> | null;
+    if (e === null || typeof e !== 'object' || typeof e.name !== 'string' || typeof e.message !== 'string' || typeof e.stack !== 'string') {
+      throw tampered('a malformed error');
+    }
+    result.e = { name: e.name, message: e.message, stack: e.stack, ...(typeof e.code === 'string' ? { code: e.code } : {}) };
+  }
+  for (const key of ['x', 'm'] as const) {
+    if (envelope[key] === undefined) continue;
+    if (typeof envelope[key] !== 'string') throw tampered(`a malformed "${key}"`);
+    result[key] = envelope[key];
+  }
+  return result;
+}
 
 /**
  * One plugin bundle loaded into its own isolate and context. Only strings cross the boundary: the
@@ -134,7 +202,16 @@ export class PluginIsolate {
         'delete globalThis.__tk_invoke; delete globalThis.__tk_register; delete globalThis.__tk_event; delete globalThis.__tk_settle; delete globalThis.__tk_hostcall;',
       );
 
-      const bundle = options.codeCache.compile(this.isolate, options.code, 'plugin.js', options.sha256);
+      let bundle: ivm.Script;
+      try {
+        bundle = options.codeCache.compile(this.isolate, options.code, 'plugin.js', options.sha256);
+      } catch (error) {
+        // Not JavaScript at all: it is no plugin bundle (and no plugin fault the runtime should blame on itself).
+        throw new TkError('TK_MANIFEST_INVALID', `the bundle is not valid JavaScript: ${error instanceof Error ? error.message : String(error)}`, {
+          path: '/bundle',
+          hint: 'Upload the plugin.js that `tongkit build` wrote, unchanged.',
+        });
+      }
       try {
         bundle.runSync(this.context, { timeout: 1000 });
       } catch (error) {
@@ -165,7 +242,7 @@ export class PluginIsolate {
     const message = error instanceof Error ? error.message : String(error);
     if (/timed out/i.test(message)) return new TkError('TK_TIMEOUT', `the plugin's top-level code ran too long ${when}`);
     return new TkError('TK_PLUGIN_ERROR', `the plugin threw ${when}: ${message}`, {
-      details: { stack: error instanceof Error ? (error.stack ?? '') : '' },
+      details: { stack: error instanceof Error ? guestStack(error.stack ?? '') : '' },
     });
   }
 
@@ -213,7 +290,15 @@ export class PluginIsolate {
         details: { cpuMicros, wallMicros },
       });
     }
-    return { envelope: JSON.parse(raw) as GuestEnvelope, envelopeChars: raw.length, cpuMicros, wallMicros, heapUsedBytes };
+    let envelope: GuestEnvelope;
+    try {
+      envelope = readEnvelope(raw, args.logCap);
+    } catch (error) {
+      // Its realm is no longer what the bridge needs: the next call gets a new isolate.
+      this.dispose();
+      throw error;
+    }
+    return { envelope, envelopeChars: raw.length, cpuMicros, wallMicros, heapUsedBytes };
   }
 
   private callError(error: unknown, args: { point: string; wallMs: number }, wallMicros: number, cpuMicros = 0): TkError {
@@ -265,7 +350,7 @@ export class PluginIsolate {
     try {
       const guest = this.eventRef.apply(
         undefined,
-        [args.name, args.eventJson, args.settingsJson, args.merchantId, args.nowMs, args.logCap, token],
+        [args.name, args.eventJson, args.settingsJson, args.merchantId, args.nowMs, args.logCap, token, args.maxHostCalls, args.maxHostCallArgsBytes],
         // `timeout` bounds each synchronous slice (a microtask flood included); the race below bounds
         // the whole handler, host calls included, by the wall clock.
         { timeout: args.wallMs, result: { promise: true } },
@@ -296,7 +381,14 @@ export class PluginIsolate {
       if (typeof raw !== 'string') throw new TkError('TK_INTERNAL', 'the sandbox bridge returned a non-string');
       if (raw.length > args.maxEnvelopeChars) throw new TkError('TK_OUTPUT_TOO_LARGE', 'the event handler produced too much output');
       const heapUsedBytes = this.isolate.getHeapStatisticsSync().used_heap_size;
-      return { envelope: JSON.parse(raw) as GuestEnvelope, envelopeChars: raw.length, cpuMicros, wallMicros, heapUsedBytes };
+      let envelope: GuestEnvelope;
+      try {
+        envelope = readEnvelope(raw, args.logCap);
+      } catch (error) {
+        this.dispose();
+        throw error;
+      }
+      return { envelope, envelopeChars: raw.length, cpuMicros, wallMicros, heapUsedBytes };
     } finally {
       clearTimeout(timer);
       this.activeEvent = null;

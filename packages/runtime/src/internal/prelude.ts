@@ -45,6 +45,12 @@ export const PRELUDE_SOURCE = String.raw`
   const hostCall = G.__tk_hostcall;
   const pending = new Map();
   let nextCallId = 0;
+  // Bounds of the current event invocation, enforced here before anything crosses to the host (which
+  // checks them again): a guest firing calls in a loop, or with huge arguments, must not make the host
+  // copy and queue them. One call past the cap still crosses, so that the host records the violation.
+  let crossings = 0;
+  let maxCrossings = 0;
+  let maxArgsChars = 0;
 
   // --- determinism -------------------------------------------------------------------------------
   // Named FixedDate, not Date: a hoisted \`function Date\` would shadow the real one captured above.
@@ -58,6 +64,27 @@ export const PRELUDE_SOURCE = String.raw`
   FixedDate.UTC = RealDate.UTC;
   defineProperty(RealDate.prototype, 'constructor', { value: FixedDate, writable: true, configurable: true });
   G.Date = FixedDate;
+
+  // Intl.DateTimeFormat formats "now" when given no date, and V8 reads the real clock for that
+  // (not Date.now): a formatter without a date gets the invocation's now instead.
+  const apply = Reflect.apply;
+  const DateTimeFormatPrototype = G.Intl.DateTimeFormat.prototype;
+  const realFormatGetter = Object.getOwnPropertyDescriptor(DateTimeFormatPrototype, 'format').get;
+  const realFormatToParts = DateTimeFormatPrototype.formatToParts;
+  defineProperty(DateTimeFormatPrototype, 'format', {
+    configurable: true,
+    get: function format() {
+      const bound = apply(realFormatGetter, this, []);
+      return (date) => bound(date === undefined ? fixedNow : date);
+    },
+  });
+  defineProperty(DateTimeFormatPrototype, 'formatToParts', {
+    configurable: true,
+    writable: true,
+    value: function formatToParts(date) {
+      return apply(realFormatToParts, this, [date === undefined ? fixedNow : date]);
+    },
+  });
 
   // mulberry32: small, fast, and the same sequence for the same seed.
   // Seeded from the invocation's input (FNV-1a) on first use only: most plugins never call it.
@@ -80,11 +107,17 @@ export const PRELUDE_SOURCE = String.raw`
   }
 
   // --- console -----------------------------------------------------------------------------------
+  // UTF-8 bytes as the host counts them (Buffer.byteLength): a surrogate pair is 4 bytes, a lone
+  // surrogate 3 (it becomes U+FFFD). charCodeAt is captured: a plugin replacing it cannot shrink the count.
+  const charCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt);
   function utf8Length(text) {
     let bytes = 0;
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3;
+      const c = charCodeAt(text, i);
+      if (c < 0x80) bytes += 1;
+      else if (c < 0x800) bytes += 2;
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && charCodeAt(text, i + 1) >= 0xdc00 && charCodeAt(text, i + 1) <= 0xdfff) { bytes += 4; i++; }
+      else bytes += 3;
     }
     return bytes;
   }
@@ -141,6 +174,8 @@ export const PRELUDE_SOURCE = String.raw`
 
   G.__tk_register = function register() {
     const ns = G.${BUNDLE_GLOBAL};
+    // The bundle's \`var\` makes this global non-deletable: it is emptied here (the host deletes it too).
+    try { G.${BUNDLE_GLOBAL} = undefined; } catch (_) {}
     const plugin = ns && typeof ns === 'object' && hasOwn(ns, 'default') ? ns.default : undefined;
     if (!plugin || typeof plugin !== 'object') {
       return stringify({ error: 'the bundle has no default export; export default definePlugin({...})' });
@@ -219,14 +254,32 @@ export const PRELUDE_SOURCE = String.raw`
     }
   };
 
+  function refusal(code, message) {
+    const error = new Error(message);
+    error.code = code;
+    return error;
+  }
+
   function callHost(token, namespace, method, args) {
     // A context kept from an earlier invocation carries an old token: the host refuses it.
     const callId = ++nextCallId;
     let argsJson;
-    try { argsJson = stringify(args); } catch (err) { return Promise.reject(new TypeError('host call arguments must be JSON: ' + describe(err).message)); }
+    try {
+      argsJson = stringify(args);
+      // As for outputs: NaN and ±Infinity would reach the host as null; refuse them instead.
+      if (argsJson !== undefined && argsJson.includes('null')) stringify(args, finiteNumbersOnly);
+    } catch (err) { return Promise.reject(new TypeError('host call arguments must be JSON: ' + describe(err).message)); }
+    const json = argsJson === undefined ? '[]' : argsJson;
+    // UTF-8 takes at least a byte per UTF-16 unit: longer than the byte limit is over it.
+    if (json.length > maxArgsChars) {
+      return Promise.reject(refusal('TK_VALIDATION', 'ctx.' + namespace + '.' + method + ' arguments are ' + json.length + ' characters of JSON, over the ' + maxArgsChars + '-byte limit of a host call'));
+    }
+    if (++crossings > maxCrossings) {
+      return Promise.reject(refusal('TK_HOST_CALL_LIMIT', 'more than ' + (maxCrossings - 1) + ' host calls in this invocation'));
+    }
     return new Promise((resolve, reject) => {
       pending.set(callId, { resolve, reject });
-      hostCall(token, callId, namespace, method, argsJson === undefined ? '[]' : argsJson);
+      hostCall(token, callId, namespace, method, json);
     });
   }
 
@@ -245,8 +298,11 @@ export const PRELUDE_SOURCE = String.raw`
     });
   }
 
-  G.__tk_event = async function event(name, eventJson, settingsJson, merchantId, nowMs, cap, token) {
+  G.__tk_event = async function event(name, eventJson, settingsJson, merchantId, nowMs, cap, token, callCap, argsCap) {
     beginInvocation(eventJson, nowMs, cap);
+    crossings = 0;
+    maxCrossings = callCap + 1;
+    maxArgsChars = argsCap;
     try {
       const handler = eventHandlers !== null && hasOwn(eventHandlers, name) ? eventHandlers[name] : undefined;
       if (typeof handler !== 'function') return envelope({ m: 'the plugin has no handler for ' + name });

@@ -9,6 +9,16 @@ import { TkError } from '@tongkit/sdk';
 const ANNOTATIONS = ['title', 'description', 'default', 'examples'] as const;
 const NUMBER_KEYWORDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'] as const;
 const STRING_FORMATS = new Set(['date-time', 'date']);
+/**
+ * Every keyword the reader understands. Anything else (`$ref`, `allOf`, `patternProperties`, `if`…) is
+ * refused rather than dropped: a dropped keyword would make the host validate less than the plugin declared.
+ */
+const KEYWORDS = new Set<string>([
+  ...ANNOTATIONS,
+  ...NUMBER_KEYWORDS,
+  'type', 'const', 'anyOf', 'enum', 'properties', 'required', 'additionalProperties', 'items', 'minItems', 'maxItems', 'uniqueItems',
+  'minLength', 'maxLength', 'format',
+]);
 const MAX_DEPTH = 8;
 const MAX_NODES = 500;
 
@@ -46,6 +56,13 @@ class SettingsSchemaReader {
     if (++this.nodes > MAX_NODES) fail(path, `has more than ${MAX_NODES} schema nodes`);
     if (depth > MAX_DEPTH) fail(path, `nests deeper than ${MAX_DEPTH} levels`);
     if (!isObject(node)) fail(path, 'must be a JSON Schema object');
+    if (node.pattern !== undefined) fail(`${path}/pattern`, '`pattern` is not supported in settings (it would run a plugin-supplied regex on the host)');
+    for (const key of Object.keys(node)) {
+      if (!KEYWORDS.has(key)) {
+        const shown = key.length > 64 ? `${key.slice(0, 64)}…` : key;
+        fail(`${path}/${shown}`, `\`${shown}\` is not supported in settings schemas`);
+      }
+    }
     const annotations = pick(node, ANNOTATIONS, path, anything);
     if (node.title !== undefined && typeof node.title !== 'string') fail(`${path}/title`, 'must be a string');
 

@@ -51,3 +51,19 @@ export function assertMatches(schema: TSchema, value: unknown, code: TkErrorCode
     details: { problems: problems.map((p) => ({ ...p, path: `${pathPrefix}${p.path === '/' ? '' : p.path}` || '/' })) },
   });
 }
+
+/**
+ * True when `value` (parsed JSON) nests objects and arrays deeper than `limit` levels. Iterative: a
+ * guest output nested thousands of levels deep must not overflow the host's stack, as a recursive
+ * JSON.stringify or schema check would.
+ */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(item)) if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+  }
+  return false;
+}

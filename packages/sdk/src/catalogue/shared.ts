@@ -54,6 +54,11 @@ export interface EventBudget {
   heapMb: number;
   /** Host calls (KV, points, …) per invocation. */
   hostCalls: number;
+  /**
+   * Largest arguments of one host call, in bytes of UTF-8 JSON. Bigger calls are refused with
+   * TK_VALIDATION before they cross to the host. Room for the largest KV value (64 KB) with its key.
+   */
+  hostCallArgsBytes: number;
   inputBytes: number;
   logBytes: number;
 }
@@ -63,6 +68,7 @@ export const EVENT_HANDLER_BUDGET: EventBudget = {
   wallMs: 5000,
   heapMb: 64,
   hostCalls: 50,
+  hostCallArgsBytes: 128 * 1024,
   inputBytes: 128 * 1024,
   logBytes: 4096,
 };
