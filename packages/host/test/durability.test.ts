@@ -2,18 +2,16 @@
 // one started on the same database, deliver every event with no effect applied twice. The hosts run in
 // child processes (test/support/host-process.mjs) so they can really be killed; the test process only
 // sets the database up, publishes, watches the tables and asserts.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
 import { createHostServices, type HostServices, type Principal } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { HostChildren, type HostChild } from './support/host-children.js';
 
-const HOST_SCRIPT = fileURLToPath(new URL('./support/host-process.mjs', import.meta.url));
 const COUNTER = fileURLToPath(new URL('./plugins/counter', import.meta.url));
 const EVENTS = 10_000;
 const MERCHANT = 'durable-mart';
@@ -21,53 +19,8 @@ const MERCHANT = 'durable-mart';
 const developer: Principal = { role: 'developer', subjectId: 'dev-durable' };
 const reviewer: Principal = { role: 'reviewer', subjectId: 'reviewer-1' };
 
-interface HostChild {
-  child: ChildProcess;
-  pid: number;
-  /** What the child wrote to stderr so far (shown when something goes wrong). */
-  stderr: () => string;
-  /** Resolves with the exit code or signal. */
-  exited: Promise<number | NodeJS.Signals | null>;
-  /** Lines the child printed after its start line. */
-  lines: string[];
-}
-
-const children: HostChild[] = [];
-const folders: string[] = [];
-
-/** Starts test/support/host-process.mjs and waits for its start line. */
-async function startHostChild(options: Record<string, unknown>): Promise<HostChild> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'tongkit-durability-'));
-  await chmod(dataDir, 0o755);
-  folders.push(dataDir);
-  const child = spawn(process.execPath, ['--no-node-snapshot', HOST_SCRIPT, JSON.stringify({ dataDir, ...options })], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('close', (code, signal) => resolve(signal ?? code)));
-  const lines: string[] = [];
-  const first = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let started = false;
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      let newline: number;
-      while ((newline = out.indexOf('\n')) >= 0) {
-        lines.push(out.slice(0, newline));
-        out = out.slice(newline + 1);
-      }
-      if (!started && lines.length > 0) {
-        started = true;
-        resolve(lines.shift()!);
-      }
-    });
-    void exited.then((code) => reject(new Error(`host child exited (${String(code)}) before starting:\n${err}`)));
-  });
-  const started: HostChild = { child, pid: (JSON.parse(first) as { pid: number }).pid, stderr: () => err, exited, lines };
-  children.push(started);
-  return started;
-}
+const hosts = new HostChildren();
+const startHostChild = (options: Record<string, unknown>) => hosts.start(options, 'tongkit-durability-');
 
 /** Stops a child with SIGTERM and returns its final statistics line. */
 async function stopHostChild(host: HostChild): Promise<{ stopped: boolean; batches: number; delivered: number }> {
@@ -127,11 +80,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await Promise.all(children.map((c) => c.exited));
+  await hosts.cleanup();
   await services?.runtime.dispose();
   await test?.drop();
-  await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 describe('dispatch survives a killed host', () => {
@@ -263,7 +214,7 @@ export default definePlugin({
     const parent = fileURLToPath(new URL('./.tmp/', import.meta.url));
     await mkdir(parent, { recursive: true });
     const dir = await mkdtemp(path.join(parent, 'durability-plugin-'));
-    folders.push(dir);
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await mkdir(path.join(dir, 'src'));
     await writeFile(path.join(dir, 'src/index.ts'), NUL_PLUGIN);
     const { bundle } = await buildPlugin(dir);

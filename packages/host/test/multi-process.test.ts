@@ -1,10 +1,7 @@
 // Several host processes on one database (scale-out): they share one circuit breaker per install and
 // point, and their event workers split the outbox between them with each event delivered once. The
 // hosts run in child processes (test/support/host-process.mjs) with HTTP on random ports.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +10,8 @@ import type { PointInput } from '@tongkit/sdk';
 import { buildPlugin } from '@tongkit/runtime/build';
 import { createHostServices, type ExtensionDecision, type HostServices, type Principal } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { HostChildren, type HostChild } from './support/host-children.js';
 
-const HOST_SCRIPT = fileURLToPath(new URL('./support/host-process.mjs', import.meta.url));
 const plugin = (name: string) => fileURLToPath(new URL(`./plugins/${name}`, import.meta.url));
 const GOLD = JSON.parse(readFileSync(fileURLToPath(new URL('../../../templates/member-tier/fixtures/gold.json', import.meta.url)), 'utf8')) as {
   point: 'member.tier.compute';
@@ -30,51 +27,8 @@ const EVENTS = 2_000;
 const developer: Principal = { role: 'developer', subjectId: 'dev-twin' };
 const reviewer: Principal = { role: 'reviewer', subjectId: 'reviewer-1' };
 
-interface HostChild {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  exited: Promise<number | NodeJS.Signals | null>;
-  lines: string[];
-}
-
-const children: HostChild[] = [];
-const folders: string[] = [];
-
-/** Starts test/support/host-process.mjs and waits for its start line ({ pid, url, tokens }). */
-async function startHostChild(options: Record<string, unknown>): Promise<HostChild> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'tongkit-multi-'));
-  await chmod(dataDir, 0o755);
-  folders.push(dataDir);
-  const child = spawn(process.execPath, ['--no-node-snapshot', HOST_SCRIPT, JSON.stringify({ dataDir, ...options })], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('close', (code, signal) => resolve(signal ?? code)));
-  const lines: string[] = [];
-  const first = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let started = false;
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      let newline: number;
-      while ((newline = out.indexOf('\n')) >= 0) {
-        lines.push(out.slice(0, newline));
-        out = out.slice(newline + 1);
-      }
-      if (!started && lines.length > 0) {
-        started = true;
-        resolve(lines.shift()!);
-      }
-    });
-    void exited.then((code) => reject(new Error(`host child exited (${String(code)}) before starting:\n${err}`)));
-  });
-  const { url } = JSON.parse(first) as { url: string };
-  const started: HostChild = { child, url, stderr: () => err, exited, lines };
-  children.push(started);
-  return started;
-}
+const hosts = new HostChildren();
+const startHostChild = (options: Record<string, unknown>) => hosts.start(options, 'tongkit-multi-');
 
 /** Stops a child with SIGTERM and returns its final statistics line. */
 async function stopHostChild(host: HostChild): Promise<{ stopped: boolean; batches: number; delivered: number }> {
@@ -142,11 +96,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await Promise.all(children.map((c) => c.exited));
+  await hosts.cleanup();
   await services?.runtime.dispose();
   await test?.drop();
-  await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 describe('two host processes on one database', () => {
