@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_HANDLER_BUDGET, TkError, type EventName, type Manifest, type Permission, type TongkitEvent } from '@tongkit/sdk';
 import { createRuntime, type EventHost, type EventResult, type LoadedPlugin, type PluginBundle, type Runtime } from '@tongkit/runtime';
-import { buildFixture, expectOutput, pluginDir, rejectionOf, tierInput } from './helpers.js';
+import { answerFromMemoryKv, buildFixture, expectOutput, pluginDir, rejectionOf, tierInput } from './helpers.js';
 
 const OCCURRED_AT = '2026-11-25T08:00:00.000Z';
 const FAST_WALL_MS = 300;
@@ -48,26 +48,8 @@ class FakeHost implements EventHost {
     return this.defaultAnswer(call);
   }
 
-  private defaultAnswer({ namespace, method, args }: HostCall): unknown {
-    if (namespace !== 'kv') throw new TkError('TK_NOT_FOUND', `no ${namespace}`);
-    const key = String(args[0]);
-    switch (method) {
-      case 'get':
-        return this.kv.get(key);
-      case 'set':
-        this.kv.set(key, args[1]);
-        return undefined;
-      case 'delete':
-        this.kv.delete(key);
-        return undefined;
-      case 'increment': {
-        const next = Number(this.kv.get(key) ?? 0) + Number(args[1]);
-        this.kv.set(key, next);
-        return next;
-      }
-      default:
-        throw new TkError('TK_NOT_FOUND', `no kv.${method}`);
-    }
+  private defaultAnswer(call: HostCall): unknown {
+    return answerFromMemoryKv(this.kv, call);
   }
 }
 

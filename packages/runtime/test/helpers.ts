@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { PointInput } from '@tongkit/sdk';
-import { createRuntime, type InvocationResult, type LoadOptions, type LoadedPlugin, type Runtime, type TkError } from '@tongkit/runtime';
+import { TkError, createRuntime, type InvocationResult, type LoadOptions, type LoadedPlugin, type Runtime } from '@tongkit/runtime';
 import { buildPlugin, type BuildOptions, type BuildResult } from '@tongkit/runtime/build';
 
 export type TierInput = PointInput<'member.tier.compute'>;
@@ -109,5 +109,31 @@ export class TempPlugins {
     await Promise.all(this.dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
     // Remove the shared parent too once no other test file is using it.
     await rmdir(join(here, '.tmp')).catch(() => {});
+  }
+}
+
+/**
+ * The KV half of a fake EventHost: answers `ctx.kv.*` calls from a Map, the way the host's KvStore
+ * does (without idempotency keys). Shared by the event and red-team tests.
+ */
+export function answerFromMemoryKv(kv: Map<string, unknown>, call: { namespace: string; method: string; args: unknown[] }): unknown {
+  if (call.namespace !== 'kv') throw new TkError('TK_NOT_FOUND', `no ctx.${call.namespace}`);
+  const key = String(call.args[0]);
+  switch (call.method) {
+    case 'get':
+      return kv.get(key);
+    case 'set':
+      kv.set(key, call.args[1]);
+      return undefined;
+    case 'delete':
+      kv.delete(key);
+      return undefined;
+    case 'increment': {
+      const next = Number(kv.get(key) ?? 0) + Number(call.args[1]);
+      kv.set(key, next);
+      return next;
+    }
+    default:
+      throw new TkError('TK_NOT_FOUND', `no kv.${call.method}`);
   }
 }

@@ -16,7 +16,7 @@ import {
   type Runtime,
   type RuntimeOptions,
 } from '@tongkit/runtime';
-import { buildFixture, tierInput, type TierInput } from '../helpers.js';
+import { answerFromMemoryKv, buildFixture, tierInput, type TierInput } from '../helpers.js';
 
 /** The other tenant's secret setting: must never show up in anything an attacker gets back. */
 export const TENANT_SECRET = 'tenant-b-secret-5c1e9f';
@@ -90,26 +90,8 @@ export class RecordingHost implements EventHost {
     return this.kvAnswer(call);
   }
 
-  private kvAnswer({ namespace, method, args }: HostCall): unknown {
-    if (namespace !== 'kv') throw new TkError('TK_NOT_FOUND', `no ctx.${namespace}`);
-    const key = String(args[0]);
-    switch (method) {
-      case 'get':
-        return this.kv.get(key);
-      case 'set':
-        this.kv.set(key, args[1]);
-        return undefined;
-      case 'delete':
-        this.kv.delete(key);
-        return undefined;
-      case 'increment': {
-        const next = Number(this.kv.get(key) ?? 0) + Number(args[1]);
-        this.kv.set(key, next);
-        return next;
-      }
-      default:
-        throw new TkError('TK_NOT_FOUND', `no kv.${method}`);
-    }
+  private kvAnswer(call: HostCall): unknown {
+    return answerFromMemoryKv(this.kv, call);
   }
 }
 
