@@ -282,23 +282,32 @@ export class PluginIsolate {
     // the figure is sampled: on the first calls of an isolate, then every 64th.
     if (this.calls++ % 64 === 0) this.lastHeapUsedBytes = this.isolate.getHeapStatisticsSync().used_heap_size;
     const heapUsedBytes = this.lastHeapUsedBytes;
-    if (typeof raw !== 'string') {
-      throw new TkError('TK_INTERNAL', 'the sandbox bridge returned a non-string');
-    }
+    return this.finish(raw, args, { cpuMicros, wallMicros, heapUsedBytes });
+  }
+
+  /**
+   * Turns what the guest returned into a checked envelope: a string, within the size the host will
+   * parse, with the shape and log cap the host expects (it was built guest-side, where the plugin can
+   * change built-ins). A malformed envelope disposes the isolate: its realm is no longer what the bridge
+   * needs, so the next call gets a new one.
+   */
+  private finish(
+    raw: unknown,
+    args: { maxEnvelopeChars: number; logCap: number },
+    measured: { cpuMicros: number; wallMicros: number; heapUsedBytes: number },
+  ): GuestCallResult {
+    if (typeof raw !== 'string') throw new TkError('TK_INTERNAL', 'the sandbox bridge returned a non-string');
     if (raw.length > args.maxEnvelopeChars) {
       throw new TkError('TK_OUTPUT_TOO_LARGE', `the output is larger than the limit (${raw.length} characters before parsing)`, {
-        details: { cpuMicros, wallMicros },
+        details: { cpuMicros: measured.cpuMicros, wallMicros: measured.wallMicros },
       });
     }
-    let envelope: GuestEnvelope;
     try {
-      envelope = readEnvelope(raw, args.logCap);
+      return { envelope: readEnvelope(raw, args.logCap), envelopeChars: raw.length, ...measured };
     } catch (error) {
-      // Its realm is no longer what the bridge needs: the next call gets a new isolate.
       this.dispose();
       throw error;
     }
-    return { envelope, envelopeChars: raw.length, cpuMicros, wallMicros, heapUsedBytes };
   }
 
   private callError(error: unknown, args: { point: string; wallMs: number }, wallMicros: number, cpuMicros = 0): TkError {
@@ -378,17 +387,8 @@ export class PluginIsolate {
       }
       const wallMicros = ns(process.hrtime.bigint() - wallBefore);
       const cpuMicros = ns(this.isolate.cpuTime - cpuBefore);
-      if (typeof raw !== 'string') throw new TkError('TK_INTERNAL', 'the sandbox bridge returned a non-string');
-      if (raw.length > args.maxEnvelopeChars) throw new TkError('TK_OUTPUT_TOO_LARGE', 'the event handler produced too much output');
-      const heapUsedBytes = this.isolate.getHeapStatisticsSync().used_heap_size;
-      let envelope: GuestEnvelope;
-      try {
-        envelope = readEnvelope(raw, args.logCap);
-      } catch (error) {
-        this.dispose();
-        throw error;
-      }
-      return { envelope, envelopeChars: raw.length, cpuMicros, wallMicros, heapUsedBytes };
+      const heapUsedBytes = this.isolate.isDisposed ? 0 : this.isolate.getHeapStatisticsSync().used_heap_size;
+      return this.finish(raw, args, { cpuMicros, wallMicros, heapUsedBytes });
     } finally {
       clearTimeout(timer);
       this.activeEvent = null;
