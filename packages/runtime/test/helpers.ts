@@ -137,3 +137,27 @@ export function answerFromMemoryKv(kv: Map<string, unknown>, call: { namespace: 
       throw new TkError('TK_NOT_FOUND', `no kv.${call.method}`);
   }
 }
+
+/**
+ * Every string inside `value` (keys included) — what an attack's result could leak through — with
+ * `measurements` left out (host-made numbers). TkErrors are read through their JSON (code, message,
+ * hint, path, details); other errors through their message and own properties.
+ */
+export function stringsOf(value: unknown, out: string[] = [], seen = new Set<unknown>()): string[] {
+  if (typeof value === 'string') {
+    out.push(value);
+  } else if (value instanceof TkError) {
+    stringsOf(value.toJSON(), out, seen);
+  } else if (value instanceof Error) {
+    out.push(value.message);
+    stringsOf({ ...(value as unknown as Record<string, unknown>) }, out, seen);
+  } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
+    seen.add(value);
+    for (const [key, item] of Object.entries(value)) {
+      if (key === 'measurements') continue;
+      out.push(key);
+      stringsOf(item, out, seen);
+    }
+  }
+  return out;
+}

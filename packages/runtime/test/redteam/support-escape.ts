@@ -16,7 +16,7 @@ import {
   type Runtime,
   type RuntimeOptions,
 } from '@tongkit/runtime';
-import { answerFromMemoryKv, buildFixture, tierInput, type TierInput } from '../helpers.js';
+import { answerFromMemoryKv, buildFixture, stringsOf, tierInput, type TierInput } from '../helpers.js';
 
 /** The other tenant's secret setting: must never show up in anything an attacker gets back. */
 export const TENANT_SECRET = 'tenant-b-secret-5c1e9f';
@@ -111,24 +111,6 @@ export function report<T = Record<string, unknown>>(result: InvocationResult | E
   const line = lines.at(index);
   if (!line) throw new Error(`no report line; logs: ${JSON.stringify(result.logs).slice(0, 2000)}`);
   return JSON.parse(line.message) as T;
-}
-
-/** Every string inside `value` (keys included), measurements left out: they are host-made numbers. */
-function stringsOf(value: unknown, out: string[] = [], seen = new Set<unknown>()): string[] {
-  if (typeof value === 'string') {
-    out.push(value);
-  } else if (value instanceof Error) {
-    out.push(value.message);
-    stringsOf({ ...(value as unknown as Record<string, unknown>) }, out, seen);
-  } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
-    seen.add(value);
-    for (const [key, item] of Object.entries(value)) {
-      if (key === 'measurements') continue;
-      out.push(key);
-      stringsOf(item, out, seen);
-    }
-  }
-  return out;
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   type Runtime,
   type RuntimeOptions,
 } from '@tongkit/runtime';
-import { answerFromMemoryKv, buildFixture, tierInput, type TierInput } from '../helpers.js';
+import { answerFromMemoryKv, buildFixture, stringsOf, tierInput, type TierInput } from '../helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '../../../..');
@@ -176,25 +176,6 @@ export async function expectTenantServed(arena: Arena): Promise<void> {
 }
 
 const HOST_MARKERS = ['/work/', '/home/', '/tmp/', 'node_modules', 'node:internal', 'file://', 'plugin-isolate', 'event-invocation', 'isolated-vm', 'dist/index.js'];
-
-/** Every string inside `value` (keys included), measurements left out: they are host-made numbers. */
-function stringsOf(value: unknown, out: string[] = [], seen = new Set<unknown>()): string[] {
-  if (typeof value === 'string') {
-    out.push(value);
-  } else if (value instanceof TkError) {
-    stringsOf(value.toJSON(), out, seen);
-  } else if (value instanceof Error) {
-    out.push(value.message);
-  } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
-    seen.add(value);
-    for (const [key, item] of Object.entries(value)) {
-      if (key === 'measurements') continue;
-      out.push(key);
-      stringsOf(item, out, seen);
-    }
-  }
-  return out;
-}
 
 /** (4) Nothing of the host (file paths, module names, host stacks) in what the attack produced. */
 export function expectNoLeak(...results: unknown[]): void {
