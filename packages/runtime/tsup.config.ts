@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/build.ts'],
+  entry: { index: 'src/index.ts', build: 'src/build.ts', worker: 'src/workers/worker-main.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -30,3 +30,13 @@ export { readPluginDir } from './read-plugin-dir.js';
 export { findProblems as validateAgainst, type ValidationProblem } from './internal/validation.js';
 export { TkError, isTkError, type TkErrorCode, type TkErrorJSON } from '@tongkit/sdk';
 export { FixtureSchema, readFixtures, runFixtures, type Fixture, type FixtureResult } from './fixtures.js';
+export {
+  DEFAULT_TENANT_POLICY,
+  createWorkerRuntime,
+  type TenantPolicy,
+  type WorkerExit,
+  type WorkerLoadOptions,
+  type WorkerPoolStats,
+  type WorkerRuntime,
+  type WorkerRuntimeOptions,
+} from './workers/pool.js';

@@ -1,4 +1,3 @@
-import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { LRUCache } from 'lru-cache';
 import {
@@ -19,6 +18,7 @@ import { PluginIsolate, type GuestCallResult } from './internal/plugin-isolate.j
 import { mapGuestStack } from './internal/source-map.js';
 import { runEvent, type EventHost, type EventResult } from './internal/event-invocation.js';
 import { assertMatches, nestsDeeperThan } from './internal/validation.js';
+import { resolveSettingsWith } from './internal/settings.js';
 
 export type { EventHost, EventMeasurements, EventResult } from './internal/event-invocation.js';
 
@@ -172,7 +172,8 @@ function nowOf(input: unknown): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-function emptyMeasurements(budget: PointBudget, isolate: 'warm' | 'cold'): Measurements {
+/** Measurements of an invocation that never reached the guest. @internal */
+export function emptyMeasurements(budget: PointBudget, isolate: 'warm' | 'cold'): Measurements {
   return {
     cpuMicros: 0,
     wallMicros: 0,
@@ -186,6 +187,13 @@ function emptyMeasurements(budget: PointBudget, isolate: 'warm' | 'cold'): Measu
     hostCalls: 0,
     isolate,
   };
+}
+
+/** A point's budget with the platform's overrides. @internal */
+export function pointBudget(point: string, limits: Partial<PointBudget> | undefined): PointBudget {
+  const spec = getExtensionPoint(point);
+  if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`, { hint: 'Run `tongkit schema` to list the extension points.' });
+  return { ...spec.budget, ...limits };
 }
 
 /**
@@ -226,11 +234,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     return false;
   }
 
-  function budgetFor(point: string): PointBudget {
-    const spec = getExtensionPoint(point);
-    if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`, { hint: 'Run `tongkit schema` to list the extension points.' });
-    return { ...spec.budget, ...options.limits };
-  }
+  const budgetFor = (point: string) => pointBudget(point, options.limits);
 
   async function load(bundle: PluginBundle, loadOptions: LoadOptions = {}): Promise<LoadedPlugin> {
     const { manifest, settingsSchema, sha256 } = verifyBundle(bundle);
@@ -253,11 +257,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     counters.coldStarts++;
 
     const settingsCache = new Map<string, string>();
-    function resolveSettings(settings: unknown = {}): Record<string, unknown> {
-      const withDefaults = Value.Default(settingsSchema, structuredClone(settings ?? {}));
-      assertMatches(settingsSchema, withDefaults, 'TK_VALIDATION', 'the settings');
-      return withDefaults as Record<string, unknown>;
-    }
+    const resolveSettings = (settings: unknown = {}) => resolveSettingsWith(settingsSchema, settings);
     function settingsJsonFor(settings: unknown): string {
       const raw = JSON.stringify(settings ?? {});
       let resolved = settingsCache.get(raw);

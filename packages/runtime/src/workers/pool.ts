@@ -1,0 +1,309 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { EVENT_HANDLER_BUDGET, SYNC_POINT_BUDGET, TkError, getExtensionPoint, type ExtensionPointId, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
+import { verifyBundle, type PluginBundle } from '../internal/load.js';
+import { resolveSettingsWith } from '../internal/settings.js';
+import type { EventHost, EventResult } from '../internal/event-invocation.js';
+import { emptyMeasurements, pointBudget, type InvocationResult, type InvokeOptions, type LoadOptions, type LoadedPlugin, type Runtime, type RuntimeOptions, type RuntimeStats } from '../runtime.js';
+import { resultFromWire, type WorkerStartOptions } from './protocol.js';
+import { DEFAULT_TENANT_POLICY, TenantGuard, type TenantPolicy } from './tenant-guard.js';
+import { WorkerProcess, type WorkerExit } from './worker-process.js';
+
+export type { WorkerExit } from './worker-process.js';
+export { DEFAULT_TENANT_POLICY, type TenantPolicy } from './tenant-guard.js';
+
+/** Options of {@link createWorkerRuntime}. */
+export interface WorkerRuntimeOptions extends Omit<RuntimeOptions, 'onCatastrophicError'> {
+  /** Shared sandbox worker processes; tenants are sharded across them. Default: the machine's cores, at least 2. */
+  workers?: number;
+  /** Worker processes for quarantined tenants (each such tenant gets one to itself while there are enough). Default 2. */
+  quarantineWorkers?: number;
+  /** Per-tenant fairness limits. */
+  tenants?: Partial<TenantPolicy>;
+  /** A worker whose event loop has not turned for this long while it has work is killed. Default 3,000 ms. */
+  hangMs?: number;
+  /** A worker above this resident size is recycled once its calls in flight finish. Default: the isolate cache plus 3 × the largest heap limit × 8, plus 256 MiB. */
+  workerMemoryBytes?: number;
+  /** Told about every worker that went (crash, hang, memory, close), with the end of its stderr. */
+  onWorkerExit?: (exit: WorkerExit) => void;
+  /** The worker's entry script. Default: `worker.js` beside this module (the built package). */
+  workerEntry?: string;
+}
+
+/** What the pool counts, beside the usual {@link RuntimeStats}. */
+export interface WorkerPoolStats {
+  workers: number;
+  alive: number;
+  started: number;
+  crashed: number;
+  hung: number;
+  recycled: number;
+  rateLimited: number;
+  quarantinedTenants: number;
+  /** Resident memory of the live workers, from their last beats. */
+  rssBytes: number;
+}
+
+/** A {@link Runtime} whose plugins run in supervised worker processes. */
+export interface WorkerRuntime extends Runtime {
+  poolStats(): WorkerPoolStats;
+}
+
+/** Options of one load: `tenant` is who the plugin runs for (the merchant); calls are sharded, limited and quarantined by it. */
+export interface WorkerLoadOptions extends LoadOptions {
+  tenant?: string;
+}
+
+interface Handle {
+  key: string;
+  bundle: PluginBundle;
+  installId: string;
+  tenant: string;
+}
+
+const MONITOR_MS = 100;
+
+/** FNV-1a: a stable, cheap shard for a tenant id. */
+function shardOf(tenant: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < tenant.length; i++) hash = Math.imul(hash ^ tenant.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % shards;
+}
+
+/** Errors after which a tenant is quarantined: its guest had to be stopped by force or ran out of memory. */
+function forcedStop(error: TkError): boolean {
+  return error.code === 'TK_MEMORY_LIMIT' || (error.code === 'TK_TIMEOUT' && typeof error.details?.['wallLimitMs'] === 'number');
+}
+
+const asTkError = (error: unknown) => (error instanceof TkError ? error : new TkError('TK_INTERNAL', `sandbox worker pool: ${String(error)}`, { cause: error }));
+
+/**
+ * Creates a runtime that runs every guest in supervised worker processes instead of this one — what a
+ * host serving an HTTP API must do, since V8 and isolated-vm abort the whole process on some guest
+ * faults. Same API as {@link createRuntime}, plus:
+ *
+ * - tenants are sharded across `workers` processes (FNV-1a of the tenant id);
+ * - a worker that dies (a guest aborted it), stops turning its event loop for `hangMs`, or grows past
+ *   its memory budget is replaced; its calls in flight are answered `TK_WORKER_CRASHED`;
+ * - per tenant: at most `tenants.concurrency` calls in flight and a CPU token bucket, else
+ *   `TK_RATE_LIMITED`; a tenant whose guest had to be stopped (wall clock, memory, a worker death while
+ *   in flight) is quarantined on a worker of its own for `tenants.quarantineMs`.
+ *
+ * @example
+ * const runtime = createWorkerRuntime({ workers: 2 });
+ * const plugin = await runtime.load(bundle, { installId: 'ins_1', tenant: 'brand-a' });
+ * const result = await plugin.invoke('member.tier.compute', input, settings);
+ * await runtime.dispose();
+ */
+export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerRuntime {
+  const sharedCount = Math.max(1, options.workers ?? Math.max(2, availableParallelism()));
+  const quarantineCount = Math.max(1, options.quarantineWorkers ?? 2);
+  const hangMs = options.hangMs ?? 3_000;
+  const maxIsolateBytes = options.maxIsolateBytes ?? 512 * 1024 * 1024;
+  const eventHeapMb = { ...EVENT_HANDLER_BUDGET, ...options.eventLimits }.heapMb;
+  // isolated-vm notes a guest can overshoot its heap limit 2–3×: budget 3× the largest limit for a few
+  // calls at once (one sync call at a time, events concurrently), over the warm isolate cache.
+  const memoryBudget = options.workerMemoryBytes ?? maxIsolateBytes + 3 * Math.max(eventHeapMb, SYNC_POINT_BUDGET.heapMb) * 1024 * 1024 * 8 + 256 * 1024 * 1024;
+  const entry = options.workerEntry ?? fileURLToPath(new URL('./worker.js', import.meta.url));
+  const startOptions: WorkerStartOptions = {
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.eventLimits ? { eventLimits: options.eventLimits } : {}),
+    maxIsolateBytes,
+  };
+  const guard = new TenantGuard({ ...DEFAULT_TENANT_POLICY, ...options.tenants });
+  const shared: Array<WorkerProcess | undefined> = new Array(sharedCount).fill(undefined);
+  const quarantine: Array<WorkerProcess | undefined> = new Array(quarantineCount).fill(undefined);
+  /** Which quarantine worker each quarantined tenant uses. */
+  const quarantineSlots = new Map<string, number>();
+  const live = new Set<WorkerProcess>();
+  const counters = { started: 0, crashed: 0, hung: 0, recycled: 0, rateLimited: 0 };
+  /** Cache counters of workers that have exited, so the totals survive restarts. */
+  const gone = { warmHits: 0, coldStarts: 0, evictions: 0 };
+  let nextWorkerId = 0;
+  let disposed = false;
+
+  function onExit(worker: WorkerProcess, exit: WorkerExit): void {
+    live.delete(worker);
+    gone.warmHits += worker.lastBeat?.warmHits ?? 0;
+    gone.coldStarts += worker.lastBeat?.coldStarts ?? 0;
+    gone.evictions += worker.lastBeat?.evictions ?? 0;
+    if (exit.reason === 'crashed') counters.crashed++;
+    if (exit.reason === 'hung') counters.hung++;
+    // Who caused it is not known: everyone in flight is moved away from the shared workers for a while.
+    if (exit.reason === 'crashed' || exit.reason === 'hung') for (const tenant of exit.tenantsInFlight) guard.quarantine(tenant);
+    options.onWorkerExit?.(exit);
+  }
+
+  function spawn(): WorkerProcess {
+    const worker = new WorkerProcess(nextWorkerId++, entry, startOptions, onExit);
+    live.add(worker);
+    counters.started++;
+    return worker;
+  }
+
+  function slotOf(slots: Array<WorkerProcess | undefined>, index: number): WorkerProcess {
+    const current = slots[index];
+    if (current && !current.retiring) return current;
+    const worker = spawn();
+    slots[index] = worker;
+    return worker;
+  }
+
+  function workerFor(tenant: string): WorkerProcess {
+    if (disposed) throw new TkError('TK_INTERNAL', 'the sandbox worker pool has been disposed');
+    if (!guard.isQuarantined(tenant)) {
+      quarantineSlots.delete(tenant);
+      return slotOf(shared, shardOf(tenant, sharedCount));
+    }
+    let slot = quarantineSlots.get(tenant);
+    if (slot === undefined) {
+      const load = new Array<number>(quarantineCount).fill(0);
+      for (const [other, index] of quarantineSlots) if (guard.isQuarantined(other)) load[index]!++;
+      slot = load.indexOf(Math.min(...load));
+      quarantineSlots.set(tenant, slot);
+    }
+    return slotOf(quarantine, slot);
+  }
+
+  // Supervision: kill workers whose event loop stopped turning while they had work; recycle those over
+  // their memory budget once their calls in flight are done.
+  const monitor = setInterval(() => {
+    const now = performance.now();
+    for (const worker of live) {
+      if (worker.inFlight > 0 && now - worker.lastBeatAt > hangMs) worker.kill('hung');
+      else if (!worker.retiring && (worker.lastBeat?.rss ?? 0) > memoryBudget) {
+        worker.retiring = true;
+        counters.recycled++;
+      }
+      if (worker.retiring && worker.inFlight === 0 && !worker.exited) worker.kill('memory');
+    }
+  }, MONITOR_MS);
+  monitor.unref();
+
+  /** Makes sure `worker` has the plugin: a restarted worker or another shard loads it on first use. */
+  function ensureLoaded(worker: WorkerProcess, handle: Handle): void {
+    if (worker.loaded.has(handle.key)) return;
+    worker.loaded.add(handle.key);
+    worker.request({ t: 'load', key: handle.key, bundle: handle.bundle, installId: handle.installId }, handle.tenant).catch(() => worker.loaded.delete(handle.key));
+  }
+
+  /** Runs one request for a tenant under its limits; charges the CPU the result reports. */
+  async function guarded<R>(handle: Handle, run: (worker: WorkerProcess) => Promise<unknown>, cpuOf: (result: R) => number, failed: (error: TkError) => R): Promise<R> {
+    try {
+      guard.enter(handle.tenant);
+    } catch (error) {
+      counters.rateLimited++;
+      return failed(asTkError(error));
+    }
+    const started = performance.now();
+    let cpuMicros = 0;
+    try {
+      const worker = workerFor(handle.tenant);
+      ensureLoaded(worker, handle);
+      const result = resultFromWire<R & { ok: boolean; error?: TkError }>(await run(worker));
+      cpuMicros = cpuOf(result);
+      if (!result.ok && forcedStop(result.error!)) guard.quarantine(handle.tenant);
+      return result;
+    } catch (error) {
+      // The worker died or the request failed outright: charge the wall time it held a worker.
+      cpuMicros = Math.round((performance.now() - started) * 1000);
+      return failed(asTkError(error));
+    } finally {
+      guard.leave(handle.tenant, cpuMicros);
+    }
+  }
+
+  async function load(bundle: PluginBundle, loadOptions: WorkerLoadOptions = {}): Promise<LoadedPlugin> {
+    const { manifest, settingsSchema, sha256 } = verifyBundle(bundle);
+    const installId = loadOptions.installId ?? 'local';
+    const handle: Handle = { key: `${installId}@${sha256}`, bundle, installId, tenant: loadOptions.tenant ?? installId };
+    // The first load runs the plugin's top level in a worker: a bundle that fails to load, or lies in its
+    // manifest, is refused here; one that kills the worker is refused with TK_WORKER_CRASHED.
+    const worker = workerFor(handle.tenant);
+    worker.loaded.add(handle.key);
+    try {
+      await worker.request({ t: 'load', key: handle.key, bundle, installId }, handle.tenant);
+    } catch (error) {
+      worker.loaded.delete(handle.key);
+      throw asTkError(error);
+    }
+
+    function invoke<P extends ExtensionPointId>(point: P, input: unknown, settings?: unknown, invokeOptions: InvokeOptions = {}): Promise<InvocationResult<PointOutput<P>>> {
+      const failed = (error: TkError): InvocationResult<PointOutput<P>> => {
+        const budget = getExtensionPoint(point) ? pointBudget(point, options.limits) : { ...SYNC_POINT_BUDGET, ...options.limits };
+        return { ok: false, error, logs: [], logsTruncated: false, measurements: emptyMeasurements(budget, 'warm') };
+      };
+      return guarded(
+        handle,
+        (w) => w.request({ t: 'invoke', key: handle.key, point, input, settings: settings ?? {}, fresh: invokeOptions.fresh === true }, handle.tenant),
+        (result: InvocationResult<PointOutput<P>>) => result.measurements.cpuMicros,
+        failed,
+      );
+    }
+
+    function handleEvent(event: TongkitEvent, settings: unknown, host: EventHost): Promise<EventResult> {
+      const failed = (error: TkError): EventResult => ({
+        ok: false,
+        error,
+        logs: [],
+        logsTruncated: false,
+        measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' },
+      });
+      return guarded(
+        handle,
+        (w) => w.request({ t: 'event', key: handle.key, event, settings: settings ?? {}, merchantId: host.merchantId, permissions: [...host.permissions] }, handle.tenant, host),
+        (result: EventResult) => result.measurements.cpuMicros,
+        failed,
+      );
+    }
+
+    return {
+      manifest,
+      sha256,
+      installId,
+      settingsSchema,
+      invoke,
+      resolveSettings: (settings?: unknown) => resolveSettingsWith(settingsSchema, settings),
+      handleEvent,
+    };
+  }
+
+  function stats(): RuntimeStats {
+    const beats = [...live].map((w) => w.lastBeat).filter((b) => b !== undefined);
+    const sum = (pick: (b: (typeof beats)[number]) => number) => beats.reduce((total, b) => total + pick(b), 0);
+    const warmHits = gone.warmHits + sum((b) => b.warmHits);
+    const coldStarts = gone.coldStarts + sum((b) => b.coldStarts);
+    return {
+      isolatesAlive: sum((b) => b.isolatesAlive),
+      isolateBytes: sum((b) => b.isolateBytes),
+      warmHits,
+      coldStarts,
+      evictions: gone.evictions + sum((b) => b.evictions),
+      hitRate: warmHits + coldStarts === 0 ? 0 : warmHits / (warmHits + coldStarts),
+      // Each worker has its own code cache; the pool does not collect their counters.
+      codeCacheHits: 0,
+      codeCacheMisses: 0,
+    };
+  }
+
+  return {
+    load,
+    stats,
+    poolStats() {
+      return {
+        workers: sharedCount + quarantineCount,
+        alive: live.size,
+        ...counters,
+        quarantinedTenants: guard.quarantined().length,
+        rssBytes: [...live].reduce((total, w) => total + (w.lastBeat?.rss ?? 0), 0),
+      };
+    },
+    async dispose() {
+      disposed = true;
+      clearInterval(monitor);
+      const exits = [...live].map((worker) => new Promise<void>((resolve) => (worker.exited ? resolve() : worker.child.once('exit', () => resolve()))));
+      for (const worker of live) worker.close();
+      await Promise.all(exits);
+    },
+  };
+}

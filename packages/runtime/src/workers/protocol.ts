@@ -1,0 +1,85 @@
+import { TK_ERROR_CODES, TkError, type Permission, type TkErrorCode, type TkErrorJSON, type TongkitEvent } from '@tongkit/sdk';
+import type { PluginBundle } from '../internal/load.js';
+import type { RuntimeOptions } from '../runtime.js';
+
+// The messages between the pool (the host process) and a sandbox worker process, sent as JSON over
+// Node's IPC channel. Results carry TkErrors as their JSON and are revived on the other side; nothing
+// but plain data crosses.
+
+/** What the pool asks of a worker. Every request with an `id` is answered by one {@link Done}. */
+export type Request =
+  | { t: 'load'; id: number; key: string; bundle: PluginBundle; installId: string }
+  | { t: 'invoke'; id: number; key: string; point: string; input: unknown; settings: unknown; fresh: boolean }
+  | { t: 'event'; id: number; key: string; event: TongkitEvent; settings: unknown; merchantId: string; permissions: readonly Permission[] };
+
+/** The pool's answer to a worker's host call, made on behalf of the event request `id`. */
+export interface HostResult {
+  t: 'hostResult';
+  callId: number;
+  ok: boolean;
+  value?: unknown;
+  error?: TkErrorJSON;
+}
+
+export type ToWorker = Request | HostResult;
+
+/** A request's outcome: `value` is the runtime's result with its error as JSON, or `error` when the request itself failed. */
+export interface Done {
+  t: 'done';
+  id: number;
+  value?: unknown;
+  error?: TkErrorJSON;
+}
+
+/** A host call from an event handler running in the worker. */
+export interface HostCall {
+  t: 'hostCall';
+  id: number;
+  callId: number;
+  namespace: string;
+  method: string;
+  args: unknown[];
+}
+
+/** Sent every {@link BEAT_MS} while the worker's event loop turns: liveness, memory and cache figures. */
+export interface Beat {
+  t: 'beat';
+  rss: number;
+  isolatesAlive: number;
+  isolateBytes: number;
+  evictions: number;
+  warmHits: number;
+  coldStarts: number;
+}
+
+export type FromWorker = Done | HostCall | Beat;
+
+/** How often a worker reports in. */
+export const BEAT_MS = 200;
+
+/** What a worker is started with (argv[2], JSON). */
+export type WorkerStartOptions = Pick<RuntimeOptions, 'limits' | 'eventLimits' | 'maxIsolateBytes'>;
+
+/** A TkError rebuilt from its JSON (an unknown code becomes TK_INTERNAL: the wire is not trusted blindly). */
+export function reviveError(json: TkErrorJSON | undefined): TkError {
+  if (!json || typeof json.code !== 'string' || !Object.hasOwn(TK_ERROR_CODES, json.code)) {
+    return new TkError('TK_INTERNAL', `a sandbox worker answered with an unreadable error: ${JSON.stringify(json)?.slice(0, 200)}`);
+  }
+  return new TkError(json.code as TkErrorCode, String(json.message), {
+    fault: json.fault,
+    hint: json.hint,
+    ...(json.path === undefined ? {} : { path: json.path }),
+    ...(json.details === undefined ? {} : { details: json.details }),
+  });
+}
+
+/** A runtime result (`{ ok, error?, … }`) with its TkError as JSON, for the wire. */
+export function resultToWire<R extends { ok: boolean; error?: TkError }>(result: R): unknown {
+  return result.ok ? result : { ...result, error: result.error!.toJSON() };
+}
+
+/** The inverse of {@link resultToWire}. */
+export function resultFromWire<R>(wire: unknown): R {
+  const result = wire as { ok: boolean; error?: TkErrorJSON };
+  return (result.ok ? result : { ...result, error: reviveError(result.error) }) as R;
+}

@@ -1,0 +1,129 @@
+/**
+ * A sandbox worker process: runs plugins for the pool in its parent (the host) and nothing else. It
+ * holds no database connection and no secrets, so a guest that takes it down (V8's fatal out-of-memory,
+ * isolated-vm's catastrophic errors abort the process) costs one restart, not the host.
+ *
+ * Requests are queued and run in slices so the event loop keeps turning: the worker's beats are the
+ * pool's proof that it is not stuck in a guest call.
+ */
+import { TkError, type TongkitEvent } from '@tongkit/sdk';
+import { createRuntime, type LoadedPlugin } from '../runtime.js';
+import { BEAT_MS, resultToWire, reviveError, type Done, type FromWorker, type HostResult, type Request, type ToWorker, type WorkerStartOptions } from './protocol.js';
+
+const startOptions = JSON.parse(process.argv[2] ?? '{}') as WorkerStartOptions;
+// No onCatastrophicError handler: isolated-vm then aborts this process itself, which is what we want.
+const runtime = createRuntime(startOptions);
+
+const send = (message: FromWorker) => {
+  if (process.connected) process.send!(message);
+};
+
+/** Loaded plugins by the pool's key; a failed load is kept so the invocations queued behind it fail alike. */
+const loading = new Map<string, Promise<LoadedPlugin>>();
+const loaded = new Map<string, LoadedPlugin>();
+
+const hostCalls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+let nextCallId = 0;
+
+function reply(id: number, outcome: Promise<unknown>): void {
+  outcome.then(
+    (value) => send({ t: 'done', id, value } satisfies Done),
+    (error: unknown) => {
+      const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', `sandbox worker: ${String(error)}`);
+      send({ t: 'done', id, error: failure.toJSON() } satisfies Done);
+    },
+  );
+}
+
+function pluginFor(key: string): LoadedPlugin | Promise<LoadedPlugin> {
+  const ready = loaded.get(key);
+  if (ready) return ready;
+  return loading.get(key) ?? Promise.reject(new TkError('TK_INTERNAL', `sandbox worker: plugin ${key} was not loaded`));
+}
+
+function handle(request: Request): void {
+  switch (request.t) {
+    case 'load': {
+      const promise = runtime.load(request.bundle, { installId: request.installId });
+      loading.set(request.key, promise);
+      loaded.delete(request.key);
+      promise.then((plugin) => loading.get(request.key) === promise && loaded.set(request.key, plugin), () => undefined);
+      reply(request.id, promise.then(() => null));
+      return;
+    }
+    case 'invoke': {
+      const run = (plugin: LoadedPlugin) => plugin.invoke(request.point as never, request.input, request.settings, { fresh: request.fresh });
+      const plugin = pluginFor(request.key);
+      // A warm plugin runs now, inside this slice, rather than in a later microtask.
+      const result = plugin instanceof Promise ? plugin.then(run) : run(plugin);
+      reply(request.id, result.then(resultToWire));
+      return;
+    }
+    case 'event': {
+      const host = {
+        merchantId: request.merchantId,
+        permissions: request.permissions,
+        call: (namespace: string, method: string, args: unknown[]) =>
+          new Promise<unknown>((resolve, reject) => {
+            const callId = nextCallId++;
+            hostCalls.set(callId, { resolve, reject });
+            send({ t: 'hostCall', id: request.id, callId, namespace, method, args });
+          }),
+      };
+      const result = Promise.resolve(pluginFor(request.key)).then((plugin) => plugin.handleEvent(request.event as TongkitEvent, request.settings, host));
+      reply(request.id, result.then(resultToWire));
+      return;
+    }
+  }
+}
+
+function settle(message: HostResult): void {
+  const call = hostCalls.get(message.callId);
+  if (!call) return;
+  hostCalls.delete(message.callId);
+  if (message.ok) call.resolve(message.value);
+  else call.reject(reviveError(message.error));
+}
+
+const queue: Request[] = [];
+let scheduled = false;
+/** How long one slice may run requests before the event loop gets a turn (beats, host results). */
+const SLICE_MS = 5;
+
+function drain(): void {
+  scheduled = false;
+  const until = performance.now() + SLICE_MS;
+  while (queue.length > 0 && performance.now() < until) handle(queue.shift()!);
+  if (queue.length > 0) schedule();
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(drain);
+}
+
+process.on('message', (message: ToWorker) => {
+  if (message.t === 'hostResult') settle(message);
+  else {
+    queue.push(message);
+    schedule();
+  }
+});
+// The pool is gone (the host exited or closed the channel): so is the reason to exist.
+process.on('disconnect', () => process.exit(0));
+
+const beat = () => {
+  const stats = runtime.stats();
+  send({
+    t: 'beat',
+    rss: process.memoryUsage.rss(),
+    isolatesAlive: stats.isolatesAlive,
+    isolateBytes: stats.isolateBytes,
+    evictions: stats.evictions,
+    warmHits: stats.warmHits,
+    coldStarts: stats.coldStarts,
+  });
+};
+setInterval(beat, BEAT_MS);
+beat();

@@ -1,0 +1,157 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { TkError } from '@tongkit/sdk';
+import type { EventHost } from '../internal/event-invocation.js';
+import { reviveError, type Beat, type FromWorker, type HostResult, type Request } from './protocol.js';
+
+/** Why a worker process went away. */
+export interface WorkerExit {
+  workerId: number;
+  /** `crashed`: it died by itself (a guest aborted it); `hung`: its event loop stopped turning and it was killed; `memory`: it went over its memory budget and was recycled; `closed`: the pool shut it down. */
+  reason: 'crashed' | 'hung' | 'memory' | 'closed';
+  exitCode: number | null;
+  signal: string | null;
+  /** The end of what the worker wrote to stderr (V8 and isolated-vm explain fatal errors there). */
+  stderrTail: string;
+  /** Tenants that had calls in flight when it went. */
+  tenantsInFlight: string[];
+}
+
+interface Pending {
+  tenant: string;
+  resolve: (value: unknown) => void;
+  reject: (error: TkError) => void;
+  host?: EventHost;
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+const STDERR_TAIL_BYTES = 4096;
+
+/**
+ * The pool's side of one sandbox worker process: requests in flight, the plugins loaded in it, its
+ * last beat. When the process goes, every request in flight is answered TK_WORKER_CRASHED.
+ */
+export class WorkerProcess {
+  readonly child: ChildProcess;
+  /** Keys of the plugins this process has been asked to load. */
+  readonly loaded = new Set<string>();
+  lastBeatAt = performance.now();
+  lastBeat: Beat | undefined;
+  /** Set once the pool stopped sending it work (recycling or closing). */
+  retiring = false;
+  exited = false;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private stderrTail = '';
+  private exitReason: WorkerExit['reason'] = 'crashed';
+
+  constructor(
+    readonly workerId: number,
+    entry: string,
+    startOptions: unknown,
+    private readonly onExit: (worker: WorkerProcess, exit: WorkerExit) => void,
+  ) {
+    this.child = fork(entry, [JSON.stringify(startOptions)], {
+      execArgv: ['--no-node-snapshot'],
+      serialization: 'json',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: process.env['NODE_ENV'] ?? 'production' },
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+    });
+    this.child.on('message', (message: FromWorker) => this.receive(message));
+    this.child.on('error', () => undefined); // 'exit' follows and does the accounting
+    this.child.on('exit', (code, signal) => this.exit(code, signal));
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Sends a request and resolves with the worker's `value` (or rejects with its error). */
+  request(request: DistributiveOmit<Request, 'id'>, tenant: string, host?: EventHost): Promise<unknown> {
+    if (this.exited) return Promise.reject(this.crashError());
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { tenant, resolve, reject, ...(host ? { host } : {}) });
+      this.child.send({ ...request, id } as Request);
+    });
+  }
+
+  /** Sends a request whose answer nobody waits for (a reload ahead of an invocation). */
+  post(request: DistributiveOmit<Request, 'id'>, tenant: string): void {
+    this.request(request, tenant).catch(() => undefined);
+  }
+
+  /** Stops the process now; requests in flight are answered TK_WORKER_CRASHED. */
+  kill(reason: WorkerExit['reason']): void {
+    if (this.exited) return;
+    this.exitReason = reason;
+    this.retiring = true;
+    this.child.kill('SIGKILL');
+  }
+
+  /** Tenants with requests in flight. */
+  tenantsInFlight(): string[] {
+    return [...new Set([...this.pending.values()].map((p) => p.tenant))];
+  }
+
+  private receive(message: FromWorker): void {
+    switch (message.t) {
+      case 'beat':
+        this.lastBeatAt = performance.now();
+        this.lastBeat = message;
+        return;
+      case 'done': {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        if (message.error) pending.reject(reviveError(message.error));
+        else pending.resolve(message.value);
+        return;
+      }
+      case 'hostCall': {
+        const host = this.pending.get(message.id)?.host;
+        const answer = (result: Omit<HostResult, 't' | 'callId'>) => {
+          if (!this.exited) this.child.send({ t: 'hostResult', callId: message.callId, ...result } satisfies HostResult);
+        };
+        if (!host) return answer({ ok: false, error: new TkError('TK_INTERNAL', 'a host call arrived for no event in flight').toJSON() });
+        Promise.resolve()
+          .then(() => host.call(String(message.namespace), String(message.method), Array.isArray(message.args) ? message.args : []))
+          .then(
+            (value) => answer({ ok: true, value }),
+            (error: unknown) => answer({ ok: false, error: (error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error))).toJSON() }),
+          );
+        return;
+      }
+    }
+  }
+
+  private crashError(): TkError {
+    const what = this.exitReason === 'hung' ? 'stopped responding and was killed' : this.exitReason === 'memory' ? 'went over its memory budget and was recycled' : 'crashed';
+    return new TkError('TK_WORKER_CRASHED', `the sandbox worker running this call ${what}; it has been restarted`, {
+      details: { workerId: this.workerId, reason: this.exitReason },
+    });
+  }
+
+  private exit(exitCode: number | null, signal: string | null): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.retiring = true;
+    const tenantsInFlight = this.tenantsInFlight();
+    const error = this.crashError();
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    this.onExit(this, { workerId: this.workerId, reason: this.exitReason, exitCode, signal, stderrTail: this.stderrTail, tenantsInFlight });
+  }
+
+  /** Marks a deliberate shutdown, so the exit is reported as `closed`. */
+  close(): void {
+    if (this.exited) return;
+    this.exitReason = 'closed';
+    this.retiring = true;
+    if (this.child.connected) this.child.disconnect();
+    // A worker stuck in a guest call cannot see the disconnect.
+    setTimeout(() => this.child.kill('SIGKILL'), 2_000).unref();
+  }
+}
