@@ -120,7 +120,8 @@ export class WorkerProcess {
           .then(() => host.call(String(message.namespace), String(message.method), Array.isArray(message.args) ? message.args : []))
           .then(
             (value) => answer({ ok: true, value }),
-            (error: unknown) => answer({ ok: false, error: (error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error))).toJSON() }),
+            // Only a TkError's code and message reach the plugin (as in-process): never a host error's text.
+            (error: unknown) => answer({ ok: false, error: (error instanceof TkError ? new TkError(error.code, error.message) : new TkError('TK_INTERNAL', 'the host call failed')).toJSON() }),
           );
         return;
       }

@@ -1,0 +1,186 @@
+// The supervised worker pool (createWorkerRuntime): the same results as the in-process runtime across
+// the process boundary — extension calls, events with host calls, load refusals — and its supervision:
+// per-tenant concurrency and CPU quotas (TK_RATE_LIMITED), quarantine of a tenant whose guest had to be
+// stopped, recycling of a worker over its memory budget, and a clean dispose.
+import { TkError } from '@tongkit/sdk';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime, createWorkerRuntime, type LoadedPlugin, type PluginBundle, type WorkerExit, type WorkerRuntime, type WorkerRuntimeOptions } from '@tongkit/runtime';
+import { buildFixture, expectFailure, expectOutput, rejectionOf, tierInput } from './helpers.js';
+import { FakeHost, TENANT_GOLD, attackEvent, attackInput, expectEventOk, reported } from './redteam/support-resources.js';
+
+let tenantBundle: PluginBundle;
+let cpuBundle: PluginBundle;
+const pools: WorkerRuntime[] = [];
+
+function openPool(options: WorkerRuntimeOptions = {}): { pool: WorkerRuntime; exits: WorkerExit[] } {
+  const exits: WorkerExit[] = [];
+  const pool = createWorkerRuntime({ workers: 1, quarantineWorkers: 1, onWorkerExit: (exit) => exits.push(exit), ...options });
+  pools.push(pool);
+  return { pool, exits };
+}
+
+/** Waits for the workers' next beats (every 200 ms), which carry their memory and cache figures. */
+const nextBeats = () => new Promise((resolve) => setTimeout(resolve, 450));
+
+beforeAll(async () => {
+  [tenantBundle, cpuBundle] = await Promise.all([buildFixture('redteam-tenant').then((b) => b.bundle), buildFixture('redteam-cpu').then((b) => b.bundle)]);
+});
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((pool) => pool.dispose()));
+});
+
+describe('across the process boundary', () => {
+  it('answers an extension call exactly as the in-process runtime does, with its measurements', async () => {
+    const { pool } = openPool();
+    const inProcess = createRuntime();
+    const [remote, local] = await Promise.all([pool.load(tenantBundle, { installId: 'i1', tenant: 'brand-a' }), inProcess.load(tenantBundle, { installId: 'i1' })]);
+    const input = await tierInput();
+    const [a, b] = [await remote.invoke('member.tier.compute', input, { goldAtFen: 500_000 }), await local.invoke('member.tier.compute', input, { goldAtFen: 500_000 })];
+    expect(expectOutput(a)).toEqual(expectOutput(b));
+    expect(expectOutput(a)).toEqual(TENANT_GOLD);
+    expect(a.measurements.cpuMicros).toBeGreaterThan(0);
+    expect(a.measurements.isolate).toBe('warm'); // load kept the isolate it checked the bundle on
+    expect(remote.manifest).toEqual(local.manifest);
+    expect(remote.resolveSettings({})).toEqual({ silverAtFen: 100_000, goldAtFen: 500_000 });
+    await inProcess.dispose();
+  });
+
+  it('returns the guest\'s failures as TkErrors with their codes, paths and details', async () => {
+    const { pool } = openPool();
+    const plugin = await pool.load(tenantBundle, { installId: 'i1', tenant: 'brand-a' });
+    const invalid = expectFailure(await plugin.invoke('member.tier.compute', { member: {} }), 'TK_VALIDATION');
+    expect(invalid.path).toMatch(/^\/\w+/);
+    const settings = expectFailure(await plugin.invoke('member.tier.compute', await tierInput(), { goldAtFen: -1 }), 'TK_VALIDATION');
+    expect(settings.path).toBe('/goldAtFen');
+    expect(() => plugin.resolveSettings({ goldAtFen: 'lots' })).toThrow(/goldAtFen/);
+  });
+
+  it('runs event handlers in the worker and their host calls in this process', async () => {
+    const { pool } = openPool();
+    const plugin = await pool.load(tenantBundle, { installId: 'i1', tenant: 'brand-a' });
+    const host = new FakeHost({ merchantId: 'brand-a' });
+    for (const expected of [1, 2]) {
+      const result = await plugin.handleEvent(attackEvent('tenant'), {}, host);
+      expectEventOk(result);
+      expect(reported(result)).toEqual({ orders: expected, merchantId: 'brand-a' });
+      expect(result.measurements.hostCalls).toBe(1);
+    }
+    expect(host.calls.map((call) => `${call.namespace}.${call.method}`)).toEqual(['kv.increment', 'kv.increment']);
+  });
+
+  it('gives a host call\'s TkError to the plugin and fails the event like the in-process runtime', async () => {
+    const { pool } = openPool();
+    const plugin = await pool.load(tenantBundle, { installId: 'i1', tenant: 'brand-a' });
+    const host = new FakeHost({ merchantId: 'brand-a', answer: () => Promise.reject(new Error('database unavailable')) });
+    const result = await plugin.handleEvent(attackEvent('tenant'), {}, host);
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result)).not.toContain('database unavailable');
+    expect(!result.ok && result.error.details).toMatchObject({ hostErrorCode: 'TK_INTERNAL' });
+    const refused = new FakeHost({ merchantId: 'brand-a', answer: () => Promise.reject(new TkError('TK_CONFLICT', 'key reused')) });
+    const conflict = await plugin.handleEvent(attackEvent('tenant'), {}, refused);
+    expect(!conflict.ok && conflict.error.message).toMatch(/key reused/);
+    expect(!conflict.ok && conflict.error.details).toMatchObject({ hostErrorCode: 'TK_CONFLICT' });
+  });
+
+  it('refuses a bundle whose manifest lies, in the worker, before anything is served', async () => {
+    const { pool } = openPool();
+    const lying = { ...tenantBundle, manifest: { ...tenantBundle.manifest, events: [] } };
+    const error = await rejectionOf(pool.load(lying, { installId: 'i1', tenant: 'brand-a' }));
+    expect(error.code).toBe('TK_MANIFEST_INVALID');
+    expect(error.message).toMatch(/handlers not in the manifest: event order\.paid/);
+    const altered = { ...tenantBundle, code: `${tenantBundle.code}\n;globalThis.x = 1;` };
+    expect((await rejectionOf(pool.load(altered, { tenant: 'brand-a' }))).path).toBe('/bundle/sha256');
+  });
+});
+
+describe('fairness between tenants', () => {
+  it('refuses calls past a tenant\'s concurrency limit with TK_RATE_LIMITED, and serves other tenants', async () => {
+    const { pool } = openPool({ tenants: { concurrency: 2 } });
+    const [flooder, other] = await Promise.all([
+      pool.load(tenantBundle, { installId: 'i1', tenant: 'flooder' }),
+      pool.load(tenantBundle, { installId: 'i2', tenant: 'other' }),
+    ]);
+    const input = await tierInput();
+    const results = await Promise.all([...Array.from({ length: 6 }, () => flooder.invoke('member.tier.compute', input)), other.invoke('member.tier.compute', input)]);
+    const codes = results.slice(0, 6).map((r) => (r.ok ? 'ok' : r.error.code));
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(2);
+    expect(codes.filter((c) => c === 'TK_RATE_LIMITED')).toHaveLength(4);
+    const limited = results.find((r) => !r.ok)!;
+    expect(!limited.ok && limited.error.details).toMatchObject({ limit: 'concurrency', max: 2 });
+    expect(expectOutput(results[6]!)).toEqual(TENANT_GOLD);
+    expect(pool.poolStats().rateLimited).toBe(4);
+    // The slots are given back: the flooder is served again.
+    expect(expectOutput(await flooder.invoke('member.tier.compute', input))).toEqual(TENANT_GOLD);
+  });
+
+  it('refuses a tenant that used its CPU quota with TK_RATE_LIMITED and a retry time; other tenants are served', async () => {
+    const { pool } = openPool({ tenants: { cpuMsPerSecond: 1, cpuBurstMs: 5 } });
+    const [burner, other] = await Promise.all([
+      pool.load(cpuBundle, { installId: 'i1', tenant: 'burner' }),
+      pool.load(tenantBundle, { installId: 'i2', tenant: 'other' }),
+    ]);
+    let limited: LoadedPlugin extends never ? never : Awaited<ReturnType<LoadedPlugin['invoke']>> | undefined;
+    for (let i = 0; i < 20 && !limited; i++) {
+      const result = await burner.invoke('member.tier.compute', await attackInput('burn', 200_000));
+      if (!result.ok && result.error.code === 'TK_RATE_LIMITED') limited = result;
+    }
+    expect(limited, 'the burner was never rate limited').toBeDefined();
+    expect(!limited!.ok && limited!.error.details).toMatchObject({ limit: 'cpu', cpuMsPerSecond: 1 });
+    expect(!limited!.ok && (limited!.error.details!['retryAfterMs'] as number)).toBeGreaterThan(0);
+    expect(expectOutput(await other.invoke('member.tier.compute', await tierInput()))).toEqual(TENANT_GOLD);
+  });
+
+  it('quarantines a tenant whose guest hit the wall stop on a worker of its own; the shared worker keeps serving', async () => {
+    const { pool } = openPool();
+    const [attacker, other] = await Promise.all([
+      pool.load(cpuBundle, { installId: 'i1', tenant: 'attacker' }),
+      pool.load(tenantBundle, { installId: 'i2', tenant: 'other' }),
+    ]);
+    const stopped = expectFailure(await attacker.invoke('member.tier.compute', await attackInput('for-ever')), 'TK_TIMEOUT');
+    expect(stopped.details).toMatchObject({ wallLimitMs: 100 });
+    expect(pool.poolStats()).toMatchObject({ quarantinedTenants: 1, started: 1 });
+    // Its next call is served, by a quarantine worker started for it (the plugin is loaded there on first use).
+    expect(expectOutput(await attacker.invoke('member.tier.compute', await attackInput('none'))).tierId).toBe('regular');
+    expect(pool.poolStats()).toMatchObject({ started: 2, alive: 2 });
+    expect(expectOutput(await other.invoke('member.tier.compute', await tierInput()))).toEqual(TENANT_GOLD);
+    expect(pool.poolStats().started).toBe(2);
+  });
+});
+
+describe('supervision', () => {
+  it('recycles a worker over its memory budget once its calls are done, and serves the next call from a new one', async () => {
+    const { pool, exits } = openPool({ workerMemoryBytes: 1 });
+    const plugin = await pool.load(tenantBundle, { installId: 'i1', tenant: 'brand-a' });
+    await nextBeats();
+    expect(exits.map((e) => e.reason)).toEqual(['memory']);
+    expect(pool.poolStats().recycled).toBe(1);
+    const result = await plugin.invoke('member.tier.compute', await tierInput());
+    expect(expectOutput(result)).toEqual(TENANT_GOLD);
+    expect(pool.poolStats().started).toBe(2);
+  });
+
+  it('reports cache figures summed over the workers', async () => {
+    const { pool } = openPool({ workers: 2 });
+    const plugins = await Promise.all(['a', 'b', 'c', 'd'].map((tenant) => pool.load(tenantBundle, { installId: `i-${tenant}`, tenant })));
+    for (const plugin of plugins) expectOutput(await plugin.invoke('member.tier.compute', await tierInput()));
+    await nextBeats();
+    const stats = pool.stats();
+    expect(stats.isolatesAlive).toBe(4);
+    expect(stats.warmHits).toBe(4);
+    expect(pool.poolStats()).toMatchObject({ alive: 2, crashed: 0 });
+    expect(pool.poolStats().rssBytes).toBeGreaterThan(10 * 1024 * 1024);
+  });
+
+  it('stops every worker process on dispose and refuses work afterwards', async () => {
+    const { pool, exits } = openPool({ workers: 2 });
+    const plugins = await Promise.all(['a', 'b', 'c', 'd'].map((tenant) => pool.load(tenantBundle, { installId: `i-${tenant}`, tenant })));
+    await pool.dispose();
+    expect(exits.map((e) => e.reason)).toEqual(['closed', 'closed']);
+    expect(pool.poolStats().alive).toBe(0);
+    expectFailure(await plugins[0]!.invoke('member.tier.compute', await tierInput()), 'TK_INTERNAL');
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.dispose()));
+});
