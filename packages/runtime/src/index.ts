@@ -35,7 +35,6 @@ export {
   createWorkerRuntime,
   type TenantPolicy,
   type WorkerExit,
-  type WorkerLoadOptions,
   type WorkerPoolStats,
   type WorkerRuntime,
   type WorkerRuntimeOptions,

@@ -83,6 +83,11 @@ export interface RuntimeOptions {
 export interface LoadOptions {
   /** Which install this plugin serves: isolates are per (install, bundle). Default `local`. */
   installId?: string;
+  /**
+   * Who the plugin runs for (the host passes the merchant). The in-process runtime ignores it; the worker
+   * pool ({@link createWorkerRuntime}) shards, limits and quarantines by it. Default: the installId.
+   */
+  tenant?: string;
 }
 
 /** Options of one invocation. */

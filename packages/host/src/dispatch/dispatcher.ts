@@ -99,7 +99,7 @@ const withoutNul = (text: string): string => text.replaceAll('\u0000', '\uFFFD')
 const jsonWithoutNul = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? withoutNul(v) : v));
 
 /** Loads the sandboxed plugin of an install's pinned version (cached by the host). */
-export type DeliveryPluginLoader = (install: { id: string; plugin_name: string; version: string }) => Promise<LoadedPlugin>;
+export type DeliveryPluginLoader = (install: { id: string; plugin_name: string; version: string; merchant_id: string }) => Promise<LoadedPlugin>;
 
 /**
  * Event dispatch through a transactional outbox. A domain write and its event commit together
@@ -219,7 +219,7 @@ export class Dispatcher {
     if (isolated) await tx.query('SAVEPOINT delivery');
     let result: EventResult;
     try {
-      const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version });
+      const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version, merchant_id: delivery.merchant_id });
       const event: TongkitEvent = { id: delivery.event_id, type: delivery.type, occurredAt: delivery.created_at.toISOString(), data: delivery.data };
       const kv = new KvStore(tx, delivery.install_id);
       result = await plugin.handleEvent(event, delivery.settings, {
@@ -242,6 +242,17 @@ export class Dispatcher {
     } else {
       // The handler's writes go; its attempt, error and logs stay.
       await tx.query('ROLLBACK TO SAVEPOINT delivery');
+      if (result.error.code === 'TK_RATE_LIMITED') {
+        // The merchant's sandbox quota was used up: the handler never ran. Not an attempt; try again
+        // when the quota allows.
+        const retryAfterMs = Number(result.error.details?.['retryAfterMs']) || 100;
+        await tx.query(`UPDATE deliveries SET next_attempt_at = now() + ($3 * interval '1 millisecond') WHERE event_id = $1 AND install_id = $2`, [
+          delivery.event_id,
+          delivery.install_id,
+          Math.min(60_000, retryAfterMs),
+        ]);
+        return;
+      }
       const attempts = delivery.attempts + 1;
       const dead = attempts >= this.policy.maxAttempts;
       await tx.query(

@@ -36,7 +36,7 @@ interface BreakerRow {
 }
 
 /** Loads (and caches) the sandboxed plugin of an install's pinned version. */
-export type InstallPluginLoader = (install: { id: string; plugin_name: string; version: string }) => Promise<LoadedPlugin>;
+export type InstallPluginLoader = (install: { id: string; plugin_name: string; version: string; merchant_id: string }) => Promise<LoadedPlugin>;
 
 /**
  * Runs an extension point for a merchant: finds the install serving it, applies the store's effective
@@ -89,7 +89,7 @@ export class ExtensionInvoker {
       });
     } else {
       try {
-        const plugin = await this.loadInstall(install);
+        const plugin = await this.loadInstall({ ...install, merchant_id: merchantId });
         const settings = await this.installs.effectiveFor(install, options.storeId);
         result = await plugin.invoke(point as ExtensionPointId, input, settings);
         if (!result.ok) error = result.error;

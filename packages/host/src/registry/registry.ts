@@ -149,7 +149,11 @@ export class Registry {
     requireRole(principal, 'developer');
     const fixtures = readFixtures(upload.fixtures);
     const bundle: PluginBundle = { manifest: upload.manifest as Manifest, code: upload.code, sourceMap: upload.sourceMap };
-    const plugin = await this.runtime.load(bundle, { installId: `review:${createHash('sha256').update(upload.code).digest('hex').slice(0, 16)}` });
+    // Review runs in the sandbox workers like any install, under the developer's own quotas.
+    const plugin = await this.runtime.load(bundle, {
+      installId: `review:${createHash('sha256').update(upload.code).digest('hex').slice(0, 16)}`,
+      tenant: `developer:${principal.subjectId}`,
+    });
     const { manifest, sha256 } = plugin;
 
     const existing = await this.findVersion(this.db, manifest.name, manifest.version);

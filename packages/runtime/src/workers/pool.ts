@@ -49,11 +49,6 @@ export interface WorkerRuntime extends Runtime {
   poolStats(): WorkerPoolStats;
 }
 
-/** Options of one load: `tenant` is who the plugin runs for (the merchant); calls are sharded, limited and quarantined by it. */
-export interface WorkerLoadOptions extends LoadOptions {
-  tenant?: string;
-}
-
 interface Handle {
   key: string;
   bundle: PluginBundle;
@@ -213,7 +208,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     }
   }
 
-  async function load(bundle: PluginBundle, loadOptions: WorkerLoadOptions = {}): Promise<LoadedPlugin> {
+  async function load(bundle: PluginBundle, loadOptions: LoadOptions = {}): Promise<LoadedPlugin> {
     const { manifest, settingsSchema, sha256 } = verifyBundle(bundle);
     const installId = loadOptions.installId ?? 'local';
     const handle: Handle = { key: `${installId}@${sha256}`, bundle, installId, tenant: loadOptions.tenant ?? installId };

@@ -6,7 +6,12 @@ const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lo
 const admin = { config: { auth: ['admin'] as ['admin'] } };
 
 /** Tenancy administration: merchant tiers, merchants, stores, developers, tokens. */
-export function registerAdminRoutes(app: HostApp, { tenancy }: HostServices): void {
+export function registerAdminRoutes(app: HostApp, { tenancy, runtime }: HostServices): void {
+  app.get(
+    '/v1/admin/sandbox',
+    { ...admin, schema: { summary: 'The sandbox: isolates and caches, and its worker processes (restarts, hangs, quotas, quarantine)', tags: ['admin'] } },
+    async () => ({ isolation: runtime.poolStats ? 'workers' : 'in-process', runtime: runtime.stats(), workers: runtime.poolStats?.() ?? null }),
+  );
   app.post(
     '/v1/admin/merchant-tiers',
     {
