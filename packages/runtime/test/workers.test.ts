@@ -159,6 +159,16 @@ describe('supervision', () => {
     expect(pool.poolStats().started).toBe(2);
   });
 
+  it('reloads a plugin the worker dropped from its bounded cache of loaded bundles, transparently', async () => {
+    const room = tenantBundle.code.length + (tenantBundle.sourceMap?.length ?? 0) + 16;
+    const { pool } = openPool({ maxLoadedBundleBytes: room });
+    const [a, b] = await Promise.all([pool.load(tenantBundle, { installId: 'i-a', tenant: 'a' }), pool.load(tenantBundle, { installId: 'i-b', tenant: 'b' })]);
+    // Room for one: each call below finds the other plugin loaded and has this one reloaded first.
+    for (const plugin of [a, b, a, b]) expect(expectOutput(await plugin.invoke('member.tier.compute', await tierInput()))).toEqual(TENANT_GOLD);
+    await nextBeats();
+    expect(pool.stats().coldStarts, 'two loads, then a reload before each call').toBe(6);
+  });
+
   it('reports cache figures summed over the workers', async () => {
     const { pool } = openPool({ workers: 2 });
     const plugins = await Promise.all(['a', 'b', 'c', 'd'].map((tenant) => pool.load(tenantBundle, { installId: `i-${tenant}`, tenant })));

@@ -5,7 +5,7 @@ import { verifyBundle, type PluginBundle } from '../internal/load.js';
 import { resolveSettingsWith } from '../internal/settings.js';
 import type { EventHost, EventResult } from '../internal/event-invocation.js';
 import { emptyMeasurements, pointBudget, type InvocationResult, type InvokeOptions, type LoadOptions, type LoadedPlugin, type Runtime, type RuntimeOptions, type RuntimeStats } from '../runtime.js';
-import { resultFromWire, type WorkerStartOptions } from './protocol.js';
+import { NOT_LOADED, resultFromWire, type WorkerStartOptions } from './protocol.js';
 import { DEFAULT_TENANT_POLICY, TenantGuard, type TenantPolicy } from './tenant-guard.js';
 import { WorkerProcess, type WorkerExit } from './worker-process.js';
 
@@ -26,6 +26,8 @@ export interface WorkerRuntimeOptions extends Omit<RuntimeOptions, 'onCatastroph
   workerMemoryBytes?: number;
   /** Told about every worker that went (crash, hang, memory, close), with the end of its stderr. */
   onWorkerExit?: (exit: WorkerExit) => void;
+  /** Bytes of bundles (code and source maps) each worker keeps loaded; it reloads the least recently used on demand. Default 128 MiB. */
+  maxLoadedBundleBytes?: number;
   /** The worker's entry script. Default: `worker.js` beside this module (the built package). */
   workerEntry?: string;
 }
@@ -104,6 +106,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.eventLimits ? { eventLimits: options.eventLimits } : {}),
     maxIsolateBytes,
+    ...(options.maxLoadedBundleBytes ? { maxLoadedBundleBytes: options.maxLoadedBundleBytes } : {}),
   };
   const guard = new TenantGuard({ ...DEFAULT_TENANT_POLICY, ...options.tenants });
   const shared: Array<WorkerProcess | undefined> = new Array(sharedCount).fill(undefined);
@@ -195,7 +198,17 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     try {
       const worker = workerFor(handle.tenant);
       ensureLoaded(worker, handle);
-      const result = resultFromWire<R & { ok: boolean; error?: TkError }>(await run(worker));
+      let wire: unknown;
+      try {
+        wire = await run(worker);
+      } catch (error) {
+        // The worker forgot the plugin (its cache of loaded bundles is bounded): load it again, once.
+        if (!(error instanceof TkError && error.details?.[NOT_LOADED] === true)) throw error;
+        worker.loaded.delete(handle.key);
+        ensureLoaded(worker, handle);
+        wire = await run(worker);
+      }
+      const result = resultFromWire<R & { ok: boolean; error?: TkError }>(wire);
       cpuMicros = cpuOf(result);
       if (!result.ok && forcedStop(result.error!)) guard.quarantine(handle.tenant);
       return result;

@@ -54,11 +54,17 @@ export interface Beat {
 
 export type FromWorker = Done | HostCall | Beat;
 
+/** The bytes of bundles (code and source maps) a worker keeps loaded by default; the least recently used go beyond it. */
+export const LOADED_BUNDLE_BYTES = 128 * 1024 * 1024;
+
+/** Set in the details of the error a worker answers for a plugin it does not hold (any more): the pool reloads it and retries. */
+export const NOT_LOADED = 'notLoaded';
+
 /** How often a worker reports in. */
 export const BEAT_MS = 200;
 
 /** What a worker is started with (argv[2], JSON). */
-export type WorkerStartOptions = Pick<RuntimeOptions, 'limits' | 'eventLimits' | 'maxIsolateBytes'>;
+export type WorkerStartOptions = Pick<RuntimeOptions, 'limits' | 'eventLimits' | 'maxIsolateBytes'> & { maxLoadedBundleBytes?: number };
 
 /** A TkError rebuilt from its JSON (an unknown code becomes TK_INTERNAL: the wire is not trusted blindly). */
 export function reviveError(json: TkErrorJSON | undefined): TkError {

@@ -33,11 +33,13 @@ interface TenantState {
  */
 export class TenantGuard {
   private readonly tenants = new Map<string, TenantState>();
+  private callsSincePrune = 0;
 
   constructor(private readonly policy: TenantPolicy = DEFAULT_TENANT_POLICY) {}
 
   /** Takes a slot for one call, or throws TK_RATE_LIMITED saying which limit and when to retry. */
   enter(tenant: string, now = performance.now()): void {
+    if (++this.callsSincePrune >= 4096) this.prune(now);
     const state = this.refill(tenant, now);
     if (state.inFlight >= this.policy.concurrency) {
       throw new TkError('TK_RATE_LIMITED', `tenant ${tenant} already has ${state.inFlight} plugin calls in flight (limit ${this.policy.concurrency})`, {
@@ -59,7 +61,6 @@ export class TenantGuard {
     if (!state) return;
     state.inFlight = Math.max(0, state.inFlight - 1);
     state.cpuTokens -= Math.max(0, cpuMicros);
-    this.forgetIfIdle(tenant, state);
   }
 
   /** Sends the tenant to quarantine (its own worker) for the policy's period. */
@@ -91,8 +92,12 @@ export class TenantGuard {
     return state;
   }
 
-  /** Keeps the map to tenants with something to remember (in flight, in debt, quarantined). */
-  private forgetIfIdle(tenant: string, state: TenantState): void {
-    if (state.inFlight === 0 && state.cpuTokens >= this.policy.cpuBurstMs * 1000 && state.quarantinedUntil <= performance.now()) this.tenants.delete(tenant);
+  /** Forgets tenants with nothing to remember (nothing in flight, bucket full again, not quarantined). */
+  private prune(now: number): void {
+    this.callsSincePrune = 0;
+    for (const [tenant, state] of this.tenants) {
+      const refilled = state.cpuTokens + (now - state.refilledAt) * this.policy.cpuMsPerSecond;
+      if (state.inFlight === 0 && refilled >= this.policy.cpuBurstMs * 1000 && state.quarantinedUntil <= now) this.tenants.delete(tenant);
+    }
   }
 }

@@ -8,18 +8,24 @@
  */
 import { TkError, type TongkitEvent } from '@tongkit/sdk';
 import { createRuntime, type LoadedPlugin } from '../runtime.js';
-import { BEAT_MS, resultToWire, reviveError, type Done, type FromWorker, type HostResult, type Request, type ToWorker, type WorkerStartOptions } from './protocol.js';
+import { LRUCache } from 'lru-cache';
+import { BEAT_MS, LOADED_BUNDLE_BYTES, NOT_LOADED, resultToWire, reviveError, type Done, type FromWorker, type HostResult, type Request, type ToWorker, type WorkerStartOptions } from './protocol.js';
 
 const startOptions = JSON.parse(process.argv[2] ?? '{}') as WorkerStartOptions;
 // No onCatastrophicError handler: isolated-vm then aborts this process itself, which is what we want.
-const runtime = createRuntime(startOptions);
+const { maxLoadedBundleBytes: _bundleBytes, ...runtimeOptions } = startOptions;
+const runtime = createRuntime(runtimeOptions);
 
 const send = (message: FromWorker) => {
   if (process.connected) process.send!(message);
 };
 
-/** Loaded plugins by the pool's key; a failed load is kept so the invocations queued behind it fail alike. */
-const loading = new Map<string, Promise<LoadedPlugin>>();
+/**
+ * Loaded plugins by the pool's key, bounded by the bytes of their bundles (each load brings its own copy
+ * of the code). A failed load is kept so the invocations queued behind it fail alike. The pool reloads a
+ * plugin this worker forgot when it hears {@link NOT_LOADED}.
+ */
+const loading = new LRUCache<string, { promise: Promise<LoadedPlugin>; bytes: number }>({ maxSize: startOptions.maxLoadedBundleBytes ?? LOADED_BUNDLE_BYTES, sizeCalculation: (entry) => entry.bytes });
 const loaded = new Map<string, LoadedPlugin>();
 
 const hostCalls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
@@ -36,18 +42,20 @@ function reply(id: number, outcome: Promise<unknown>): void {
 }
 
 function pluginFor(key: string): LoadedPlugin | Promise<LoadedPlugin> {
+  const promise = loading.get(key)?.promise;
   const ready = loaded.get(key);
-  if (ready) return ready;
-  return loading.get(key) ?? Promise.reject(new TkError('TK_INTERNAL', `sandbox worker: plugin ${key} was not loaded`));
+  if (promise && ready) return ready;
+  loaded.delete(key);
+  return promise ?? Promise.reject(new TkError('TK_INTERNAL', `sandbox worker: plugin ${key} is not loaded`, { details: { [NOT_LOADED]: true } }));
 }
 
 function handle(request: Request): void {
   switch (request.t) {
     case 'load': {
       const promise = runtime.load(request.bundle, { installId: request.installId });
-      loading.set(request.key, promise);
+      loading.set(request.key, { promise, bytes: Math.max(1, request.bundle.code.length + (request.bundle.sourceMap?.length ?? 0)) });
       loaded.delete(request.key);
-      promise.then((plugin) => loading.get(request.key) === promise && loaded.set(request.key, plugin), () => undefined);
+      promise.then((plugin) => loading.peek(request.key)?.promise === promise && loaded.set(request.key, plugin), () => undefined);
       reply(request.id, promise.then(() => null));
       return;
     }

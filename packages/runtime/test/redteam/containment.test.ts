@@ -25,7 +25,8 @@ beforeAll(async () => {
     hangMs: 1_000,
     // The same roomy time limits as the in-process arena: the bombs must meet the heap limit.
     limits: { cpuMs: 10_000, wallMs: 10_000 },
-    tenants: { quarantineMs: 0 },
+    // Neither quarantine nor the CPU quota (crashes are charged to it) are under test here.
+    tenants: { quarantineMs: 0, cpuMsPerSecond: 1_000_000 },
     onWorkerExit: (exit) => exits.push(exit),
   });
   const [memoryBuild, cpuBuild, tenantBuild] = await Promise.all([buildFixture('redteam-memory'), buildFixture('redteam-cpu'), buildFixture('redteam-tenant')]);
