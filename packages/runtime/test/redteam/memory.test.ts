@@ -12,7 +12,7 @@
 // report a fatal out-of-memory (CALL_AND_RETRY_LAST) that isolated-vm 7.0.1 cannot turn into an
 // exception (isolated-vm #457, #527), at any memoryLimit; so can a string that doubles. The process then
 // aborts, as isolated-vm prescribes — it never hangs. Those run in a child process here: abort-or-
-// contained. Supervised worker processes make an abort cost only the worker's in-flight calls.
+// contained. Through the worker pool (containment.test.ts) an abort costs only the worker's calls in flight.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PluginBundle } from '@tongkit/runtime';
 import { buildFixture, expectFailure, expectOutput, rejectionOf } from '../helpers.js';
