@@ -5,9 +5,11 @@
 // 3. The example plugins are deployed, reviewed and approved through the CLI.
 // 4. A demo brand with two stores installs them, overrides a setting for one store, decides member
 //    tiers through the host, and sends order events that a plugin tallies in its KV storage.
+// 5. A hostile plugin blocks its sandbox worker: the host kills and replaces the worker, answers with the
+//    point's fallback, and keeps serving the brand.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,6 +136,30 @@ try {
 
   step('7. The merchant reads the logs');
   await tongkit(['logs', '--limit', '8'], as(merchant));
+
+  step('8. A hostile plugin blocks its sandbox worker; the host kills the worker and keeps serving');
+  await tongkit(['init', 'rogue-tiers', '--template', 'member-tier', '--yes']);
+  symlinkSync(join(repo, 'node_modules'), join(workspace, 'rogue-tiers', 'node_modules'), 'dir');
+  // One native call isolated-vm cannot interrupt: in-process it would block the host for ~19 s.
+  const rogueSource = join(workspace, 'rogue-tiers', 'src', 'index.ts');
+  writeFileSync(
+    rogueSource,
+    readFileSync(rogueSource, 'utf8').replace(
+      "'member.tier.compute': (input, { settings }) => {",
+      "'member.tier.compute': (input, { settings }) => {\n      if (input.member.id === 'boom') new Array(2 ** 27).fill(0);",
+    ),
+  );
+  await tongkit(['deploy', '-C', 'rogue-tiers'], as(host.tokens.developer));
+  // The development merchant may install a version before review (what `tongkit dev` is for).
+  await tongkit(['install', 'rogue-tiers', '--yes'], as(host.tokens.devMerchant));
+  const attackStarted = performance.now();
+  const attack = await api(host.tokens.devMerchant, 'POST', '/v1/extensions/member.tier.compute/invoke', { input: member('boom', 0, 0, 0) });
+  console.log(`dev-merchant, member boom: ${attack.source} (${attack.output.tierId}) after ${((performance.now() - attackStarted) / 1000).toFixed(1)} s: ${attack.error?.code} — ${attack.error?.message}`);
+  const after = await api(merchant, 'POST', '/v1/extensions/member.tier.compute/invoke', { input: member('m_02', 100_000, 340_000, 2_000), storeId: 'sh-jingan' });
+  console.log(`acme-home, member m_02: ${after.source} (${after.output.tierId})`);
+  const sandbox = await api(admin, 'GET', '/v1/admin/sandbox');
+  const { workers } = sandbox;
+  console.table({ 'worker processes alive': workers.alive, started: workers.started, hung: workers.hung, crashed: workers.crashed, 'quarantined merchants': workers.quarantinedTenants, 'isolates alive': sandbox.runtime.isolatesAlive });
 
   step('Done');
   console.log('Start your own host: tongkit host start · write your own plugin: tongkit init my-tiers --template member-tier');

@@ -203,6 +203,10 @@ describe('installs, settings and per-store overrides', () => {
     await ok(t.api(developer, 'POST', '/v1/plugins/test-unverified-kv/versions/1.0.0/submit', {}));
     expectError(await t.api(live, 'POST', '/v1/installs', { plugin: 'test-unverified-kv', version: '1.0.0', grantPermissions: ['storage:kv'] }), 403, 'TK_FORBIDDEN');
     expect((await ok(t.api(live, 'GET', '/v1/installs'))).items).toEqual([]);
+    // The catalog lists what each may install without naming a version (what `tongkit install --yes` consents to).
+    const plugins = async (token: string) => (await ok(t.api(token, 'GET', '/v1/catalog'))).items.map((p: { plugin: string; status: string }) => `${p.plugin}:${p.status}`);
+    expect(await plugins(live)).not.toContain('test-failing-tiers:draft');
+    expect(await plugins(devMerchant)).toEqual(expect.arrayContaining(['test-failing-tiers:draft', 'test-unverified-kv:submitted']));
 
     const installed = await ok(t.api(devMerchant, 'POST', '/v1/installs', { plugin: 'test-failing-tiers', grantPermissions: ['member:read'] }), 201);
     expect(installed).toMatchObject({ merchantId: 'dev-merchant', plugin: 'test-failing-tiers', version: '1.0.0', status: 'active', enabledPoints: ['member.tier.compute'] });

@@ -64,18 +64,21 @@ export class Tenancy {
 
   /** Approved plugins (newest approved version) the merchant's tier allows, plus its own private ones. */
   async catalog(merchantId: string) {
-    const { rows } = await this.db.query<{ name: string; version: string; manifest: { description?: string; permissions: string[]; extensions: string[]; events: string[]; settings: unknown } }>(
-      `SELECT DISTINCT ON (v.plugin_name) v.plugin_name AS name, v.version, v.manifest
+    // What the merchant would get by installing without a version: the newest approved one, or — for a
+    // development merchant, who may try unreviewed versions — the newest of any status.
+    const { rows } = await this.db.query<{ name: string; version: string; status: string; manifest: { description?: string; permissions: string[]; extensions: string[]; events: string[]; settings: unknown } }>(
+      `SELECT DISTINCT ON (v.plugin_name) v.plugin_name AS name, v.version, v.status, v.manifest
        FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
        JOIN merchants m ON m.id = $1 JOIN merchant_tiers t ON t.id = m.tier_id
-       WHERE v.status = 'approved' AND (p.private_merchant_id IS NULL OR p.private_merchant_id = m.id)
+       WHERE (v.status = 'approved' OR m.is_development) AND (p.private_merchant_id IS NULL OR p.private_merchant_id = m.id)
          AND (t.allowed_plugins IS NULL OR v.plugin_name = ANY(t.allowed_plugins))
-       ORDER BY v.plugin_name, v.reviewed_at DESC`,
+       ORDER BY v.plugin_name, CASE WHEN m.is_development THEN v.created_at ELSE v.reviewed_at END DESC NULLS LAST`,
       [merchantId],
     );
     return rows.map((r) => ({
       plugin: r.name,
       version: r.version,
+      status: r.status,
       description: r.manifest.description ?? null,
       permissions: r.manifest.permissions,
       points: r.manifest.extensions,
