@@ -2,8 +2,9 @@
  * @tongkit/runtime/build — turns a plugin project into a bundle the sandbox runs.
  *
  * Two esbuild passes, both in memory:
- * 1. a manifest pass with the real SDK (TypeBox included), evaluated in a throwaway isolate to read
- *    the plugin definition: name, version, permissions, settings schema (to JSON), points, events;
+ * 1. a manifest pass with the real SDK (TypeBox included), evaluated in a throwaway isolate in a child
+ *    process (top-level code can abort the process that runs it) to read the plugin definition: name,
+ *    version, permissions, settings schema (to JSON), points, events;
  * 2. the guest pass, where `@tongkit/sdk` resolves to its guest entry (no TypeBox), minified, with a
  *    source map so sandbox stacks point at the plugin's own files.
  *
@@ -15,8 +16,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import ivm from 'isolated-vm';
 import { ManifestSchema, SDK_VERSION, TkError, type Manifest } from '@tongkit/sdk';
+import { extractDefinition } from './internal/extract-definition.js';
 import { BUNDLE_GLOBAL } from './internal/prelude.js';
 import { MAX_BUNDLE_BYTES, type PluginBundle } from './internal/load.js';
 import { settingsSchemaFromJson } from './internal/settings-schema.js';
@@ -46,19 +47,6 @@ export interface BuildResult {
   entry: string;
   durationMs: number;
 }
-
-const MANIFEST_EXTRACTION = `(() => {
-  const ns = globalThis.${BUNDLE_GLOBAL};
-  const d = ns && ns.default;
-  if (!d || typeof d !== 'object') return JSON.stringify({ error: 'the entry has no default export: export default definePlugin({...})' });
-  const keys = (o) => (o && typeof o === 'object' ? Object.keys(o) : []);
-  return JSON.stringify({
-    name: d.name, version: d.version, apiVersion: d.apiVersion, description: d.description,
-    permissions: d.permissions === undefined ? [] : d.permissions,
-    settings: d.settings === undefined ? {} : d.settings,
-    extensions: keys(d.extensions), events: keys(d.events),
-  });
-})()`;
 
 function entryOf(root: string, options: BuildOptions, pkg: { tongkit?: { entry?: string } }): string {
   const entry = resolve(root, options.entry ?? pkg.tongkit?.entry ?? 'src/index.ts');
@@ -118,28 +106,6 @@ async function bundle(entry: string, root: string, options: esbuild.BuildOptions
   }
 }
 
-/** Runs the manifest pass's bundle in a throwaway isolate and reads the plugin definition. */
-function extractDefinition(code: string): Record<string, unknown> {
-  const isolate = new ivm.Isolate({ memoryLimit: 64 });
-  try {
-    const context = isolate.createContextSync();
-    let json: unknown;
-    try {
-      isolate.compileScriptSync(code, { filename: 'plugin.js' }).runSync(context, { timeout: 2000 });
-      json = context.evalSync(MANIFEST_EXTRACTION, { timeout: 2000 });
-    } catch (error) {
-      throw new TkError('TK_BUILD_FAILED', `the plugin's top-level code failed while reading its definition: ${(error as Error).message}`, {
-        hint: 'Keep top-level code to definePlugin({...}); do work inside handlers.',
-      });
-    }
-    const definition = JSON.parse(String(json)) as Record<string, unknown>;
-    if (typeof definition.error === 'string') throw new TkError('TK_MANIFEST_INVALID', definition.error);
-    return definition;
-  } finally {
-    isolate.dispose();
-  }
-}
-
 /**
  * Builds the plugin project at `root` in memory: a guest bundle without TypeBox, its source map, and
  * a validated manifest carrying the bundle's sha256. Errors are `TK_BUILD_FAILED` (source errors, with
@@ -165,7 +131,7 @@ export async function buildPlugin(root: string, options: BuildOptions = {}): Pro
       plugins: [guestSdkPlugin(options.guestWithTypeBox ?? false)],
     }),
   ]);
-  const definition = extractDefinition(manifestPass[0]!.text);
+  const definition = await extractDefinition(manifestPass[0]!.text);
   const code = guestPass.find((f) => f.path.endsWith('.js'))!.text;
   const sourceMap = guestPass.find((f) => f.path.endsWith('.map'))!.text;
   const bytes = Buffer.byteLength(code);

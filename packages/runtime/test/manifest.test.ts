@@ -175,6 +175,21 @@ export default definePlugin({
     expect(error.message).toMatch(/export default definePlugin/);
   });
 
+  it.each([
+    ['grows a Map until V8 gives up (a fatal out-of-memory aborts the process running it)', 'const m = new Map(); for (let i = 0; ; i++) m.set(i, { i });'],
+    ['throws', "throw new Error('no definition for you');"],
+  ])('refuses a plugin whose top-level code %s with TK_BUILD_FAILED; the build process lives on', async (_name, statement) => {
+    const error = await rejectionOf(
+      temp.build(`import { definePlugin } from '@tongkit/sdk';
+${statement}
+export default definePlugin({ name: 'temp-plugin', version: '1.0.0', apiVersion: '2026-11' });
+`),
+    );
+    expect(error.code).toBe('TK_BUILD_FAILED');
+    expect(error.message).toMatch(/^the plugin's top-level code (aborted the process reading it|failed while reading its definition)/);
+    expect(error.hint).toMatch(/Keep top-level code/);
+  });
+
   it('refuses a project without an entry with TK_NOT_FOUND', async () => {
     const { buildPlugin } = await import('@tongkit/runtime/build');
     const dir = await temp.write({ 'README.md': 'no source here\n' });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TkError } from '@tongkit/sdk';
-import { createRuntime, readPluginDir, type LoadedPlugin, type Runtime } from '@tongkit/runtime';
+import { createWorkerRuntime, readPluginDir, type LoadedPlugin, type Runtime } from '@tongkit/runtime';
 import { buildPlugin, type BuildResult } from '@tongkit/runtime/build';
 
 /** A plugin project built (or read from a dist folder) and loaded into a fresh runtime. */
@@ -14,18 +14,29 @@ export interface LoadedProject {
 
 /**
  * Builds the project at `dir` from source (always current, like `wrangler dev`) — or, with `dist`,
- * reads an already built bundle — and loads it into the sandbox.
+ * reads an already built bundle — and loads it into the sandbox: one worker process, as in a host, so a
+ * plugin that aborts or blocks its process gets TK_WORKER_CRASHED instead of taking the CLI down. A
+ * developer's own runs are not rate limited.
  */
 export async function loadProject(dir: string, options: { dist?: string | undefined } = {}): Promise<LoadedProject> {
   const root = resolve(dir);
-  const runtime = createRuntime();
-  if (options.dist) {
-    const plugin = await runtime.load(await readPluginDir(resolve(root, options.dist)));
-    return { root, runtime, plugin };
+  const runtime = createWorkerRuntime({
+    workers: 1,
+    quarantineWorkers: 1,
+    tenants: { concurrency: Number.MAX_SAFE_INTEGER, cpuMsPerSecond: Number.MAX_SAFE_INTEGER, quarantineMs: 0 },
+  });
+  try {
+    if (options.dist) {
+      const plugin = await runtime.load(await readPluginDir(resolve(root, options.dist)));
+      return { root, runtime, plugin };
+    }
+    const build = await buildPlugin(root);
+    const plugin = await runtime.load(build.bundle);
+    return { root, runtime, plugin, build };
+  } catch (error) {
+    await runtime.dispose();
+    throw error;
   }
-  const build = await buildPlugin(root);
-  const plugin = await runtime.load(build.bundle);
-  return { root, runtime, plugin, build };
 }
 
 /** Reads a JSON file given on the command line (`-` for stdin); errors name the file. */

@@ -130,7 +130,12 @@ export class WorkerProcess {
 
   private crashError(): TkError {
     const what = this.exitReason === 'hung' ? 'stopped responding and was killed' : this.exitReason === 'memory' ? 'went over its memory budget and was recycled' : 'crashed';
+    const cause =
+      this.exitReason === 'hung'
+        ? 'one native operation that cannot be interrupted (a huge Array fill, sort or join)'
+        : 'memory exhausted beyond recovery (a Map, Set, object or string grown without bound)';
     return new TkError('TK_WORKER_CRASHED', `the sandbox worker running this call ${what}; it has been restarted`, {
+      hint: `Retry. If it happens again with the same plugin, that plugin is the cause: look for ${cause}.`,
       details: { workerId: this.workerId, reason: this.exitReason },
     });
   }
