@@ -62,6 +62,7 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/admin/stores': ['admin'],
   'POST /v1/admin/developers': ['admin'],
   'POST /v1/admin/tokens': ['admin'],
+  'GET /v1/admin/sandbox': ['admin'],
 };
 
 /**

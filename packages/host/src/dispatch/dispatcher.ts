@@ -46,8 +46,19 @@ export interface DeadLetter {
   createdAt: string;
 }
 
-/** Thrown on the fast path when a handler fails: the batch is redone with a savepoint per delivery. */
-class IsolateBatch extends Error {}
+/**
+ * Thrown on the fast path when a handler fails: the batch is redone with a savepoint per delivery. It
+ * carries the failure, which the redo records as that delivery's attempt instead of running the handler
+ * again: a handler that crashes its sandbox worker then costs one crash per attempt, and its attempts
+ * count even when the redo would have been refused by the merchant's quota.
+ */
+class IsolateBatch extends Error {
+  constructor(readonly key: string, readonly result: EventResult) {
+    super('a handler failed on the fast path');
+  }
+}
+
+const deliveryKey = (delivery: { event_id: string; install_id: string }) => `${delivery.event_id}\u0000${delivery.install_id}`;
 
 interface LogRow {
   merchantId: string;
@@ -171,11 +182,11 @@ export class Dispatcher {
       return await this.runBatch(false);
     } catch (error) {
       if (!(error instanceof IsolateBatch)) throw error;
-      return this.runBatch(true);
+      return this.runBatch(true, error);
     }
   }
 
-  private async runBatch(isolated: boolean): Promise<number> {
+  private async runBatch(isolated: boolean, failedFirst?: IsolateBatch): Promise<number> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<ClaimedDelivery>(
         `SELECT d.event_id, d.install_id, d.attempts, e.type, e.data, e.merchant_id, e.created_at,
@@ -190,7 +201,7 @@ export class Dispatcher {
       // Acks and log lines are collected and written once per batch: each delivery then costs one
       // SAVEPOINT plus its handler's own host calls in round trips to PostgreSQL.
       const batch: BatchWrites = { done: [], logs: [] };
-      for (const delivery of rows) await this.deliver(tx, delivery, batch, isolated);
+      for (const delivery of rows) await this.deliver(tx, delivery, batch, isolated, failedFirst?.key === deliveryKey(delivery) ? failedFirst.result : undefined);
       if (batch.done.length > 0) {
         await tx.query(
           `UPDATE deliveries d SET status = 'done', attempts = d.attempts + 1, done_at = now(), last_error = NULL
@@ -213,32 +224,16 @@ export class Dispatcher {
     });
   }
 
-  private async deliver(tx: Queryable, delivery: ClaimedDelivery, batch: BatchWrites, isolated: boolean): Promise<void> {
+  private async deliver(tx: Queryable, delivery: ClaimedDelivery, batch: BatchWrites, isolated: boolean, failedBefore?: EventResult): Promise<void> {
     // Savepoints are not released: ROLLBACK TO rolls back to the newest one of the name, which is
     // this delivery's, and releasing would cost a round trip per delivery.
     if (isolated) await tx.query('SAVEPOINT delivery');
-    let result: EventResult;
-    try {
-      const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version, merchant_id: delivery.merchant_id });
-      const event: TongkitEvent = { id: delivery.event_id, type: delivery.type, occurredAt: delivery.created_at.toISOString(), data: delivery.data };
-      const kv = new KvStore(tx, delivery.install_id);
-      result = await plugin.handleEvent(event, delivery.settings, {
-        merchantId: delivery.merchant_id,
-        permissions: delivery.granted_permissions,
-        call: (namespace, method, args) => {
-          if (namespace === 'kv') return kv.call(method, args);
-          throw new TkError('TK_NOT_FOUND', `ctx.${namespace} is not available on this host yet`, { fault: 'plugin' });
-        },
-      });
-    } catch (error) {
-      const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error), { cause: error });
-      result = { ok: false, error: failure, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' } };
-    }
+    const result = failedBefore ?? (await this.runHandler(tx, delivery));
 
     if (result.ok) {
       batch.done.push(delivery);
     } else if (!isolated) {
-      throw new IsolateBatch();
+      throw new IsolateBatch(deliveryKey(delivery), result);
     } else {
       // The handler's writes go; its attempt, error and logs stay.
       await tx.query('ROLLBACK TO SAVEPOINT delivery');
@@ -263,6 +258,26 @@ export class Dispatcher {
       batch.logs.push(logRow(delivery, 'error', `${delivery.type} attempt ${attempts} failed: ${result.error.code} ${result.error.message}${dead ? ' (dead-lettered)' : ''}`, 'host'));
     }
     for (const line of result.logs) batch.logs.push(logRow(delivery, line.level, line.message, 'plugin'));
+  }
+
+  /** Runs one delivery's handler, its KV calls inside `tx`; failures come back as results. */
+  private async runHandler(tx: Queryable, delivery: ClaimedDelivery): Promise<EventResult> {
+    try {
+      const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version, merchant_id: delivery.merchant_id });
+      const event: TongkitEvent = { id: delivery.event_id, type: delivery.type, occurredAt: delivery.created_at.toISOString(), data: delivery.data };
+      const kv = new KvStore(tx, delivery.install_id);
+      return await plugin.handleEvent(event, delivery.settings, {
+        merchantId: delivery.merchant_id,
+        permissions: delivery.granted_permissions,
+        call: (namespace, method, args) => {
+          if (namespace === 'kv') return kv.call(method, args);
+          throw new TkError('TK_NOT_FOUND', `ctx.${namespace} is not available on this host yet`, { fault: 'plugin' });
+        },
+      });
+    } catch (error) {
+      const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error), { cause: error });
+      return { ok: false, error: failure, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' } };
+    }
   }
 
   /** Starts the worker loop in this process: claims batches until {@link stop}. */

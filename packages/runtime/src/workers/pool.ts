@@ -34,7 +34,10 @@ export interface WorkerRuntimeOptions extends Omit<RuntimeOptions, 'onCatastroph
 
 /** What the pool counts, beside the usual {@link RuntimeStats}. */
 export interface WorkerPoolStats {
-  workers: number;
+  /** Worker slots tenants are sharded across, and slots for quarantined tenants. */
+  sharedWorkers: number;
+  quarantineWorkers: number;
+  /** Worker processes running now (slots start their process on first use). */
   alive: number;
   started: number;
   crashed: number;
@@ -59,6 +62,8 @@ interface Handle {
 }
 
 const MONITOR_MS = 100;
+/** How long a new worker may take to start (Node, isolated-vm, ICU) before it counts as hung. */
+const STARTUP_MS = 30_000;
 
 /** FNV-1a: a stable, cheap shard for a tenant id. */
 function shardOf(tenant: string, shards: number): number {
@@ -168,7 +173,9 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
   const monitor = setInterval(() => {
     const now = performance.now();
     for (const worker of live) {
-      if (worker.inFlight > 0 && now - worker.lastBeatAt > hangMs) worker.kill('hung');
+      // Before its first beat a worker is still starting (slow on a busy machine): it gets longer.
+      const silentFor = now - worker.lastBeatAt;
+      if (worker.inFlight > 0 && (worker.lastBeat ? silentFor > hangMs : silentFor > Math.max(hangMs, STARTUP_MS))) worker.kill('hung');
       else if (!worker.retiring && (worker.lastBeat?.rss ?? 0) > memoryBudget) {
         worker.retiring = true;
         counters.recycled++;
@@ -299,7 +306,8 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     stats,
     poolStats() {
       return {
-        workers: sharedCount + quarantineCount,
+        sharedWorkers: sharedCount,
+        quarantineWorkers: quarantineCount,
         alive: live.size,
         ...counters,
         quarantinedTenants: guard.quarantined().length,

@@ -34,7 +34,8 @@ export class WorkerProcess {
   readonly child: ChildProcess;
   /** Keys of the plugins this process has been asked to load. */
   readonly loaded = new Set<string>();
-  lastBeatAt = performance.now();
+  readonly startedAt = performance.now();
+  lastBeatAt = this.startedAt;
   lastBeat: Beat | undefined;
   /** Set once the pool stopped sending it work (recycling or closing). */
   retiring = false;
@@ -60,7 +61,10 @@ export class WorkerProcess {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
     });
     this.child.on('message', (message: FromWorker) => this.receive(message));
-    this.child.on('error', () => undefined); // 'exit' follows and does the accounting
+    // A process that could not be started emits 'error' and never 'exit'; otherwise 'exit' follows.
+    this.child.on('error', () => {
+      if (this.child.pid === undefined) this.exit(null, null);
+    });
     this.child.on('exit', (code, signal) => this.exit(code, signal));
   }
 
@@ -70,11 +74,15 @@ export class WorkerProcess {
 
   /** Sends a request and resolves with the worker's `value` (or rejects with its error). */
   request(request: DistributiveOmit<Request, 'id'>, tenant: string, host?: EventHost): Promise<unknown> {
-    if (this.exited) return Promise.reject(this.crashError());
+    if (this.exited || !this.child.connected) return Promise.reject(this.crashError());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { tenant, resolve, reject, ...(host ? { host } : {}) });
-      this.child.send({ ...request, id } as Request);
+      try {
+        this.child.send({ ...request, id } as Request);
+      } catch {
+        // The channel closed under us: the process is going, and 'exit' answers everything in flight.
+      }
     });
   }
 
@@ -129,11 +137,17 @@ export class WorkerProcess {
   }
 
   private crashError(): TkError {
-    const what = this.exitReason === 'hung' ? 'stopped responding and was killed' : this.exitReason === 'memory' ? 'went over its memory budget and was recycled' : 'crashed';
+    const what = {
+      hung: 'stopped responding and was killed',
+      memory: 'went over its memory budget and was recycled',
+      crashed: 'crashed',
+      closed: 'was shut down with the sandbox',
+    }[this.exitReason];
     const cause =
       this.exitReason === 'hung'
         ? 'one native operation that cannot be interrupted (a huge Array fill, sort or join)'
         : 'memory exhausted beyond recovery (a Map, Set, object or string grown without bound)';
+    if (this.exitReason === 'closed') return new TkError('TK_WORKER_CRASHED', `the sandbox worker running this call ${what}`, { details: { workerId: this.workerId, reason: this.exitReason } });
     return new TkError('TK_WORKER_CRASHED', `the sandbox worker running this call ${what}; it has been restarted`, {
       hint: `Retry. If it happens again with the same plugin, that plugin is the cause: look for ${cause}.`,
       details: { workerId: this.workerId, reason: this.exitReason },

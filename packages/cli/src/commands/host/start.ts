@@ -22,6 +22,7 @@ local-reviewer, local-merchant and local-admin (local-developer becomes current)
     }),
     'database-url': Flags.string({ summary: 'External PostgreSQL instead of the embedded one.', env: 'DATABASE_URL' }),
     save: Flags.boolean({ summary: 'Save the tokens as local-* profiles (--no-save: do not).', default: true, allowNo: true }),
+    workers: Flags.integer({ summary: 'Sandbox worker processes plugins run in (default: the number of cores, at least 2).', min: 1, max: 64 }),
   };
 
   async run() {
@@ -38,7 +39,19 @@ local-reviewer, local-merchant and local-admin (local-developer becomes current)
         ? '/var/lib/tongkit/host'
         : join(homedir(), '.tongkit', 'host');
     if (!this.jsonEnabled()) process.stderr.write(paint('dim', `starting the host (data in ${dataDir})…\n`));
-    const host = await hostModule.startHost({ dataDir, databaseUrl: flags['database-url'] });
+    // The operator hears about every sandbox worker that went, and why (the plugin's merchant was in flight).
+    const onWorkerExit = (exit: { workerId: number; reason: string; signal: string | null; exitCode: number | null; tenantsInFlight: string[] }) => {
+      if (exit.reason === 'closed') return;
+      const how = exit.signal ?? `exit code ${exit.exitCode}`;
+      process.stderr.write(
+        `${paint('yellow', '!')} sandbox worker ${exit.workerId} ${exit.reason} (${how}); merchants in flight: ${exit.tenantsInFlight.join(', ') || 'none'}; replaced on next use\n`,
+      );
+    };
+    const host = await hostModule.startHost({
+      dataDir,
+      databaseUrl: flags['database-url'],
+      services: { runtime: { onWorkerExit, ...(flags.workers ? { workers: flags.workers } : {}) } },
+    });
     const url = await host.listen(flags.port);
     const profiles = {
       'local-developer': ['developer', host.tokens.developer],
@@ -57,6 +70,8 @@ local-reviewer, local-merchant and local-admin (local-developer becomes current)
       this.log(`  reviewer   ${host.tokens.reviewer}`);
       this.log(`  merchant   ${host.tokens.devMerchant}   (dev-merchant: runs unreviewed versions)`);
       this.log(`  admin      ${host.tokens.admin}`);
+      const sandbox = host.services.runtime.poolStats?.();
+      if (sandbox) this.log(paint('dim', `plugins run in ${sandbox.sharedWorkers} sandbox worker processes (+ ${sandbox.quarantineWorkers} for quarantine); GET /v1/admin/sandbox shows them`));
       if (flags.save) this.log(paint('dim', `saved as profiles ${Object.keys(profiles).join(', ')}; current: local-developer (use --profile)`));
       this.log(paint('dim', 'Ctrl-C stops it.'));
     }
