@@ -331,6 +331,9 @@ describe('extension invocations, fallbacks and the circuit breaker', () => {
       error: { code: 'TK_PLUGIN_ERROR', fault: 'plugin' },
     });
     expect(res.body.error.message).toMatch(/cannot compute a tier for m_fall01/);
+    // The plugin's whole stack shows the ISV's sources: not for the merchant's caller (the message keeps the throwing frame).
+    expect(res.body.error.details?.stack).toBeUndefined();
+    expect(JSON.stringify(res.body)).not.toMatch(/\\n\s+at /);
 
     const entry = expect.objectContaining({
       kind: 'invocation',

@@ -106,7 +106,7 @@ export class ExtensionInvoker {
       source: error ? 'fallback' : 'plugin',
       installId: install.id,
       plugin: install.plugin_name,
-      error: error?.toJSON() ?? null,
+      error: error ? merchantFacing(error) : null,
       measurements: result?.measurements ?? null,
     };
     await this.log(merchantId, options.storeId, input, decision, install.version);
@@ -169,6 +169,19 @@ export class ExtensionInvoker {
       ],
     );
   }
+}
+
+/**
+ * The error as the merchant's caller sees it: without the plugin's mapped stack, which shows the ISV's
+ * source layout (the message keeps the throwing frame; the ISV reproduces with `tongkit run`).
+ */
+function merchantFacing(error: TkError): TkErrorJSON {
+  const json = error.toJSON();
+  if (json.details && 'stack' in json.details) {
+    const { stack: _stack, ...details } = json.details;
+    return Object.keys(details).length > 0 ? { ...json, details } : (({ details: _d, ...rest }) => rest)(json);
+  }
+  return json;
 }
 
 function toState(row: BreakerRow): BreakerState {
