@@ -15,9 +15,8 @@ import {
 import { CodeCache } from './internal/code-cache.js';
 import { checkRegistrationMatches, verifyBundle, type PluginBundle } from './internal/load.js';
 import { PluginIsolate, type GuestCallResult } from './internal/plugin-isolate.js';
-import { mapGuestStack } from './internal/source-map.js';
 import { runEvent, type EventHost, type EventResult } from './internal/event-invocation.js';
-import { assertMatches, nestsDeeperThan } from './internal/validation.js';
+import { encodeInput, judgeCall } from './internal/extension-invocation.js';
 import { resolveSettingsWith } from './internal/settings.js';
 
 export type { EventHost, EventMeasurements, EventResult } from './internal/event-invocation.js';
@@ -152,8 +151,7 @@ export interface Runtime {
   dispose(): Promise<void>;
 }
 
-/** How deep an extension point's output may nest objects and arrays (the catalogue's outputs use a few levels). */
-export const MAX_OUTPUT_DEPTH = 64;
+export { MAX_OUTPUT_DEPTH } from './internal/extension-invocation.js';
 
 /** How much more CPU the first call on a new isolate may use (it also compiles the handler). */
 export const FIRST_CALL_CPU_FACTOR = 5;
@@ -283,38 +281,18 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       const spec = getExtensionPoint(point);
       const budget = spec ? budgetFor(point) : { ...SYNC_POINT_BUDGET, ...options.limits };
       let isolateState: 'warm' | 'cold' = 'warm';
-      let measurements = emptyMeasurements(budget, isolateState);
-      const fail = (error: unknown, logs: LogLine[] = [], logsTruncated = false): InvocationResult<PointOutput<P>> => ({
+      const measurements = emptyMeasurements(budget, isolateState);
+      /** A failure before the guest answered (bad input or settings, a stop, a crash of the isolate). */
+      const fail = (error: unknown): InvocationResult<PointOutput<P>> => ({
         ok: false,
         error: error instanceof TkError ? error : new TkError('TK_INTERNAL', `unexpected runtime failure: ${String(error)}`, { cause: error }),
-        logs,
-        logsTruncated,
+        logs: [],
+        logsTruncated: false,
         measurements,
       });
 
       try {
-        if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`);
-        if (!manifest.extensions.includes(point)) {
-          throw new TkError('TK_NOT_FOUND', `${manifest.name} does not implement ${point}`, {
-            fault: 'user',
-            hint: `It implements: ${manifest.extensions.join(', ') || 'no extension points'}.`,
-          });
-        }
-        let inputJson: string;
-        try {
-          inputJson = JSON.stringify(input);
-        } catch (error) {
-          throw new TkError('TK_VALIDATION', `the input is not JSON: ${(error as Error).message}`, { path: '/' });
-        }
-        if (inputJson === undefined) throw new TkError('TK_VALIDATION', 'the input is missing', { path: '/' });
-        measurements.inputBytes = Buffer.byteLength(inputJson);
-        if (measurements.inputBytes > budget.inputBytes) {
-          throw new TkError('TK_VALIDATION', `the input is ${measurements.inputBytes} bytes, over the ${budget.inputBytes}-byte limit of ${point}`, {
-            path: '/',
-            details: { bytes: measurements.inputBytes, limit: budget.inputBytes },
-          });
-        }
-        assertMatches(spec.input, input, 'TK_VALIDATION', `the ${point} input`);
+        const inputJson = encodeInput(point, spec, manifest, input, budget, measurements);
         const settingsJson = settingsJsonFor(settings);
 
         let isolate: PluginIsolate | undefined = invokeOptions.fresh ? undefined : isolates.get(key);
@@ -357,62 +335,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           if (oneShot) isolate.dispose();
         }
 
-        const { envelope } = call;
-        const logs = envelope.l as LogLine[];
-        measurements = {
-          ...measurements,
-          cpuMicros: call.cpuMicros,
-          wallMicros: call.wallMicros,
-          cpuHeadroomMicros: budget.cpuMs * 1000 - call.cpuMicros,
-          heapUsedBytes: call.heapUsedBytes,
-          logBytes: logs.reduce((sum, line) => sum + Buffer.byteLength(line.message) + 1, 0),
-        };
-        if (envelope.e) {
-          const stack = mapGuestStack(envelope.e.stack, bundle.sourceMap);
-          const where = stack.split('\n').find((line) => line.trim().startsWith('at '))?.trim();
-          return fail(
-            new TkError('TK_PLUGIN_ERROR', `${point} threw ${envelope.e.name}: ${envelope.e.message}${where ? ` (${where.replace(/^at /, '')})` : ''}`, {
-              details: { stack },
-            }),
-            logs,
-            envelope.t,
-          );
-        }
-        if (envelope.x !== undefined) return fail(new TkError('TK_INVALID_OUTPUT', `${point} ${envelope.x}`, { path: '/' }), logs, envelope.t);
-        if (envelope.m !== undefined) return fail(new TkError('TK_PLUGIN_ERROR', envelope.m), logs, envelope.t);
-
-        if (call.cpuMicros > cpuBudgetMicros) {
-          return fail(
-            new TkError('TK_TIMEOUT', `${point} used ${(call.cpuMicros / 1000).toFixed(1)} ms of CPU, over its ${cpuBudgetMicros / 1000} ms budget`, {
-              details: { cpuMicros: call.cpuMicros, cpuBudgetMicros },
-            }),
-            logs,
-            envelope.t,
-          );
-        }
-        const output = envelope.o;
-        // Checked before anything recursive (JSON.stringify, the schema check) touches the output.
-        if (nestsDeeperThan(output, MAX_OUTPUT_DEPTH)) {
-          return fail(new TkError('TK_INVALID_OUTPUT', `${point} returned an output that nests deeper than ${MAX_OUTPUT_DEPTH} levels`, { path: '/' }), logs, envelope.t);
-        }
-        measurements.outputBytes = Buffer.byteLength(JSON.stringify(output));
-        if (measurements.outputBytes > budget.outputBytes) {
-          return fail(
-            new TkError('TK_OUTPUT_TOO_LARGE', `${point} returned ${measurements.outputBytes} bytes, over the ${budget.outputBytes}-byte limit`, {
-              details: { bytes: measurements.outputBytes, limit: budget.outputBytes },
-            }),
-            logs,
-            envelope.t,
-          );
-        }
-        try {
-          assertMatches(spec.output, output, 'TK_INVALID_OUTPUT', `the ${point} output`);
-          const problem = spec.checkOutput?.(input, output)[0];
-          if (problem) throw new TkError('TK_INVALID_OUTPUT', `the ${point} output is invalid at ${problem.path}: ${problem.message}`, { path: problem.path });
-        } catch (error) {
-          return fail(error, logs, envelope.t);
-        }
-        return { ok: true, output: output as PointOutput<P>, logs, logsTruncated: envelope.t, measurements };
+        return judgeCall<PointOutput<P>>({ point, spec: spec!, input, call, budget, cpuBudgetMicros, sourceMap: bundle.sourceMap, measurements });
       } catch (error) {
         return fail(error);
       }

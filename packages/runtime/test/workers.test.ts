@@ -68,7 +68,7 @@ describe('across the process boundary', () => {
     expect(host.calls.map((call) => `${call.namespace}.${call.method}`)).toEqual(['kv.increment', 'kv.increment']);
   });
 
-  it('gives a host call\'s TkError to the plugin and fails the event like the in-process runtime', async () => {
+  it('gives the plugin a host call\'s TkError, but nothing of another error thrown by the host', async () => {
     const { pool } = openPool();
     const plugin = await pool.load(tenantBundle, { installId: 'i1', tenant: 'brand-a' });
     const host = new FakeHost({ merchantId: 'brand-a', answer: () => Promise.reject(new Error('database unavailable')) });

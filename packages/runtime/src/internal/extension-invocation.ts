@@ -1,0 +1,112 @@
+import { TkError, type Manifest, type PointBudget, type getExtensionPoint } from '@tongkit/sdk';
+import type { InvocationResult, LogLine, Measurements } from '../runtime.js';
+import type { GuestCallResult } from './plugin-isolate.js';
+import { mapGuestStack } from './source-map.js';
+import { assertMatches, nestsDeeperThan } from './validation.js';
+
+type ExtensionPointSpec = NonNullable<ReturnType<typeof getExtensionPoint>>;
+
+/** How deep an extension point's output may nest objects and arrays (the catalogue's outputs use a few levels). */
+export const MAX_OUTPUT_DEPTH = 64;
+
+/**
+ * The checks before an extension call reaches the guest: the plugin implements the point, the input is
+ * JSON within the point's size limit and matches its schema. Returns the input as JSON and records its
+ * size in `measurements` (also when it is too large); throws TkErrors.
+ */
+export function encodeInput(point: string, spec: ExtensionPointSpec | undefined, manifest: Manifest, input: unknown, budget: PointBudget, measurements: Measurements): string {
+  if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`);
+  if (!(manifest.extensions as readonly string[]).includes(point)) {
+    throw new TkError('TK_NOT_FOUND', `${manifest.name} does not implement ${point}`, {
+      fault: 'user',
+      hint: `It implements: ${manifest.extensions.join(', ') || 'no extension points'}.`,
+    });
+  }
+  let inputJson: string;
+  try {
+    inputJson = JSON.stringify(input);
+  } catch (error) {
+    throw new TkError('TK_VALIDATION', `the input is not JSON: ${(error as Error).message}`, { path: '/' });
+  }
+  if (inputJson === undefined) throw new TkError('TK_VALIDATION', 'the input is missing', { path: '/' });
+  const inputBytes = Buffer.byteLength(inputJson);
+  measurements.inputBytes = inputBytes;
+  if (inputBytes > budget.inputBytes) {
+    throw new TkError('TK_VALIDATION', `the input is ${inputBytes} bytes, over the ${budget.inputBytes}-byte limit of ${point}`, {
+      path: '/',
+      details: { bytes: inputBytes, limit: budget.inputBytes },
+    });
+  }
+  assertMatches(spec.input, input, 'TK_VALIDATION', `the ${point} input`);
+  return inputJson;
+}
+
+/**
+ * Turns what the guest returned into the invocation's result: its own error (stack mapped to the
+ * plugin's sources), a CPU budget overrun, or an output checked for depth, size, schema and the point's
+ * own rules — in that order, so nothing recursive touches an output before its depth is known.
+ */
+export function judgeCall<O>(args: {
+  point: string;
+  spec: ExtensionPointSpec;
+  input: unknown;
+  call: GuestCallResult;
+  budget: PointBudget;
+  cpuBudgetMicros: number;
+  sourceMap: string | undefined;
+  measurements: Measurements;
+}): InvocationResult<O> {
+  const { point, spec, call, budget } = args;
+  const { envelope } = call;
+  const logs = envelope.l as LogLine[];
+  const measurements: Measurements = {
+    ...args.measurements,
+    cpuMicros: call.cpuMicros,
+    wallMicros: call.wallMicros,
+    cpuHeadroomMicros: budget.cpuMs * 1000 - call.cpuMicros,
+    heapUsedBytes: call.heapUsedBytes,
+    logBytes: logs.reduce((sum, line) => sum + Buffer.byteLength(line.message) + 1, 0),
+  };
+  const fail = (error: unknown): InvocationResult<O> => ({
+    ok: false,
+    error: error instanceof TkError ? error : new TkError('TK_INTERNAL', `unexpected runtime failure: ${String(error)}`, { cause: error }),
+    logs,
+    logsTruncated: envelope.t,
+    measurements,
+  });
+
+  if (envelope.e) {
+    const stack = mapGuestStack(envelope.e.stack, args.sourceMap);
+    const where = stack.split('\n').find((line) => line.trim().startsWith('at '))?.trim();
+    return fail(new TkError('TK_PLUGIN_ERROR', `${point} threw ${envelope.e.name}: ${envelope.e.message}${where ? ` (${where.replace(/^at /, '')})` : ''}`, { details: { stack } }));
+  }
+  if (envelope.x !== undefined) return fail(new TkError('TK_INVALID_OUTPUT', `${point} ${envelope.x}`, { path: '/' }));
+  if (envelope.m !== undefined) return fail(new TkError('TK_PLUGIN_ERROR', envelope.m));
+  if (call.cpuMicros > args.cpuBudgetMicros) {
+    return fail(
+      new TkError('TK_TIMEOUT', `${point} used ${(call.cpuMicros / 1000).toFixed(1)} ms of CPU, over its ${args.cpuBudgetMicros / 1000} ms budget`, {
+        details: { cpuMicros: call.cpuMicros, cpuBudgetMicros: args.cpuBudgetMicros },
+      }),
+    );
+  }
+  const output = envelope.o;
+  if (nestsDeeperThan(output, MAX_OUTPUT_DEPTH)) {
+    return fail(new TkError('TK_INVALID_OUTPUT', `${point} returned an output that nests deeper than ${MAX_OUTPUT_DEPTH} levels`, { path: '/' }));
+  }
+  measurements.outputBytes = Buffer.byteLength(JSON.stringify(output));
+  if (measurements.outputBytes > budget.outputBytes) {
+    return fail(
+      new TkError('TK_OUTPUT_TOO_LARGE', `${point} returned ${measurements.outputBytes} bytes, over the ${budget.outputBytes}-byte limit`, {
+        details: { bytes: measurements.outputBytes, limit: budget.outputBytes },
+      }),
+    );
+  }
+  try {
+    assertMatches(spec.output, output, 'TK_INVALID_OUTPUT', `the ${point} output`);
+    const problem = spec.checkOutput?.(args.input, output)[0];
+    if (problem) throw new TkError('TK_INVALID_OUTPUT', `the ${point} output is invalid at ${problem.path}: ${problem.message}`, { path: problem.path });
+  } catch (error) {
+    return fail(error);
+  }
+  return { ok: true, output: output as O, logs, logsTruncated: envelope.t, measurements };
+}
