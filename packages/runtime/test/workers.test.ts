@@ -3,6 +3,7 @@
 // per-tenant concurrency and CPU quotas (TK_RATE_LIMITED), quarantine of a tenant whose guest had to be
 // stopped, recycling of a worker over its memory budget, and a clean dispose.
 import { TkError } from '@tongkit/sdk';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, createWorkerRuntime, type LoadedPlugin, type PluginBundle, type WorkerExit, type WorkerRuntime, type WorkerRuntimeOptions } from '@tongkit/runtime';
 import { buildFixture, expectFailure, expectOutput, rejectionOf, tierInput } from './helpers.js';
@@ -80,6 +81,20 @@ describe('across the process boundary', () => {
     const conflict = await plugin.handleEvent(attackEvent('tenant'), {}, refused);
     expect(!conflict.ok && conflict.error.message).toMatch(/key reused/);
     expect(!conflict.ok && conflict.error.details).toMatchObject({ hostErrorCode: 'TK_CONFLICT' });
+  });
+
+  it('checks host calls again in this process, so a worker taken over by an escaped guest gets nothing more', async () => {
+    const { pool } = openPool({ workerEntry: fileURLToPath(new URL('./support/escaped-worker.mjs', import.meta.url)) });
+    const plugin = await pool.load(tenantBundle, { installId: 'i1', tenant: 'brand-a' });
+    // Granted storage:kv only (the manifest also declares member:read, which the merchant did not grant).
+    const host = new FakeHost({ merchantId: 'brand-a', permissions: ['storage:kv'] });
+    const result = await plugin.handleEvent(attackEvent('tenant'), {}, host);
+    const seen = JSON.parse(result.logs[0]!.message) as string[];
+    expect(seen.slice(0, 2)).toEqual(['TK_PERMISSION_DENIED', 'TK_VALIDATION']);
+    expect(seen.filter((answer) => answer === 'ok')).toHaveLength(48);
+    expect(seen.slice(2 + 48)).toEqual(new Array(60 - 48).fill('TK_HOST_CALL_LIMIT'));
+    // The host itself only ever saw the calls it allows.
+    expect(host.calls.map((call) => call.namespace)).toEqual(new Array(48).fill('kv'));
   });
 
   it('refuses a bundle whose manifest lies, in the worker, before anything is served', async () => {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { EVENT_HANDLER_BUDGET, SYNC_POINT_BUDGET, TkError, getExtensionPoint, type ExtensionPointId, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
+import { EVENT_HANDLER_BUDGET, HOST_API_PERMISSIONS, SYNC_POINT_BUDGET, TkError, getExtensionPoint, type EventBudget, type ExtensionPointId, type Permission, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
 import { verifyBundle, type PluginBundle } from '../internal/load.js';
 import { resolveSettingsWith } from '../internal/settings.js';
 import type { EventHost, EventResult } from '../internal/event-invocation.js';
@@ -77,6 +77,30 @@ function forcedStop(error: TkError): boolean {
   return error.code === 'TK_MEMORY_LIMIT' || (error.code === 'TK_TIMEOUT' && typeof error.details?.['wallLimitMs'] === 'number');
 }
 
+/**
+ * The host as a worker may use it: the worker's runtime already checked each host call (namespace,
+ * permission granted and declared, the per-event cap, argument size), and this process checks them again,
+ * so that a worker whose sandbox had been escaped still gets nothing it could not have asked for.
+ */
+function checkedHost(host: EventHost, declared: readonly Permission[], budget: EventBudget): EventHost {
+  let calls = 0;
+  return {
+    merchantId: host.merchantId,
+    permissions: host.permissions,
+    call(namespace, method, args) {
+      calls++;
+      if (calls > budget.hostCalls) throw new TkError('TK_HOST_CALL_LIMIT', `more than ${budget.hostCalls} host calls in one event`);
+      if (!Object.hasOwn(HOST_API_PERMISSIONS, namespace)) throw new TkError('TK_NOT_FOUND', `there is no host API ctx.${namespace}`);
+      const permission = (HOST_API_PERMISSIONS as Record<string, Permission | null>)[namespace];
+      if (permission && !(host.permissions.includes(permission) && declared.includes(permission))) {
+        throw new TkError('TK_PERMISSION_DENIED', `ctx.${namespace}.${method} needs the ${permission} permission`);
+      }
+      if (Buffer.byteLength(JSON.stringify(args)) > budget.hostCallArgsBytes) throw new TkError('TK_VALIDATION', `ctx.${namespace}.${method} arguments are over the host-call limit`);
+      return host.call(namespace, method, args);
+    },
+  };
+}
+
 const asTkError = (error: unknown) => (error instanceof TkError ? error : new TkError('TK_INTERNAL', `sandbox worker pool: ${String(error)}`, { cause: error }));
 
 /**
@@ -102,7 +126,8 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
   const quarantineCount = Math.max(1, options.quarantineWorkers ?? 2);
   const hangMs = options.hangMs ?? 3_000;
   const maxIsolateBytes = options.maxIsolateBytes ?? 512 * 1024 * 1024;
-  const eventHeapMb = { ...EVENT_HANDLER_BUDGET, ...options.eventLimits }.heapMb;
+  const eventBudget = { ...EVENT_HANDLER_BUDGET, ...options.eventLimits };
+  const eventHeapMb = eventBudget.heapMb;
   // isolated-vm notes a guest can overshoot its heap limit 2–3×: budget 3× the largest limit for a few
   // calls at once (one sync call at a time, events concurrently), over the warm isolate cache.
   const memoryBudget = options.workerMemoryBytes ?? maxIsolateBytes + 3 * Math.max(eventHeapMb, SYNC_POINT_BUDGET.heapMb) * 1024 * 1024 * 8 + 256 * 1024 * 1024;
@@ -256,7 +281,8 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
       );
     }
 
-    function handleEvent(event: TongkitEvent, settings: unknown, host: EventHost): Promise<EventResult> {
+    function handleEvent(event: TongkitEvent, settings: unknown, eventHost: EventHost): Promise<EventResult> {
+      const host = checkedHost(eventHost, manifest.permissions, eventBudget);
       const failed = (error: TkError): EventResult => ({
         ok: false,
         error,

@@ -1,0 +1,34 @@
+// A sandbox worker as if a guest had escaped its isolate and taken the worker process over: it speaks
+// the pool's protocol but ignores every check the worker's runtime makes. On an event it asks the host
+// for APIs the install was not granted, then for more calls than an event may make, and answers with
+// what the host said to each. Used by workers.test.ts: the pool must check host calls again itself.
+const send = (message) => process.send(message);
+const answers = new Map();
+let nextCallId = 0;
+
+function hostCall(id, namespace, method, args) {
+  const callId = nextCallId++;
+  return new Promise((resolve) => {
+    answers.set(callId, resolve);
+    send({ t: 'hostCall', id, callId, namespace, method, args });
+  });
+}
+
+process.on('message', async (message) => {
+  if (message.t === 'hostResult') {
+    answers.get(message.callId)?.(message.ok ? 'ok' : message.error.code);
+    return;
+  }
+  if (message.t !== 'event') {
+    send({ t: 'done', id: message.id, value: null });
+    return;
+  }
+  const seen = [];
+  seen.push(await hostCall(message.id, 'members', 'get', ['m_1']));
+  seen.push(await hostCall(message.id, 'kv', 'set', ['k', 'x'.repeat(200 * 1024)]));
+  for (let i = 0; i < 60; i++) seen.push(await hostCall(message.id, 'kv', 'get', [`k${i}`]));
+  const measurements = { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: seen.length, inputBytes: 0, isolate: 'warm' };
+  send({ t: 'done', id: message.id, value: { ok: true, logs: [{ level: 'info', message: JSON.stringify(seen) }], logsTruncated: false, measurements } });
+});
+process.on('disconnect', () => process.exit(0));
+setInterval(() => send({ t: 'beat', rss: process.memoryUsage.rss(), isolatesAlive: 0, isolateBytes: 0, evictions: 0, warmHits: 0, coldStarts: 0 }), 200);
