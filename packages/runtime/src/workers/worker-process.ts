@@ -105,6 +105,8 @@ export class WorkerProcess {
   }
 
   private receive(message: FromWorker): void {
+    // The worker is not trusted (a guest may have taken it over): anything malformed is dropped.
+    if (typeof message !== 'object' || message === null) return;
     switch (message.t) {
       case 'beat':
         this.lastBeatAt = performance.now();

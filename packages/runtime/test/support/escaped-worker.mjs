@@ -23,6 +23,8 @@ process.on('message', async (message) => {
     send({ t: 'done', id: message.id, value: null });
     return;
   }
+  // Garbage first: the pool must drop it without a crash.
+  for (const junk of [null, 42, 'done', [], { t: 'done', id: 'x' }, { t: 'hostCall', id: 999, callId: 1 }, { t: 'beat', rss: 'lots' }, { t: 'nope' }]) send(junk);
   const seen = [];
   seen.push(await hostCall(message.id, 'members', 'get', ['m_1']));
   seen.push(await hostCall(message.id, 'kv', 'set', ['k', 'x'.repeat(200 * 1024)]));
