@@ -5,12 +5,16 @@
 //   --no-write     print only, do not write bench/results/*.json
 //   --only runtime the runtime suite only (bench/lib/suite.mjs)
 //   --only events  the events section only (bench/events: dispatch on PostgreSQL, ~40 s)
+//   --only boundary|density|attack
+//                  one worker-pool section only (bench/boundary: in-process vs the worker boundary;
+//                  bench/density: 1,000 installs through the pool; bench/attack: a victim tenant under
+//                  each attack family; --families=cpu,oom runs some families only)
 //   --no-events    skip the events section
 //
 // Benchmarks report; they never fail on a missed target (tests assert, benchmarks measure).
 // This file only makes sure we run on a Node that can load isolated-vm, with --no-node-snapshot, then
-// hands over to bench/lib/suite.mjs and bench/events/bench.mjs. Nothing that loads isolated-vm is
-// imported statically here.
+// hands over to bench/lib/suite.mjs, bench/events/bench.mjs and the worker-pool sections
+// (bench/boundary, bench/density, bench/attack). Nothing that loads isolated-vm is imported statically here.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -39,16 +43,31 @@ if (!hasNoSnapshot || !SUPPORTED_MAJORS.includes(major)) {
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (onlyAt >= 0 ? argv[onlyAt + 1] : undefined);
-if (only !== undefined && only !== 'runtime' && only !== 'events') {
-  process.stderr.write(`bench: --only takes runtime or events, not ${only}\n`);
+const SECTIONS = ['runtime', 'events', 'boundary', 'density', 'attack'];
+if (only !== undefined && !SECTIONS.includes(only)) {
+  process.stderr.write(`bench: --only takes ${SECTIONS.join(', ')}, not ${only}\n`);
   process.exit(1);
 }
-if (only !== 'events') {
+const runs = (section) => only === undefined || only === section;
+if (runs('runtime')) {
   const { runSuite } = await import('./lib/suite.mjs');
   await runSuite(argv);
 }
 // The events section (bench/events: dispatch on PostgreSQL with host worker processes, ~40 s) runs by default.
-if (only !== 'runtime' && !argv.includes('--no-events')) {
+if (runs('events') && !argv.includes('--no-events')) {
   const { runEventsBench } = await import('./events/bench.mjs');
   await runEventsBench(argv);
+}
+// The worker-pool sections (createWorkerRuntime), each under a minute on 2 cores.
+if (runs('boundary')) {
+  const { runBoundaryBench } = await import('./boundary/bench.mjs');
+  await runBoundaryBench(argv);
+}
+if (runs('density')) {
+  const { runDensityBench } = await import('./density/bench.mjs');
+  await runDensityBench(argv);
+}
+if (runs('attack')) {
+  const { runAttackBench } = await import('./attack/bench.mjs');
+  await runAttackBench(argv);
 }

@@ -163,6 +163,44 @@ describe('fairness between tenants', () => {
 });
 
 describe('supervision', () => {
+  it('blames the call that held the worker: a tenant only queued behind it is neither quarantined nor charged', async () => {
+    // A CPU quota so small that being charged for the attack's second would show as TK_RATE_LIMITED.
+    const { pool, exits } = openPool({ hangMs: 1_000, tenants: { cpuMsPerSecond: 1, cpuBurstMs: 50 } });
+    const [attacker, victim] = await Promise.all([
+      pool.load(cpuBundle, { installId: 'i1', tenant: 'attacker' }),
+      pool.load(tenantBundle, { installId: 'i2', tenant: 'victim' }),
+    ]);
+    const attack = attacker.invoke('member.tier.compute', await attackInput('array-fill', 2 ** 27));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the fill holds the worker by now
+    const queued = await victim.invoke('member.tier.compute', await tierInput());
+    const blocked = expectFailure(await attack, 'TK_WORKER_CRASHED');
+    expect(blocked.details).toMatchObject({ reason: 'hung', culprit: true });
+    const spared = expectFailure(queued, 'TK_WORKER_CRASHED');
+    expect(spared.details).toMatchObject({ reason: 'hung', culprit: false });
+    expect(spared.message).toMatch(/while running another call; this one had not started/);
+    expect(exits[0]).toMatchObject({ reason: 'hung', culprits: ['attacker'] });
+    expect([...exits[0]!.tenantsInFlight].sort()).toEqual(['attacker', 'victim']);
+    expect(pool.poolStats().quarantinedTenants).toBe(1);
+    expect(expectOutput(await victim.invoke('member.tier.compute', await tierInput()))).toEqual(TENANT_GOLD);
+    expectFailure(await attacker.invoke('member.tier.compute', await attackInput('none')), 'TK_RATE_LIMITED');
+  });
+
+  it('takes queued calls in turn per tenant, so a tenant with many queued makes another wait for one of them', async () => {
+    const { pool } = openPool();
+    const [flooder, other] = await Promise.all([
+      pool.load(cpuBundle, { installId: 'i1', tenant: 'flooder' }),
+      pool.load(tenantBundle, { installId: 'i2', tenant: 'other' }),
+    ]);
+    // Each call is several milliseconds, longer than the worker's 5 ms slice, so a slice takes one at a time.
+    const slow = await attackInput('burn', 8_000_000);
+    const finished: string[] = [];
+    const floods = Array.from({ length: 8 }, (_, i) => flooder.invoke('member.tier.compute', slow).then(() => finished.push(`flood-${i}`)));
+    const mine = other.invoke('member.tier.compute', await tierInput()).then(() => finished.push('other'));
+    await Promise.all([...floods, mine]);
+    // First come first served would finish it last; in turns it is second.
+    expect(finished.indexOf('other')).toBeLessThanOrEqual(2);
+  });
+
   it('recycles a worker over its memory budget once its calls are done, and serves the next call from a new one', async () => {
     const { pool, exits } = openPool({ workerMemoryBytes: 1 });
     const plugin = await pool.load(tenantBundle, { installId: 'i1', tenant: 'brand-a' });

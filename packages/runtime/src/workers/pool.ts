@@ -155,10 +155,10 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     gone.warmHits += worker.lastBeat?.warmHits ?? 0;
     gone.coldStarts += worker.lastBeat?.coldStarts ?? 0;
     gone.evictions += worker.lastBeat?.evictions ?? 0;
-    if (exit.reason === 'crashed') counters.crashed++;
+    if (exit.reason === 'crashed' || exit.reason === 'start-failed') counters.crashed++;
     if (exit.reason === 'hung') counters.hung++;
-    // Who caused it is not known: everyone in flight is moved away from the shared workers for a while.
-    if (exit.reason === 'crashed' || exit.reason === 'hung') for (const tenant of exit.tenantsInFlight) guard.quarantine(tenant);
+    // The tenants whose code was running go to quarantine; those only queued behind them stay.
+    if (exit.reason === 'crashed' || exit.reason === 'hung') for (const tenant of exit.culprits) guard.quarantine(tenant);
     options.onWorkerExit?.(exit);
   }
 
@@ -195,8 +195,13 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
 
   // Supervision: kill workers whose event loop stopped turning while they had work; recycle those over
   // their memory budget once their calls in flight are done.
+  let lastTick = performance.now();
   const monitor = setInterval(() => {
     const now = performance.now();
+    const stalled = now - lastTick > MONITOR_MS + hangMs / 2;
+    lastTick = now;
+    // This process's own event loop was stuck: the workers' beats may be waiting unread in the pipe.
+    if (stalled) return;
     for (const worker of live) {
       // Before its first beat a worker is still starting (slow on a busy machine): it gets longer.
       const silentFor = now - worker.lastBeatAt;
@@ -218,7 +223,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
   }
 
   /** Runs one request for a tenant under its limits; charges the CPU the result reports. */
-  async function guarded<R>(handle: Handle, run: (worker: WorkerProcess) => Promise<unknown>, cpuOf: (result: R) => number, failed: (error: TkError) => R): Promise<R> {
+  async function guarded<R>(handle: Handle, run: (worker: WorkerProcess) => Promise<unknown>, failed: (error: TkError) => R): Promise<R> {
     try {
       guard.enter(handle.tenant);
     } catch (error) {
@@ -240,14 +245,20 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
         ensureLoaded(worker, handle);
         wire = await run(worker);
       }
-      const result = resultFromWire<R & { ok: boolean; error?: TkError }>(wire);
-      cpuMicros = cpuOf(result);
-      if (!result.ok && forcedStop(result.error!)) guard.quarantine(handle.tenant);
+      const result = resultFromWire<R & { ok: boolean; error?: TkError; measurements: { cpuMicros: number; wallMicros: number } }>(wire);
+      cpuMicros = result.measurements.cpuMicros;
+      if (!result.ok && forcedStop(result.error!)) {
+        guard.quarantine(handle.tenant);
+        // A stopped guest held the worker for its wall time, whatever CPU it reports (a heap bomb reports none).
+        cpuMicros = Math.max(cpuMicros, result.measurements.wallMicros);
+      }
       return result;
     } catch (error) {
-      // The worker died or the request failed outright: charge the wall time it held a worker.
-      cpuMicros = Math.round((performance.now() - started) * 1000);
-      return failed(asTkError(error));
+      const failure = asTkError(error);
+      // The worker died running this call: charge the wall time it held the worker. A call that was
+      // only queued behind the one that killed it costs its tenant nothing.
+      if (failure.details?.['culprit'] === true) cpuMicros = Math.round((performance.now() - started) * 1000);
+      return failed(failure);
     } finally {
       guard.leave(handle.tenant, cpuMicros);
     }
@@ -276,7 +287,6 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
       return guarded(
         handle,
         (w) => w.request({ t: 'invoke', key: handle.key, point, input, settings: settings ?? {}, fresh: invokeOptions.fresh === true }, handle.tenant),
-        (result: InvocationResult<PointOutput<P>>) => result.measurements.cpuMicros,
         failed,
       );
     }
@@ -293,7 +303,6 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
       return guarded(
         handle,
         (w) => w.request({ t: 'event', key: handle.key, event, settings: settings ?? {}, merchantId: host.merchantId, permissions: [...host.permissions] }, handle.tenant, host),
-        (result: EventResult) => result.measurements.cpuMicros,
         failed,
       );
     }

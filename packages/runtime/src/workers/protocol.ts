@@ -6,11 +6,14 @@ import type { RuntimeOptions } from '../runtime.js';
 // Node's IPC channel. Results carry TkErrors as their JSON and are revived on the other side; nothing
 // but plain data crosses.
 
-/** What the pool asks of a worker. Every request with an `id` is answered by one {@link Done}. */
+/**
+ * What the pool asks of a worker. Every request is answered by one {@link Done}. `tenant` is whom it
+ * runs for: the worker takes its queued requests in turn per tenant, not first come first served.
+ */
 export type Request =
-  | { t: 'load'; id: number; key: string; bundle: PluginBundle; installId: string }
-  | { t: 'invoke'; id: number; key: string; point: string; input: unknown; settings: unknown; fresh: boolean }
-  | { t: 'event'; id: number; key: string; event: TongkitEvent; settings: unknown; merchantId: string; permissions: readonly Permission[] };
+  | { t: 'load'; id: number; tenant: string; key: string; bundle: PluginBundle; installId: string }
+  | { t: 'invoke'; id: number; tenant: string; key: string; point: string; input: unknown; settings: unknown; fresh: boolean }
+  | { t: 'event'; id: number; tenant: string; key: string; event: TongkitEvent; settings: unknown; merchantId: string; permissions: readonly Permission[] };
 
 /** The pool's answer to a worker's host call, made on behalf of the event request `id`. */
 export interface HostResult {
@@ -41,6 +44,15 @@ export interface HostCall {
   args: unknown[];
 }
 
+/**
+ * Sent just before the worker runs a request that holds its thread (a load or an extension call): if
+ * the worker dies or hangs, the pool then knows whose call did it, and spares the others in flight.
+ */
+export interface Running {
+  t: 'run';
+  id: number;
+}
+
 /** Sent every {@link BEAT_MS} while the worker's event loop turns: liveness, memory and cache figures. */
 export interface Beat {
   t: 'beat';
@@ -52,7 +64,7 @@ export interface Beat {
   coldStarts: number;
 }
 
-export type FromWorker = Done | HostCall | Beat;
+export type FromWorker = Done | HostCall | Beat | Running;
 
 /** The bytes of bundles (code and source maps) a worker keeps loaded by default; the least recently used go beyond it. */
 export const LOADED_BUNDLE_BYTES = 128 * 1024 * 1024;

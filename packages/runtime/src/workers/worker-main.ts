@@ -52,6 +52,7 @@ function pluginFor(key: string): LoadedPlugin | Promise<LoadedPlugin> {
 function handle(request: Request): void {
   switch (request.t) {
     case 'load': {
+      send({ t: 'run', id: request.id });
       const promise = runtime.load(request.bundle, { installId: request.installId });
       loading.set(request.key, { promise, bytes: Math.max(1, request.bundle.code.length + (request.bundle.sourceMap?.length ?? 0)) });
       loaded.delete(request.key);
@@ -63,7 +64,11 @@ function handle(request: Request): void {
       const run = (plugin: LoadedPlugin) => plugin.invoke(request.point as never, request.input, request.settings, { fresh: request.fresh });
       const plugin = pluginFor(request.key);
       // A warm plugin runs now, inside this slice, rather than in a later microtask.
-      const result = plugin instanceof Promise ? plugin.then(run) : run(plugin);
+      const announced = (ready: LoadedPlugin) => {
+        send({ t: 'run', id: request.id });
+        return run(ready);
+      };
+      const result = plugin instanceof Promise ? plugin.then(announced) : announced(plugin);
       reply(request.id, result.then(resultToWire));
       return;
     }
@@ -93,16 +98,42 @@ function settle(message: HostResult): void {
   else call.reject(reviveError(message.error));
 }
 
-const queue: Request[] = [];
+/**
+ * Requests waiting, per tenant, and the tenants in the order they are served: one request of each in
+ * turn, so a tenant with many calls queued makes another wait for one of its calls, not all of them.
+ */
+const queues = new Map<string, Request[]>();
+const turns: string[] = [];
 let scheduled = false;
 /** How long one slice may run requests before the event loop gets a turn (beats, host results). */
 const SLICE_MS = 5;
 
+function enqueue(request: Request): void {
+  const tenant = String(request.tenant);
+  const waiting = queues.get(tenant);
+  if (waiting) waiting.push(request);
+  else {
+    queues.set(tenant, [request]);
+    turns.push(tenant);
+  }
+  schedule();
+}
+
+function next(): Request | undefined {
+  const tenant = turns.shift();
+  if (tenant === undefined) return undefined;
+  const waiting = queues.get(tenant)!;
+  const request = waiting.shift()!;
+  if (waiting.length > 0) turns.push(tenant);
+  else queues.delete(tenant);
+  return request;
+}
+
 function drain(): void {
   scheduled = false;
   const until = performance.now() + SLICE_MS;
-  while (queue.length > 0 && performance.now() < until) handle(queue.shift()!);
-  if (queue.length > 0) schedule();
+  while (turns.length > 0 && performance.now() < until) handle(next()!);
+  if (turns.length > 0) schedule();
 }
 
 function schedule(): void {
@@ -113,10 +144,7 @@ function schedule(): void {
 
 process.on('message', (message: ToWorker) => {
   if (message.t === 'hostResult') settle(message);
-  else {
-    queue.push(message);
-    schedule();
-  }
+  else enqueue(message);
 });
 // The pool is gone (the host exited or closed the channel): so is the reason to exist.
 process.on('disconnect', () => process.exit(0));

@@ -6,18 +6,28 @@ import { reviveError, type Beat, type FromWorker, type HostResult, type Request 
 /** Why a worker process went away. */
 export interface WorkerExit {
   workerId: number;
-  /** `crashed`: it died by itself (a guest aborted it); `hung`: its event loop stopped turning and it was killed; `memory`: it went over its memory budget and was recycled; `closed`: the pool shut it down. */
-  reason: 'crashed' | 'hung' | 'memory' | 'closed';
+  /**
+   * `crashed`: it died by itself (a guest aborted it); `hung`: its event loop stopped turning and it was
+   * killed; `memory`: it went over its memory budget and was recycled; `closed`: the pool shut it down;
+   * `start-failed`: it died before it was ready (the platform's problem, not a plugin's).
+   */
+  reason: 'crashed' | 'hung' | 'memory' | 'closed' | 'start-failed';
   exitCode: number | null;
   signal: string | null;
   /** The end of what the worker wrote to stderr (V8 and isolated-vm explain fatal errors there). */
   stderrTail: string;
   /** Tenants that had calls in flight when it went. */
   tenantsInFlight: string[];
+  /**
+   * Of those, the tenants whose code was running: the extension call or load holding the worker's
+   * thread, and every event handler in flight (they run side by side). The others were only queued.
+   */
+  culprits: string[];
 }
 
 interface Pending {
   tenant: string;
+  kind: Request['t'];
   resolve: (value: unknown) => void;
   reject: (error: TkError) => void;
   host?: EventHost;
@@ -42,6 +52,8 @@ export class WorkerProcess {
   exited = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  /** The request holding the worker's thread now, as the worker announced it. */
+  private running: number | undefined;
   private stderrTail = '';
   private exitReason: WorkerExit['reason'] = 'crashed';
 
@@ -73,13 +85,13 @@ export class WorkerProcess {
   }
 
   /** Sends a request and resolves with the worker's `value` (or rejects with its error). */
-  request(request: DistributiveOmit<Request, 'id'>, tenant: string, host?: EventHost): Promise<unknown> {
-    if (this.exited || !this.child.connected) return Promise.reject(this.crashError());
+  request(request: DistributiveOmit<Request, 'id' | 'tenant'>, tenant: string, host?: EventHost): Promise<unknown> {
+    if (this.exited || !this.child.connected) return Promise.reject(this.crashError(false));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { tenant, resolve, reject, ...(host ? { host } : {}) });
+      this.pending.set(id, { tenant, kind: request.t, resolve, reject, ...(host ? { host } : {}) });
       try {
-        this.child.send({ ...request, id } as Request);
+        this.child.send({ ...request, id, tenant } as Request);
       } catch {
         // The channel closed under us: the process is going, and 'exit' answers everything in flight.
       }
@@ -87,7 +99,7 @@ export class WorkerProcess {
   }
 
   /** Sends a request whose answer nobody waits for (a reload ahead of an invocation). */
-  post(request: DistributiveOmit<Request, 'id'>, tenant: string): void {
+  post(request: DistributiveOmit<Request, 'id' | 'tenant'>, tenant: string): void {
     this.request(request, tenant).catch(() => undefined);
   }
 
@@ -112,7 +124,11 @@ export class WorkerProcess {
         this.lastBeatAt = performance.now();
         this.lastBeat = message;
         return;
+      case 'run':
+        this.running = message.id;
+        return;
       case 'done': {
+        if (this.running === message.id) this.running = undefined;
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
@@ -138,21 +154,37 @@ export class WorkerProcess {
     }
   }
 
-  private crashError(): TkError {
+  /** Tenants whose code was running when the worker went (see {@link WorkerExit.culprits}). */
+  private culprits(): Set<string> {
+    const culprits = new Set<string>();
+    const running = this.running === undefined ? undefined : this.pending.get(this.running);
+    if (running) culprits.add(running.tenant);
+    for (const pending of this.pending.values()) if (pending.kind === 'event') culprits.add(pending.tenant);
+    return culprits;
+  }
+
+  private crashError(culprit: boolean): TkError {
     const what = {
       hung: 'stopped responding and was killed',
       memory: 'went over its memory budget and was recycled',
       crashed: 'crashed',
       closed: 'was shut down with the sandbox',
+      'start-failed': 'could not start',
     }[this.exitReason];
     const cause =
       this.exitReason === 'hung'
         ? 'one native operation that cannot be interrupted (a huge Array fill, sort or join)'
         : 'memory exhausted beyond recovery (a Map, Set, object or string grown without bound)';
-    if (this.exitReason === 'closed') return new TkError('TK_WORKER_CRASHED', `the sandbox worker running this call ${what}`, { details: { workerId: this.workerId, reason: this.exitReason } });
+    const details = { workerId: this.workerId, reason: this.exitReason, culprit };
+    if (this.exitReason === 'closed' || this.exitReason === 'start-failed') {
+      return new TkError('TK_WORKER_CRASHED', `the sandbox worker for this call ${what}`, { hint: 'Retry; if it keeps happening, the host needs attention.', details });
+    }
+    if (!culprit) {
+      return new TkError('TK_WORKER_CRASHED', `the sandbox worker ${what} while running another call; this one had not started`, { hint: 'Retry: a new worker serves it.', details });
+    }
     return new TkError('TK_WORKER_CRASHED', `the sandbox worker running this call ${what}; it has been restarted`, {
       hint: `Retry. If it happens again with the same plugin, that plugin is the cause: look for ${cause}.`,
-      details: { workerId: this.workerId, reason: this.exitReason },
+      details,
     });
   }
 
@@ -160,11 +192,13 @@ export class WorkerProcess {
     if (this.exited) return;
     this.exited = true;
     this.retiring = true;
+    // Gone before its first beat: it never got to run a plugin.
+    if (!this.lastBeat && this.exitReason !== 'closed') this.exitReason = 'start-failed';
     const tenantsInFlight = this.tenantsInFlight();
-    const error = this.crashError();
-    for (const pending of this.pending.values()) pending.reject(error);
+    const culprits = this.exitReason === 'start-failed' ? new Set<string>() : this.culprits();
+    for (const [id, pending] of this.pending) pending.reject(this.crashError(id === this.running || pending.kind === 'event'));
     this.pending.clear();
-    this.onExit(this, { workerId: this.workerId, reason: this.exitReason, exitCode, signal, stderrTail: this.stderrTail, tenantsInFlight });
+    this.onExit(this, { workerId: this.workerId, reason: this.exitReason, exitCode, signal, stderrTail: this.stderrTail, tenantsInFlight, culprits: [...culprits] });
   }
 
   /** Marks a deliberate shutdown, so the exit is reported as `closed`. */
