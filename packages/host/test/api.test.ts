@@ -546,16 +546,16 @@ describe('request validation and error bodies', () => {
   });
 
   it('a missing field is TK_VALIDATION with its path', async () => {
-    expectError(await t.api(merchant, 'POST', '/v1/installs', { plugin: 'my-member-tiers' }), 400, 'TK_VALIDATION', '/body/grantPermissions');
+    expectError(await t.api(merchant, 'POST', '/v1/installs', { plugin: 'my-member-tiers' }), 400, 'TK_VALIDATION', '/grantPermissions');
   });
 
   it('a value of the wrong type is TK_VALIDATION with its path', async () => {
-    expectError(await t.api(t.host.tokens.admin, 'POST', '/v1/admin/merchants', { id: 'typed', name: 'Typed', tierId: 5 }), 400, 'TK_VALIDATION', '/body/tierId');
-    expectError(await t.api(merchant, 'POST', '/v1/installs', { plugin: 'my-member-tiers', grantPermissions: ['member:everything'] }), 400, 'TK_VALIDATION', '/body/grantPermissions/0');
+    expectError(await t.api(t.host.tokens.admin, 'POST', '/v1/admin/merchants', { id: 'typed', name: 'Typed', tierId: 5 }), 400, 'TK_VALIDATION', '/tierId');
+    expectError(await t.api(merchant, 'POST', '/v1/installs', { plugin: 'my-member-tiers', grantPermissions: ['member:everything'] }), 400, 'TK_VALIDATION', '/grantPermissions/0');
   });
 
   it('an unexpected property is TK_VALIDATION with its path', async () => {
-    expectError(await t.api(merchant, 'POST', '/v1/installs', { plugin: 'my-member-tiers', grantPermissions: [], surprise: true }), 400, 'TK_VALIDATION', '/body/surprise');
+    expectError(await t.api(merchant, 'POST', '/v1/installs', { plugin: 'my-member-tiers', grantPermissions: [], surprise: true }), 400, 'TK_VALIDATION', '/surprise');
   });
 
   it('bad query strings and path parameters are TK_VALIDATION with their paths', async () => {
@@ -571,7 +571,7 @@ describe('request validation and error bodies', () => {
 
   it('a body that is not JSON is TK_VALIDATION', async () => {
     const res = await t.api(merchant, 'POST', '/v1/installs', undefined, { raw: '{"plugin": "my-member-tiers",' });
-    expectError(res, 400, 'TK_VALIDATION', '/body');
+    expectError(res, 400, 'TK_VALIDATION', '/');
     const wrongType = await t.api(merchant, 'POST', '/v1/installs', undefined, { raw: 'plugin=my-member-tiers', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expectError(wrongType, 400, 'TK_VALIDATION', '/headers/content-type');
   });
@@ -579,7 +579,7 @@ describe('request validation and error bodies', () => {
   it('an oversized body is TK_VALIDATION', async () => {
     const res = await t.api(merchant, 'POST', '/v1/installs', { plugin: 'my-member-tiers', grantPermissions: [], settings: { padding: 'x'.repeat(300 * 1024) } });
     expect([400, 413]).toContain(res.status);
-    expectError(res, res.status, 'TK_VALIDATION', '/body');
+    expectError(res, res.status, 'TK_VALIDATION', '/');
   });
 
   it('text PostgreSQL cannot store (a NUL character) is TK_VALIDATION, not a crash', async () => {

@@ -27,16 +27,20 @@ export function toTkError(error: unknown): TkError {
   if (isTkError(error)) return error as TkError;
   const fastify = error as FastifyError & { validation?: Array<{ instancePath?: string; message?: string }>; validationContext?: string };
   if (fastify.validation) {
+    const context = fastify.validationContext ?? 'body';
+    // Paths point into the JSON the caller sent, like the paths of the host's own checks (`/input/…`,
+    // `/grantPermissions`); the URL's parts and headers are named: `/params/point`, `/querystring/limit`.
+    const pathOf = (instancePath: string | undefined) => (context === 'body' ? instancePath || '/' : `/${context}${instancePath ?? ''}`);
     const first = fastify.validation[0];
-    const path = `/${fastify.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
-    return new TkError('TK_VALIDATION', `the request ${fastify.validationContext ?? 'body'} is invalid at ${path}: ${first?.message ?? 'invalid'}`, {
+    const path = pathOf(first?.instancePath);
+    return new TkError('TK_VALIDATION', `the request ${context} is invalid at ${path}: ${first?.message ?? 'invalid'}`, {
       path,
-      details: { problems: fastify.validation.slice(0, 10).map((v) => ({ path: `/${fastify.validationContext ?? 'body'}${v.instancePath ?? ''}`, message: v.message })) },
+      details: { problems: fastify.validation.slice(0, 10).map((v) => ({ path: pathOf(v.instancePath), message: v.message })) },
     });
   }
-  if (fastify.statusCode === 413) return new TkError('TK_VALIDATION', 'the request body is larger than this route accepts', { path: '/body' });
+  if (fastify.statusCode === 413) return new TkError('TK_VALIDATION', 'the request body is larger than this route accepts', { path: '/' });
   if (fastify.statusCode === 415 || fastify.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new TkError('TK_VALIDATION', 'send JSON (Content-Type: application/json)', { path: '/headers/content-type' });
-  if (fastify.statusCode === 400) return new TkError('TK_VALIDATION', fastify.message, { path: '/body' });
+  if (fastify.statusCode === 400) return new TkError('TK_VALIDATION', fastify.message, { path: '/' });
   if (fastify.statusCode === 404) return new TkError('TK_NOT_FOUND', fastify.message);
   const database = fromDatabaseError(error);
   if (database) return database;
