@@ -145,6 +145,23 @@ describe('fairness between tenants', () => {
     expect(expectOutput(await other.invoke('member.tier.compute', await tierInput()))).toEqual(TENANT_GOLD);
   });
 
+  it('moves a tenant using much CPU to a worker apart, so its long calls stop delaying the shared worker', async () => {
+    const { pool } = openPool({ tenants: { heavyCpuMs: 5 } });
+    const [heavy, other] = await Promise.all([
+      pool.load(cpuBundle, { installId: 'i1', tenant: 'heavy' }),
+      pool.load(tenantBundle, { installId: 'i2', tenant: 'other' }),
+    ]);
+    expect(pool.poolStats()).toMatchObject({ heavyTenants: 0, started: 1 });
+    const burn = await attackInput('burn', 8_000_000);
+    for (let i = 0; i < 5 && pool.poolStats().heavyTenants === 0; i++) await heavy.invoke('member.tier.compute', burn);
+    expect(pool.poolStats()).toMatchObject({ heavyTenants: 1, quarantinedTenants: 0 });
+    // Served on a worker started for it; the other tenant stays on the shared one.
+    expect((await heavy.invoke('member.tier.compute', await attackInput('none'))).ok).toBe(true);
+    expect(pool.poolStats().started).toBe(2);
+    expect(expectOutput(await other.invoke('member.tier.compute', await tierInput()))).toEqual(TENANT_GOLD);
+    expect(pool.poolStats().started).toBe(2);
+  });
+
   it('quarantines a tenant whose guest hit the wall stop on a worker of its own; the shared worker keeps serving', async () => {
     const { pool } = openPool();
     const [attacker, other] = await Promise.all([

@@ -44,7 +44,9 @@ export interface WorkerPoolStats {
   hung: number;
   recycled: number;
   rateLimited: number;
+  /** Tenants in quarantine (their plugin had to be stopped), and tenants moved apart for their CPU use. */
   quarantinedTenants: number;
+  heavyTenants: number;
   /** Resident memory of the live workers, from their last beats. */
   rssBytes: number;
 }
@@ -177,16 +179,19 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     return worker;
   }
 
+  /** Quarantined tenants, and heavy ones, run apart from the shared workers. */
+  const apart = (tenant: string) => guard.isQuarantined(tenant) || guard.isHeavy(tenant);
+
   function workerFor(tenant: string): WorkerProcess {
     if (disposed) throw new TkError('TK_INTERNAL', 'the sandbox worker pool has been disposed');
-    if (!guard.isQuarantined(tenant)) {
+    if (!apart(tenant)) {
       quarantineSlots.delete(tenant);
       return slotOf(shared, shardOf(tenant, sharedCount));
     }
     let slot = quarantineSlots.get(tenant);
     if (slot === undefined) {
       const load = new Array<number>(quarantineCount).fill(0);
-      for (const [other, index] of quarantineSlots) if (guard.isQuarantined(other)) load[index]!++;
+      for (const [other, index] of quarantineSlots) if (apart(other)) load[index]!++;
       slot = load.indexOf(Math.min(...load));
       quarantineSlots.set(tenant, slot);
     }
@@ -346,6 +351,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
         alive: live.size,
         ...counters,
         quarantinedTenants: guard.quarantined().length,
+        heavyTenants: guard.heavy().length,
         rssBytes: [...live].reduce((total, w) => total + (w.lastBeat?.rss ?? 0), 0),
       };
     },

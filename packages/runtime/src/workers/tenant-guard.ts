@@ -9,13 +9,31 @@ export interface TenantPolicy {
   /** Guest CPU one tenant may use in a burst above the sustained rate. Default 2,000 ms. */
   cpuBurstMs: number;
   /**
-   * How long a tenant whose plugin was stopped by the wall clock, ran out of memory or was in flight
-   * when a worker crashed runs on a quarantine worker of its own instead of the shared ones. Default 60 s.
+   * How long a tenant whose plugin was stopped by the wall clock, ran out of memory or was running when
+   * its worker crashed or hung runs on a quarantine worker instead of the shared ones. Default 60 s.
    */
   quarantineMs: number;
+  /**
+   * A tenant whose recent guest CPU (decaying with a 250 ms half-life) goes over this is heavy: it moves
+   * to a quarantine worker too, so that its long calls stop making the others on its shared worker wait
+   * (calls cannot be interrupted, only taken in turn). Default 20 ms: about 8% of a core, sustained.
+   */
+  heavyCpuMs: number;
+  /** How long a heavy tenant stays on its own worker after it was last heavy. Default 10 s. */
+  heavyMs: number;
 }
 
-export const DEFAULT_TENANT_POLICY: TenantPolicy = { concurrency: 16, cpuMsPerSecond: 500, cpuBurstMs: 2_000, quarantineMs: 60_000 };
+export const DEFAULT_TENANT_POLICY: TenantPolicy = {
+  concurrency: 16,
+  cpuMsPerSecond: 500,
+  cpuBurstMs: 2_000,
+  quarantineMs: 60_000,
+  heavyCpuMs: 20,
+  heavyMs: 10_000,
+};
+
+/** The half-life of a tenant's recent CPU, in ms. */
+const RECENT_CPU_HALF_LIFE_MS = 250;
 
 interface TenantState {
   inFlight: number;
@@ -23,6 +41,10 @@ interface TenantState {
   cpuTokens: number;
   refilledAt: number;
   quarantinedUntil: number;
+  /** Guest CPU µs of the recent past, decaying; measured at `recentAt`. */
+  recentCpu: number;
+  recentAt: number;
+  heavyUntil: number;
 }
 
 /**
@@ -56,11 +78,15 @@ export class TenantGuard {
   }
 
   /** Releases the slot and charges the CPU the call used. */
-  leave(tenant: string, cpuMicros: number): void {
+  leave(tenant: string, cpuMicros: number, now = performance.now()): void {
     const state = this.tenants.get(tenant);
     if (!state) return;
     state.inFlight = Math.max(0, state.inFlight - 1);
-    state.cpuTokens -= Math.max(0, cpuMicros);
+    const used = Math.max(0, cpuMicros);
+    state.cpuTokens -= used;
+    state.recentCpu = state.recentCpu * 2 ** (-(now - state.recentAt) / RECENT_CPU_HALF_LIFE_MS) + used;
+    state.recentAt = now;
+    if (state.recentCpu > this.policy.heavyCpuMs * 1000) state.heavyUntil = now + this.policy.heavyMs;
   }
 
   /** Sends the tenant to quarantine (its own worker) for the policy's period. */
@@ -73,16 +99,27 @@ export class TenantGuard {
     return state !== undefined && state.quarantinedUntil > now;
   }
 
+  /** True while the tenant's recent CPU use makes it too heavy to share a worker. */
+  isHeavy(tenant: string, now = performance.now()): boolean {
+    const state = this.tenants.get(tenant);
+    return state !== undefined && state.heavyUntil > now;
+  }
+
   /** Tenants in quarantine now. */
   quarantined(now = performance.now()): string[] {
     return [...this.tenants].filter(([, s]) => s.quarantinedUntil > now).map(([tenant]) => tenant);
+  }
+
+  /** Tenants too heavy to share a worker now. */
+  heavy(now = performance.now()): string[] {
+    return [...this.tenants].filter(([, s]) => s.heavyUntil > now).map(([tenant]) => tenant);
   }
 
   private refill(tenant: string, now: number): TenantState {
     const burst = this.policy.cpuBurstMs * 1000;
     let state = this.tenants.get(tenant);
     if (!state) {
-      state = { inFlight: 0, cpuTokens: burst, refilledAt: now, quarantinedUntil: 0 };
+      state = { inFlight: 0, cpuTokens: burst, refilledAt: now, quarantinedUntil: 0, recentCpu: 0, recentAt: now, heavyUntil: 0 };
       this.tenants.set(tenant, state);
       return state;
     }
@@ -97,7 +134,7 @@ export class TenantGuard {
     this.callsSincePrune = 0;
     for (const [tenant, state] of this.tenants) {
       const refilled = state.cpuTokens + (now - state.refilledAt) * this.policy.cpuMsPerSecond;
-      if (state.inFlight === 0 && refilled >= this.policy.cpuBurstMs * 1000 && state.quarantinedUntil <= now) this.tenants.delete(tenant);
+      if (state.inFlight === 0 && refilled >= this.policy.cpuBurstMs * 1000 && state.quarantinedUntil <= now && state.heavyUntil <= now) this.tenants.delete(tenant);
     }
   }
 }
