@@ -7,7 +7,7 @@ import { createDatabase, openDatabase, withDatabase, type Database } from './sto
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './storage/embedded.js';
 import { migrate } from './storage/migrate.js';
 import { createHostServices, type HostServiceOptions, type HostServices } from './host-services.js';
-import { buildHttpApi, type HostApp } from './http/server.js';
+import { buildHttpApi, type HostApp, type HttpApiOptions } from './http/server.js';
 import type { Role } from './auth/principal.js';
 
 /** Options of {@link startHost}. */
@@ -19,6 +19,8 @@ export interface HostOptions {
   /** Run event workers in this process (default true). */
   dispatch?: boolean;
   services?: HostServiceOptions;
+  /** The HTTP API's options (per-credential request rate limit). */
+  http?: HttpApiOptions;
 }
 
 /** The bootstrap identities a new host creates, with their tokens (kept in `<dataDir>/tokens.json`). */
@@ -111,7 +113,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
     await migrate(storage.db);
     const services = createHostServices(storage.db, options.services);
     const tokens = await bootstrap(services, dataDir);
-    const app = await buildHttpApi(services);
+    const app = await buildHttpApi(services, options.http);
     if (options.dispatch !== false) services.dispatcher.start();
     let closed = false;
     return {

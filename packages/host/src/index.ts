@@ -17,7 +17,7 @@ export {
 export { migrate, type Migration, type MigrateOptions } from './storage/migrate.js';
 export { startHost, type BootstrapTokens, type Host, type HostOptions } from './host.js';
 export { createHostServices, type HostServiceOptions, type HostServices } from './host-services.js';
-export { buildHttpApi, type HostApp } from './http/server.js';
+export { DEFAULT_RATE_LIMIT, buildHttpApi, type HostApp, type HttpApiOptions } from './http/server.js';
 export { Registry, type DeployUpload, type VersionFilter, type VersionPage, type VersionDetail, type VersionStatus, type VersionSummary } from './registry/registry.js';
 export type { ReviewReport, ReviewCheck, PermissionFinding, ManifestDiff } from './registry/review-report.js';
 export { scanHostApiUse, type PermissionScan } from './registry/permission-scan.js';

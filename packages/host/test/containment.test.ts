@@ -104,3 +104,31 @@ describe('per-merchant quotas', () => {
     expect(await t.host.services.extensions.breaker(install, 'member.tier.compute')).toMatchObject({ status: 'closed', errors: 0 });
   });
 });
+
+describe('per-credential request limit', () => {
+  let limited: TestHost;
+  beforeAll(async () => {
+    limited = await startTestHost({}, { rateLimit: { max: 20, timeWindowMs: 60_000 } });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it('refuses a credential past its request limit with 429 TK_RATE_LIMITED before looking the token up; other credentials are served', async () => {
+    const flooder = await createMerchant(limited, 'http-flooder');
+    const other = await createMerchant(limited, 'http-other');
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await limited.api(flooder, 'GET', '/v1/installs')).status);
+    expect(statuses.slice(0, 20).every((status) => status === 200)).toBe(true);
+    const refused = await limited.api(flooder, 'GET', '/v1/installs');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({ code: 'TK_RATE_LIMITED', details: { limit: 'requests', max: 20 } });
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    // A made-up token is limited like any other credential, without a database lookup per request.
+    const forged = 'tk_forged_token';
+    const forgedStatuses = new Set<number>();
+    for (let i = 0; i < 22; i++) forgedStatuses.add((await limited.api(forged, 'GET', '/v1/installs')).status);
+    expect([...forgedStatuses].sort()).toEqual([401, 429]);
+    expect((await limited.api(other, 'GET', '/v1/installs')).status).toBe(200);
+  });
+});

@@ -11,7 +11,7 @@ import type { PointInput, TkErrorJSON } from '@tongkit/sdk';
 import { readFixtures, type Fixture, type PluginBundle } from '@tongkit/runtime';
 import { buildPlugin, type BuildOptions, type BuildResult } from '@tongkit/runtime/build';
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { buildHttpApi, startHost, type Host, type HostApp, type HostServiceOptions, type HostServices } from '../src/index.js';
+import { buildHttpApi, startHost, type Host, type HostApp, type HostServiceOptions, type HostServices, type HttpApiOptions } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -141,13 +141,13 @@ export interface TestHost {
 }
 
 /** Starts a host on a fresh test database with its data folder in a temp folder. */
-export async function startTestHost(services: HostServiceOptions = {}): Promise<TestHost> {
+export async function startTestHost(services: HostServiceOptions = {}, http?: HttpApiOptions): Promise<TestHost> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'tongkit-api-'));
   await chmod(dataDir, 0o700);
   let host: Host;
   try {
-    host = await startHost({ databaseUrl: database.url, dataDir, services });
+    host = await startHost({ databaseUrl: database.url, dataDir, services, ...(http ? { http } : {}) });
   } catch (error) {
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });

@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TkError } from '@tongkit/sdk';
@@ -27,14 +29,45 @@ export type HostApp = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 /** Default request body limit; deploy raises it for bundles and source maps. */
 export const BODY_LIMIT = 256 * 1024;
 
+/** Options of the HTTP API. */
+export interface HttpApiOptions {
+  /**
+   * Requests one credential (a bearer token; an IP address without one) may make per window, checked
+   * before the token is even looked up: a flood is refused with TK_RATE_LIMITED (429) before it costs
+   * a database query or a sandbox call. Default 1,000 per second; `false` turns it off.
+   */
+  rateLimit?: { max: number; timeWindowMs: number } | false;
+}
+
+export const DEFAULT_RATE_LIMIT = { max: 1_000, timeWindowMs: 1_000 };
+
 /**
  * Builds the host's HTTP API: bearer-token auth with roles on every route (a route without an `auth`
  * declaration refuses to register), TK_* error bodies, and an OpenAPI document generated from the same
  * TypeBox schemas that validate requests (`GET /openapi.json`).
  */
-export async function buildHttpApi(services: HostServices): Promise<HostApp> {
+export async function buildHttpApi(services: HostServices, options: HttpApiOptions = {}): Promise<HostApp> {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, ajv: undefined }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  const limit = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
+  if (limit) {
+    await app.register(rateLimit, {
+      max: limit.max,
+      timeWindow: limit.timeWindowMs,
+      // Its onRequest hooks run before authentication (a preParsing hook). Keyed by a hash of the
+      // credential: the limiter's cache holds no tokens.
+      keyGenerator: (request) => {
+        const credential = request.headers.authorization;
+        return credential ? createHash('sha256').update(credential).digest('base64url') : `ip:${request.ip}`;
+      },
+      errorResponseBuilder: (_request, context) =>
+        new TkError('TK_RATE_LIMITED', `more than ${context.max} requests in ${limit.timeWindowMs} ms with this credential`, {
+          hint: `Slow down; retry after ${context.after}.`,
+          details: { limit: 'requests', max: context.max, retryAfterMs: context.ttl },
+        }),
+    });
+  }
 
   app.addHook('onRoute', (route) => {
     if (route.config?.auth === undefined && !route.url.startsWith('/documentation')) {
@@ -42,7 +75,9 @@ export async function buildHttpApi(services: HostServices): Promise<HostApp> {
     }
   });
   app.decorateRequest('principal', null as unknown as Principal);
-  app.addHook('onRequest', async (request) => {
+  // preParsing: after every onRequest hook (the rate limit's are per route, so an onRequest hook here
+  // would run before them) and before a body is read for an unauthenticated caller.
+  app.addHook('preParsing', async (request) => {
     const auth = request.routeOptions.config.auth;
     if (auth === 'public' || auth === undefined) return;
     request.principal = await authenticate(services.db, request.headers.authorization);
