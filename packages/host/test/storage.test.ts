@@ -328,6 +328,16 @@ for (const target of targets) {
 }
 
 describe('createTestDatabase', () => {
+  it('opens sessions that PostgreSQL ends when they idle inside a transaction (no row locks held for ever)', async () => {
+    const test = await createTestDatabase();
+    try {
+      const { rows } = await test.db.query<{ idle_in_transaction_session_timeout: string }>('SHOW idle_in_transaction_session_timeout');
+      expect(rows[0]!.idle_in_transaction_session_timeout).toBe('30s');
+    } finally {
+      await test.drop();
+    }
+  });
+
   it('gives each caller its own migrated database, and drop removes it', async () => {
     const [one, two] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     expect(one.url).not.toBe(two.url);

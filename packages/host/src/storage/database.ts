@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { TkError } from '@tongkit/sdk';
 
+/** How long PostgreSQL lets a host session sit idle inside a transaction before ending it. */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
 /** The rows of a query, and how many rows it returned or changed. */
 export interface QueryResult<Row> {
   rows: Row[];
@@ -63,6 +66,10 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     max: options.maxConnections ?? 10,
     application_name: 'tongkit-host',
     types: { getTypeParser },
+    // A host that stops talking in the middle of a transaction (stuck, or its connection half-open)
+    // must not hold the row locks of a delivery batch for ever: PostgreSQL ends such a session. The
+    // longest legitimate gap is one event handler (5 s) between a batch's statements.
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
   // An idle connection that breaks (server restart, network) is dropped by the pool and replaced on the next
   // query; without a listener its 'error' event would crash the host.
