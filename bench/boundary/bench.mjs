@@ -8,24 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, createWorkerRuntime } from '@tongkit/runtime';
 import { buildPlugin } from '@tongkit/runtime/build';
+import { BEAT_SETTLE_MS, POINT, TEMPLATE, benchInput, countBy, fmtCounts, machineInfo, outcomeOf, poolDelta, shardOf, sleep, tenantOnShard } from '../lib/pool.mjs';
+import { finishReport, log, verdict } from '../lib/report.mjs';
 import { fmtRate, fmtRatio, fmtUs, now, summarize, table } from '../lib/stats.mjs';
-import {
-  BEAT_SETTLE_MS,
-  POINT,
-  TEMPLATE,
-  benchInput,
-  countBy,
-  fmtCounts,
-  log,
-  machineInfo,
-  outcomeOf,
-  poolDelta,
-  shardOf,
-  sleep,
-  tenantOnShard,
-  verdict,
-  writeResults,
-} from '../lib/pool.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
@@ -185,9 +170,16 @@ export async function runBoundaryBench(argv) {
 
   // --- pipelined -------------------------------------------------------------------------------------
   const throughput = [];
+  // Where the tenants ran: a tenant over the pool's heavyCpuMs of recent CPU moves to a quarantine worker.
+  const placement = () => {
+    const { heavyTenants, quarantinedTenants, alive } = pool.poolStats();
+    return { heavyTenants, quarantinedTenants, alive };
+  };
+  const afterSequential = placement();
   for (const callers of opts.callers) {
     log(`boundary: ${callers} concurrent caller${callers > 1 ? 's' : ''} for ${opts.throughputMs} ms…`);
-    throughput.push({ id: 'boundary', label: `worker pool, ${Math.min(callers, TENANTS)} tenant${callers > 1 ? 's' : ''}`, ...(await pipelined(callers === 1 ? remoteCalls.slice(0, 1) : remoteCalls, callers, opts.throughputMs)) });
+    const run = await pipelined(callers === 1 ? remoteCalls.slice(0, 1) : remoteCalls, callers, opts.throughputMs);
+    throughput.push({ id: 'boundary', label: `worker pool, ${Math.min(callers, TENANTS)} tenant${callers > 1 ? 's' : ''}`, ...run, pool: placement() });
   }
   const maxCallers = Math.max(...opts.callers);
   log(`boundary: peers with ${maxCallers} callers…`);
@@ -222,7 +214,7 @@ export async function runBoundaryBench(argv) {
     sequential,
     ratios: { p50: s.boundary.p50Us / s.inProcess.p50Us, p99: s.boundary.p99Us / s.inProcess.p99Us, boundaryOverFloorP50: s.boundary.p50Us / s.ipcEcho.p50Us },
     throughput,
-    pool: { delta: poolDelta(poolAfter, poolBefore), after: poolAfter, stats: runtimeStats },
+    pool: { delta: poolDelta(poolAfter, poolBefore), afterSequential, after: poolAfter, stats: runtimeStats },
     targets,
   };
 
@@ -236,23 +228,26 @@ export async function runBoundaryBench(argv) {
       Object.values(s).map((r) => [r.label, String(r.n), fmtUs(r.p50Us), fmtUs(r.p90Us), fmtUs(r.p99Us), fmtUs(r.meanUs), fmtRate(r.callsPerSec), fmtRatio(r.p50Us / s.inProcess.p50Us), fmtRatio(r.p99Us / s.inProcess.p99Us)]),
     ),
     `  the boundary adds ${fmtUs(s.boundary.p50Us - s.inProcess.p50Us)} at p50; the bare IPC round trip is ${fmtUs(s.ipcEcho.p50Us)} of it (worker p50 ÷ echo p50 ${fmtRatio(s.boundary.p50Us / s.ipcEcho.p50Us)})`,
+    `  the pool's tenant ${afterSequential.heavyTenants > 0 ? 'went heavy (over heavyCpuMs of recent CPU) and ran on a quarantine worker' : 'stayed on its shared worker'}`,
     '',
-    `  pipelined: N concurrent callers for ${(opts.throughputMs / 1000).toFixed(1)} s, caller i on tenant i mod ${TENANTS} (tenants 0, 2 on worker 0; 1, 3 on worker 1)`,
+    `  pipelined: N concurrent callers for ${(opts.throughputMs / 1000).toFixed(1)} s, caller i on tenant i mod ${TENANTS} (tenants 0, 2 placed on shared worker 0; 1, 3 on shared worker 1)`,
     table(
-      [{ title: 'pipelined', align: 'left' }, { title: 'callers' }, { title: 'calls/s' }, { title: 'p50' }, { title: 'p99' }, { title: 'max' }, { title: 'host CPU/call' }, { title: 'outcomes', align: 'left' }],
-      throughput.map((t) => [t.label, String(t.callers), fmtRate(t.callsPerSec), fmtUs(t.p50Us), fmtUs(t.p99Us), fmtUs(t.maxUs), fmtUs(t.hostCpuUsPerCall), fmtCounts(t.outcomes)]),
+      [
+        { title: 'pipelined', align: 'left' },
+        { title: 'callers' },
+        { title: 'calls/s' },
+        { title: 'p50' },
+        { title: 'p99' },
+        { title: 'max' },
+        { title: 'host CPU/call' },
+        { title: 'heavy tenants' },
+        { title: 'outcomes', align: 'left' },
+      ],
+      throughput.map((t) => [t.label, String(t.callers), fmtRate(t.callsPerSec), fmtUs(t.p50Us), fmtUs(t.p99Us), fmtUs(t.maxUs), fmtUs(t.hostCpuUsPerCall), t.pool ? String(t.pool.heavyTenants) : '–', fmtCounts(t.outcomes)]),
     ),
     `  host CPU/call: this process's user+system CPU ÷ calls (the workers' own CPU is not in it). Pool over the run: ${JSON.stringify(results.pool.delta)}`,
-    '',
-    'targets (reported, never enforced)',
-    table(
-      [{ title: 'target', align: 'left' }, { title: 'measured', align: 'left' }, { title: '', align: 'left' }],
-      targets.map((t) => [t.target, t.value, t.verdict]),
-    ),
-    '',
-    `boundary bench done in ${((finished - started) / 1000).toFixed(1)} s`,
+    '  heavy tenants: poolStats().heavyTenants after the row; a heavy tenant runs on one of the 2 quarantine workers (least loaded) instead of its shared one',
   ];
-  process.stdout.write(`${out.join('\n')}\n`);
-  if (opts.write) await writeResults('boundary', startedAt, results);
+  await finishReport({ lines: out, targets, done: 'boundary bench done', durationMs: finished - started, write: opts.write, name: 'boundary', startedAt, results });
   return results;
 }

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWorkerRuntime } from '@tongkit/runtime';
 import { buildPlugin } from '@tongkit/runtime/build';
+import { BEAT_SETTLE_MS, TEMPLATE, benchInput, fmtCounts, fmtMiB, machineInfo, poolDelta, sleep } from '../lib/pool.mjs';
+import { finishReport, log, verdict } from '../lib/report.mjs';
 import { fmtUs, table } from '../lib/stats.mjs';
-import { BEAT_SETTLE_MS, TEMPLATE, benchInput, fmtCounts, fmtMiB, log, machineInfo, poolDelta, sleep, verdict, writeResults } from '../lib/pool.mjs';
 import { densityRounds } from './rounds.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -160,23 +161,14 @@ export async function runDensityBench(argv) {
       ]),
     ),
     `  RSS: worker pool = this process (${fmtMiB(workerFigures.hostRssBytes)} at end, ${fmtMiB(workerFigures.hostBaselineRssBytes)} before) + workers (${fmtMiB(workerFigures.workersRssBytes)}, from their beats);` +
-      ` pool counters: ${JSON.stringify(workerFigures.pool.delta)}${workerFigures.exits.length ? `; worker exits: ${workerFigures.exits.map((e) => e.reason).join(', ')}` : ''}`,
+      ` pool counters: ${JSON.stringify(workerFigures.pool.delta)}, heavy tenants ${workerFigures.pool.after.heavyTenants}, quarantined ${workerFigures.pool.after.quarantinedTenants}${workerFigures.exits.length ? `; worker exits: ${workerFigures.exits.map((e) => e.reason).join(', ')}` : ''}`,
     ...(inProcess ? [`  in-process RSS is its child process's (${fmtMiB(inProcess.baselineRssBytes)} before loading)`] : []),
     '',
     table(
       [{ title: 'per round', align: 'left' }, { title: 'round' }, { title: 'p50' }, { title: 'p99' }, { title: 'calls/s' }, { title: 'cold calls' }, { title: 'cold p50' }, { title: 'warm p50' }, { title: 'RSS after' }],
       runs.flatMap((r) => r.perRound.map((p) => [r.label, String(p.round), fmtUs(p.p50Us), fmtUs(p.p99Us), String(p.callsPerSec), String(p.coldCalls), fmtUs(p.coldP50Us), fmtUs(p.warmP50Us), fmtMiB(p.rssBytes)])),
     ),
-    '',
-    'targets (reported, never enforced)',
-    table(
-      [{ title: 'target', align: 'left' }, { title: 'measured', align: 'left' }, { title: '', align: 'left' }],
-      targets.map((t) => [t.target, t.value, t.verdict]),
-    ),
-    '',
-    `density bench done in ${((finished - started) / 1000).toFixed(1)} s`,
   ];
-  process.stdout.write(`${out.join('\n')}\n`);
-  if (opts.write) await writeResults('density', startedAt, results);
+  await finishReport({ lines: out, targets, done: 'density bench done', durationMs: finished - started, write: opts.write, name: 'density', startedAt, results });
   return results;
 }

@@ -8,20 +8,19 @@
 // done. Commits are counted two ways: the batches the workers claimed (one commit each), and
 // pg_stat_database.xact_commit over the run.
 import { fork } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createHostServices } from '@tongkit/host';
 import { createTestDatabase } from '@tongkit/host/testing';
 import { buildPlugin } from '@tongkit/runtime/build';
+import { finishReport, log, verdict } from '../lib/report.mjs';
 import { fmtRate, table } from '../lib/stats.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PLUGIN = join(HERE, 'plugin');
 const WORKER = join(HERE, 'worker.mjs');
-const RESULTS = join(HERE, '..', 'results');
 
 /** Reported with PASS/MISS, never enforced. */
 export const EVENTS_TARGET = { eventsPerSec: 2_000, workers: 2 };
@@ -42,8 +41,6 @@ function options(argv) {
   const quick = argv.includes('--quick');
   return { quick, write: !argv.includes('--no-write'), events: quick ? 600 : 3_000, workers: [1, 2], workloads: ['hot', 'distinct'] };
 }
-
-const log = (message) => process.stderr.write(`bench: ${message}\n`);
 
 /** A worker process: `send(message)` and wait for the reply of type `type`. */
 function startWorker(databaseUrl) {
@@ -219,7 +216,7 @@ export async function runEventsBench(argv) {
       value: `${r.eventsPerSec} events/s`,
       met: r.eventsPerSec >= EVENTS_TARGET.eventsPerSec,
     }))
-    .map((t) => ({ ...t, verdict: t.met ? 'PASS' : 'MISS' }));
+    .map((t) => ({ ...t, verdict: verdict(t.met) }));
   const finished = Date.now();
   const results = {
     startedAt,
@@ -268,23 +265,7 @@ export async function runEventsBench(argv) {
     ),
     '  batch commits/event: batches the workers claimed ÷ events (one transaction each). db commits/event: pg_stat_database.xact_commit',
     "  over the run ÷ events: every transaction of the workers' database connections, idle polls included (not the publisher's, not this script's polls)",
-    '',
-    'targets (reported, never enforced)',
-    table(
-      [{ title: 'target', align: 'left' }, { title: 'measured', align: 'left' }, { title: '', align: 'left' }],
-      targets.map((t) => [t.target, t.value, t.verdict]),
-    ),
-    '',
-    `events bench done in ${((finished - started) / 1000).toFixed(1)} s`,
   ];
-  process.stdout.write(`${out.join('\n')}\n`);
-
-  if (opts.write) {
-    await mkdir(RESULTS, { recursive: true });
-    const json = `${JSON.stringify(results, null, 2)}\n`;
-    const file = join(RESULTS, `events-${startedAt.replace(/[:.]/g, '-')}.json`);
-    await Promise.all([writeFile(file, json), writeFile(join(RESULTS, 'events-latest.json'), json)]);
-    process.stdout.write(`wrote ${relative(process.cwd(), file)} and ${relative(process.cwd(), join(RESULTS, 'events-latest.json'))}\n`);
-  }
+  await finishReport({ lines: out, targets, done: 'events bench done', durationMs: finished - started, write: opts.write, name: 'events', startedAt, results });
   return results;
 }

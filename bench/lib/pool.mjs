@@ -1,27 +1,19 @@
 // Shared by the worker-pool sections (bench/boundary, bench/density, bench/attack): the input, the
-// machine, tenant placement, timing loops and the results file.
+// machine, tenant placement, counting outcomes and the pool's counters. Printing the end of a report and
+// writing the results file are in bench/lib/report.mjs.
 import os from 'node:os';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { ROOT, gitInfo } from './report.mjs';
 
-export const BENCH = fileURLToPath(new URL('..', import.meta.url));
-export const ROOT = join(BENCH, '..');
 export const TEMPLATE = join(ROOT, 'templates/member-tier');
-export const RESULTS = join(BENCH, 'results');
 export const POINT = 'member.tier.compute';
 
 /** Workers beat every 200 ms: wait this long before reading stats() or poolStats(). */
 export const BEAT_SETTLE_MS = 300;
 
 export { sleep };
-
-export const log = (message) => process.stderr.write(`bench: ${message}\n`);
-
-export const verdict = (met) => (met ? 'PASS' : 'MISS');
 
 /** The template's gold fixture with a five-level ladder, as bench/lib/suite.mjs uses (~0.5 KB of JSON). */
 export function benchInput() {
@@ -33,19 +25,13 @@ export function benchInput() {
 
 export function machineInfo() {
   const cpus = os.cpus();
-  let git = null;
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    git = { commit, dirty };
-  } catch {}
   return {
     node: process.version,
     cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
     cores: cpus.length,
     totalMemBytes: os.totalmem(),
     loadAvgAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
-    git,
+    git: gitInfo(),
   };
 }
 
@@ -92,14 +78,4 @@ export const outcomeOf = (result) => (result.ok ? 'ok' : result.error.code);
 /** What the pool counted between two poolStats() readings (its counters; the rest are levels). */
 export function poolDelta(after, before) {
   return Object.fromEntries(['started', 'crashed', 'hung', 'recycled', 'rateLimited'].map((k) => [k, after[k] - before[k]]));
-}
-
-/** Writes `results` to bench/results/<name>-<timestamp>.json and <name>-latest.json; prints where. */
-export async function writeResults(name, startedAt, results) {
-  await mkdir(RESULTS, { recursive: true });
-  const json = `${JSON.stringify(results, null, 2)}\n`;
-  const file = join(RESULTS, `${name}-${startedAt.replace(/[:.]/g, '-')}.json`);
-  const latest = join(RESULTS, `${name}-latest.json`);
-  await Promise.all([writeFile(file, json), writeFile(latest, json)]);
-  process.stdout.write(`wrote ${relative(process.cwd(), file)} and ${relative(process.cwd(), latest)}\n`);
 }

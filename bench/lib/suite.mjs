@@ -1,26 +1,21 @@
 // The benchmark suite behind bench/run.mjs. Every contestant runs in this one process, interleaved in
 // rounds, so ratios between them hold on a noisy machine even when absolute figures drift.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { getQuickJS } from 'quickjs-emscripten';
 import { createRuntime } from '@tongkit/runtime';
 import { buildPlugin } from '@tongkit/runtime/build';
 import { runtimeBreakdown } from './breakdown.mjs';
 import * as engines from './engines.mjs';
+import { BENCH, ROOT, finishReport, gitInfo, log, verdict } from './report.mjs';
 import { fmtBytes, fmtRate, fmtRatio, fmtUs, now, summarize, table } from './stats.mjs';
 
 const { POINT } = engines;
-const BENCH = fileURLToPath(new URL('..', import.meta.url));
-const ROOT = join(BENCH, '..');
 const TEMPLATE = join(ROOT, 'templates/member-tier');
 const HEAVY = join(BENCH, 'plugins/heavy');
-const RESULTS = join(BENCH, 'results');
 const require = createRequire(import.meta.url);
 
 const TARGETS = {
@@ -38,8 +33,6 @@ const TARGETS = {
  * the 100 ms wall stop stays.
  */
 const RUNTIME_OPTIONS = { limits: { cpuMs: 1_000 } };
-
-const log = (message) => process.stderr.write(`bench: ${message}\n`);
 
 function options(argv) {
   const quick = argv.includes('--quick');
@@ -77,12 +70,6 @@ function versionOf(pkg) {
 
 function machine() {
   const cpus = os.cpus();
-  let git = null;
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    git = { commit, dirty };
-  } catch {}
   return {
     node: process.version,
     v8: process.versions.v8,
@@ -94,7 +81,7 @@ function machine() {
     availableParallelism: os.availableParallelism(),
     totalMemBytes: os.totalmem(),
     loadAvgAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
-    git,
+    git: gitInfo(),
   };
 }
 
@@ -239,10 +226,6 @@ function coldTable(results, baseId, baseTitle) {
     ],
     rows,
   );
-}
-
-function verdict(ok) {
-  return ok ? 'PASS' : 'MISS';
 }
 
 export async function runSuite(argv) {
@@ -445,22 +428,6 @@ export async function runSuite(argv) {
     ),
     `  guest: settings parsed per call (as the prelude does) vs frozen once, ${breakdown.settingsPerCall.plugin}: ` +
       `${fmtUs(breakdown.settingsPerCall.perCallUs)} vs ${fmtUs(breakdown.settingsPerCall.onceUs)} per bare call (+${fmtUs(breakdown.settingsPerCall.costUs)})`,
-    '',
-    'targets (reported, never enforced)',
-    table(
-      [{ title: 'target', align: 'left' }, { title: 'measured', align: 'left' }, { title: '', align: 'left' }],
-      targets.map((x) => [x.target, x.value, x.verdict]),
-    ),
-    '',
-    `done in ${((finished - started) / 1000).toFixed(1)} s`,
   );
-  process.stdout.write(`${out.join('\n')}\n`);
-
-  if (opts.write) {
-    await mkdir(RESULTS, { recursive: true });
-    const json = `${JSON.stringify(results, null, 2)}\n`;
-    const file = join(RESULTS, `${startedAt.replace(/[:.]/g, '-')}.json`);
-    await Promise.all([writeFile(file, json), writeFile(join(RESULTS, 'latest.json'), json)]);
-    process.stdout.write(`wrote ${relative(process.cwd(), file)} and ${relative(process.cwd(), join(RESULTS, 'latest.json'))}\n`);
-  }
+  await finishReport({ lines: out, targets, done: 'done', durationMs: finished - started, write: opts.write, name: '', startedAt, results });
 }
