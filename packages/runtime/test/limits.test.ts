@@ -39,17 +39,24 @@ describe('wall-clock stop', () => {
 
 describe('CPU budget', () => {
   /** Iterations of the `burn` loop that take at least `cpuMicros` of CPU, found by doubling. */
+  const expectOutputWithCpu = (result: Awaited<ReturnType<LoadedPlugin['invoke']>>) => {
+    expectOutput(result);
+    return result.measurements.cpuMicros;
+  };
+
   async function iterationsFor(cpuMicros: number): Promise<number> {
     const { bundle } = await buildFixture('limits');
     const roomy = await createRuntime({ limits: { cpuMs: 60_000, wallMs: 60_000 } }).load(bundle);
     for (let iterations = 1_000_000; iterations < 2 ** 31; iterations *= 2) {
       const input = await tierInput('burn');
       input.member.growthValue = iterations;
-      // Measured warm (the second run): the first run on an isolate is slower, before the JIT kicks in.
+      // Measured warm (after a first run: the first run on an isolate is slower, before the JIT kicks in),
+      // and the least of three: on a busy machine isolated-vm's cpuTime also counts time the thread was
+      // descheduled, which would make too few iterations look like enough.
       expectOutput(await roomy.invoke('member.tier.compute', input));
-      const result = await roomy.invoke('member.tier.compute', input);
-      expectOutput(result);
-      if (result.measurements.cpuMicros >= cpuMicros) return iterations;
+      let least = Infinity;
+      for (let run = 0; run < 3; run++) least = Math.min(least, expectOutputWithCpu(await roomy.invoke('member.tier.compute', input)));
+      if (least >= cpuMicros) return iterations;
     }
     throw new Error(`could not burn ${cpuMicros} µs of CPU`);
   }

@@ -95,6 +95,11 @@ describe('across the process boundary', () => {
     expect(seen.slice(2 + 48)).toEqual(new Array(60 - 48).fill('TK_HOST_CALL_LIMIT'));
     // The host itself only ever saw the calls it allows.
     expect(host.calls.map((call) => call.namespace)).toEqual(new Array(48).fill('kv'));
+    // Its forged extension output is refused, and its log flood cut to the cap.
+    const forged = await plugin.invoke('member.tier.compute', await tierInput());
+    expect(expectFailure(forged, 'TK_INVALID_OUTPUT').message).toMatch(/member\.tier\.compute output/);
+    expect(forged.logsTruncated).toBe(true);
+    expect(forged.logs.reduce((sum, line) => sum + line.message.length, 0)).toBeLessThanOrEqual(2 * 1024);
   });
 
   it('refuses a bundle whose manifest lies, in the worker, before anything is served', async () => {

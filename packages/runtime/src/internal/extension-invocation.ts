@@ -90,23 +90,36 @@ export function judgeCall<O>(args: {
     );
   }
   const output = envelope.o;
+  const checked = checkOutput(point, spec, args.input, output, budget);
+  measurements.outputBytes = checked.bytes;
+  if (checked.error) return fail(checked.error);
+  return { ok: true, output: output as O, logs, logsTruncated: envelope.t, measurements };
+}
+
+/**
+ * The checks an extension point's output must pass — depth first (nothing recursive touches it before),
+ * then size, schema and the point's own rules. Returns its size in bytes and the first failure, if any.
+ * The worker pool runs them again on what a worker returns: it does not take a worker's word for it.
+ */
+export function checkOutput(point: string, spec: ExtensionPointSpec, input: unknown, output: unknown, budget: PointBudget): { bytes: number; error?: TkError } {
   if (nestsDeeperThan(output, MAX_OUTPUT_DEPTH)) {
-    return fail(new TkError('TK_INVALID_OUTPUT', `${point} returned an output that nests deeper than ${MAX_OUTPUT_DEPTH} levels`, { path: '/' }));
+    return { bytes: 0, error: new TkError('TK_INVALID_OUTPUT', `${point} returned an output that nests deeper than ${MAX_OUTPUT_DEPTH} levels`, { path: '/' }) };
   }
-  measurements.outputBytes = Buffer.byteLength(JSON.stringify(output));
-  if (measurements.outputBytes > budget.outputBytes) {
-    return fail(
-      new TkError('TK_OUTPUT_TOO_LARGE', `${point} returned ${measurements.outputBytes} bytes, over the ${budget.outputBytes}-byte limit`, {
-        details: { bytes: measurements.outputBytes, limit: budget.outputBytes },
-      }),
-    );
+  const json = JSON.stringify(output);
+  if (json === undefined) return { bytes: 0, error: new TkError('TK_INVALID_OUTPUT', `${point} returned no output`, { path: '/' }) };
+  const bytes = Buffer.byteLength(json);
+  if (bytes > budget.outputBytes) {
+    return {
+      bytes,
+      error: new TkError('TK_OUTPUT_TOO_LARGE', `${point} returned ${bytes} bytes, over the ${budget.outputBytes}-byte limit`, { details: { bytes, limit: budget.outputBytes } }),
+    };
   }
   try {
     assertMatches(spec.output, output, 'TK_INVALID_OUTPUT', `the ${point} output`);
-    const problem = spec.checkOutput?.(args.input, output)[0];
+    const problem = spec.checkOutput?.(input, output)[0];
     if (problem) throw new TkError('TK_INVALID_OUTPUT', `the ${point} output is invalid at ${problem.path}: ${problem.message}`, { path: problem.path });
   } catch (error) {
-    return fail(error);
+    return { bytes, error: error instanceof TkError ? error : new TkError('TK_INTERNAL', `checking the output failed: ${String(error)}`) };
   }
-  return { ok: true, output: output as O, logs, logsTruncated: envelope.t, measurements };
+  return { bytes };
 }

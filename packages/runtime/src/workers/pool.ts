@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { EVENT_HANDLER_BUDGET, HOST_API_PERMISSIONS, SYNC_POINT_BUDGET, TkError, getExtensionPoint, type EventBudget, type ExtensionPointId, type Permission, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
 import { verifyBundle, type PluginBundle } from '../internal/load.js';
+import { checkOutput } from '../internal/extension-invocation.js';
 import { resolveSettingsWith } from '../internal/settings.js';
 import type { EventHost, EventResult } from '../internal/event-invocation.js';
-import { emptyMeasurements, pointBudget, type InvocationResult, type InvokeOptions, type LoadOptions, type LoadedPlugin, type Runtime, type RuntimeOptions, type RuntimeStats } from '../runtime.js';
+import { emptyMeasurements, pointBudget, type InvocationResult, type LogLine, type InvokeOptions, type LoadOptions, type LoadedPlugin, type Runtime, type RuntimeOptions, type RuntimeStats } from '../runtime.js';
 import { NOT_LOADED, resultFromWire, type WorkerStartOptions } from './protocol.js';
 import { DEFAULT_TENANT_POLICY, TenantGuard, type TenantPolicy } from './tenant-guard.js';
 import { WorkerProcess, type WorkerExit } from './worker-process.js';
@@ -102,6 +103,20 @@ function checkedHost(host: EventHost, declared: readonly Permission[], budget: E
     },
   };
 }
+
+/** At most `capBytes` of log messages (the sandbox's own cap, so a worker's honest answer passes unchanged). */
+function capLogs(lines: LogLine[], capBytes: number): { lines: LogLine[]; truncated: boolean } {
+  const kept: LogLine[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    const message = typeof line?.message === 'string' ? line.message : String(line?.message);
+    bytes += Buffer.byteLength(message) + 1;
+    if (bytes > capBytes + 1024) return { lines: kept, truncated: true };
+    kept.push({ level: LOG_LEVELS.has(line?.level) ? line.level : 'info', message });
+  }
+  return { lines: kept, truncated: false };
+}
+const LOG_LEVELS = new Set<unknown>(['debug', 'info', 'warn', 'error']);
 
 const asTkError = (error: unknown) => (error instanceof TkError ? error : new TkError('TK_INTERNAL', `sandbox worker pool: ${String(error)}`, { cause: error }));
 
@@ -293,7 +308,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
         handle,
         (w) => w.request({ t: 'invoke', key: handle.key, point, input, settings: settings ?? {}, fresh: invokeOptions.fresh === true }, handle.tenant),
         failed,
-      );
+      ).then((result) => recheck(point, input, result));
     }
 
     function handleEvent(event: TongkitEvent, settings: unknown, eventHost: EventHost): Promise<EventResult> {
@@ -321,6 +336,21 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
       resolveSettings: (settings?: unknown) => resolveSettingsWith(settingsSchema, settings),
       handleEvent,
     };
+  }
+
+  /**
+   * What a worker answered, checked again here (a worker taken over by an escaped guest could answer
+   * anything): the output against the point's rules, the logs against the cap.
+   */
+  function recheck<O>(point: string, input: unknown, result: InvocationResult<O>): InvocationResult<O> {
+    const spec = getExtensionPoint(point);
+    if (!spec) return result;
+    const budget = pointBudget(point, options.limits);
+    const logs = Array.isArray(result.logs) ? capLogs(result.logs, budget.logBytes) : { lines: [], truncated: true };
+    const checked: InvocationResult<O> = { ...result, logs: logs.lines, logsTruncated: result.logsTruncated === true || logs.truncated };
+    if (!checked.ok) return checked;
+    const problem = checkOutput(point, spec, input, checked.output, budget).error;
+    return problem ? { ok: false, error: problem, logs: checked.logs, logsTruncated: checked.logsTruncated, measurements: checked.measurements } : checked;
   }
 
   function stats(): RuntimeStats {

@@ -1,7 +1,7 @@
 // A sandbox worker as if a guest had escaped its isolate and taken the worker process over: it speaks
 // the pool's protocol but ignores every check the worker's runtime makes. On an event it asks the host
 // for APIs the install was not granted, then for more calls than an event may make, and answers with
-// what the host said to each. Used by workers.test.ts: the pool must check host calls again itself.
+// what the host said to each; an extension call it answers with a forged output and a log flood. Used by workers.test.ts: the pool must check host calls again itself.
 const send = (message) => process.send(message);
 const answers = new Map();
 let nextCallId = 0;
@@ -17,6 +17,13 @@ function hostCall(id, namespace, method, args) {
 process.on('message', async (message) => {
   if (message.t === 'hostResult') {
     answers.get(message.callId)?.(message.ok ? 'ok' : message.error.code);
+    return;
+  }
+  if (message.t === 'invoke') {
+    // An answer no sandbox would give: an output of the wrong shape, and 500 KB of logs.
+    const measurements = { cpuMicros: 1, wallMicros: 1, cpuBudgetMicros: 20000, cpuHeadroomMicros: 19999, heapUsedBytes: 0, heapLimitBytes: 0, inputBytes: 0, outputBytes: 0, logBytes: 0, hostCalls: 0, isolate: 'warm' };
+    const logs = Array.from({ length: 5000 }, () => ({ level: 'info', message: 'x'.repeat(100) }));
+    send({ t: 'done', id: message.id, value: { ok: true, output: { tierId: 42, forged: true }, logs, logsTruncated: false, measurements } });
     return;
   }
   if (message.t !== 'event') {
