@@ -160,11 +160,17 @@ describe('fairness between tenants', () => {
     const burn = await attackInput('burn', 8_000_000);
     for (let i = 0; i < 5 && pool.poolStats().heavyTenants === 0; i++) await heavy.invoke('member.tier.compute', burn);
     expect(pool.poolStats()).toMatchObject({ heavyTenants: 1, quarantinedTenants: 0 });
-    // Served on a worker started for it; the other tenant stays on the shared one.
+    // Its next call starts a worker apart but is served where it was: a move never waits for a process.
     expect((await heavy.invoke('member.tier.compute', await attackInput('none'))).ok).toBe(true);
     expect(pool.poolStats().started).toBe(2);
+    await nextBeats();
+    const coldStarts = pool.stats().coldStarts;
+    // Once that worker is up, the heavy tenant's calls go there (its plugin loads there: a cold start).
+    expect((await heavy.invoke('member.tier.compute', await attackInput('none'))).ok).toBe(true);
+    await nextBeats();
+    expect(pool.stats().coldStarts).toBe(coldStarts + 1);
     expect(expectOutput(await other.invoke('member.tier.compute', await tierInput()))).toEqual(TENANT_GOLD);
-    expect(pool.poolStats().started).toBe(2);
+    expect(pool.poolStats()).toMatchObject({ started: 2, apartWorkers: 1 });
   });
 
   it('quarantines a tenant whose guest hit the wall stop on a worker of its own; the shared worker keeps serving', async () => {
@@ -205,6 +211,27 @@ describe('supervision', () => {
     expect(pool.poolStats().quarantinedTenants).toBe(1);
     expect(expectOutput(await victim.invoke('member.tier.compute', await tierInput()))).toEqual(TENANT_GOLD);
     expectFailure(await attacker.invoke('member.tier.compute', await attackInput('none')), 'TK_RATE_LIMITED');
+  });
+
+  it('does not blame an event handler that was waiting on a host call when another tenant crashed the worker', async () => {
+    const memoryBundle = (await buildFixture('redteam-memory')).bundle;
+    // Roomy time limits, so the Map meets the heap limit (a fatal out-of-memory) before the wall stop.
+    const { pool, exits } = openPool({ limits: { cpuMs: 10_000, wallMs: 10_000 } });
+    const [attacker, shop] = await Promise.all([
+      pool.load(memoryBundle, { installId: 'i1', tenant: 'attacker' }),
+      pool.load(tenantBundle, { installId: 'i2', tenant: 'shop' }),
+    ]);
+    let release!: () => void;
+    const slowKv = new FakeHost({ merchantId: 'shop', answer: (_call, kv) => new Promise((resolve) => (release = () => resolve(kv()))) });
+    const waiting = shop.handleEvent(attackEvent('tenant'), {}, slowKv);
+    while (slowKv.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const attack = expectFailure(await attacker.invoke('member.tier.compute', await attackInput('map-growth')), 'TK_WORKER_CRASHED');
+    release();
+    expect(attack.details).toMatchObject({ reason: 'crashed', culprit: true });
+    expect(exits[0]).toMatchObject({ reason: 'crashed', culprits: ['attacker'] });
+    const event = await waiting;
+    expect(!event.ok && event.error.details).toMatchObject({ culprit: false });
+    expect(pool.poolStats().quarantinedTenants).toBe(1);
   });
 
   it('takes queued calls in turn per tenant, so a tenant with many queued makes another wait for one of them', async () => {

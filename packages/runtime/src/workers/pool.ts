@@ -19,6 +19,8 @@ export interface WorkerRuntimeOptions extends Omit<RuntimeOptions, 'onCatastroph
   workers?: number;
   /** Worker processes for quarantined tenants (each such tenant gets one to itself while there are enough). Default 2. */
   quarantineWorkers?: number;
+  /** Worker processes for heavy tenants (see `tenants.heavyCpuMs`), apart from the shared and quarantine ones. Default 1. */
+  apartWorkers?: number;
   /** Per-tenant fairness limits. */
   tenants?: Partial<TenantPolicy>;
   /** A worker whose event loop has not turned for this long while it has work is killed. Default 3,000 ms. */
@@ -35,9 +37,10 @@ export interface WorkerRuntimeOptions extends Omit<RuntimeOptions, 'onCatastroph
 
 /** What the pool counts, beside the usual {@link RuntimeStats}. */
 export interface WorkerPoolStats {
-  /** Worker slots tenants are sharded across, and slots for quarantined tenants. */
+  /** Worker slots tenants are sharded across, slots for quarantined tenants, and for heavy ones. */
   sharedWorkers: number;
   quarantineWorkers: number;
+  apartWorkers: number;
   /** Worker processes running now (slots start their process on first use). */
   alive: number;
   started: number;
@@ -62,6 +65,44 @@ interface Handle {
   bundle: PluginBundle;
   installId: string;
   tenant: string;
+}
+
+/** Worker slots, each started on first use and replaced when its worker retires; tenants are assigned to the least loaded. */
+class SlotGroup {
+  private readonly workers: Array<WorkerProcess | undefined>;
+  private readonly assigned = new Map<string, number>();
+
+  constructor(
+    size: number,
+    private readonly spawn: () => WorkerProcess,
+  ) {
+    this.workers = new Array<WorkerProcess | undefined>(size).fill(undefined);
+  }
+
+  /** The worker of slot `index`: a new one if it has none, or its worker is retiring. */
+  slot(index: number): WorkerProcess {
+    const current = this.workers[index];
+    if (current && !current.retiring) return current;
+    const worker = this.spawn();
+    this.workers[index] = worker;
+    return worker;
+  }
+
+  /** The worker `tenant` is assigned to, assigning it to the slot with the fewest tenants first. */
+  workerOf(tenant: string): WorkerProcess {
+    let index = this.assigned.get(tenant);
+    if (index === undefined) {
+      const load = new Array<number>(this.workers.length).fill(0);
+      for (const slot of this.assigned.values()) load[slot]!++;
+      index = load.indexOf(Math.min(...load));
+      this.assigned.set(tenant, index);
+    }
+    return this.slot(index);
+  }
+
+  release(tenant: string): void {
+    this.assigned.delete(tenant);
+  }
 }
 
 const MONITOR_MS = 100;
@@ -141,6 +182,7 @@ const asTkError = (error: unknown) => (error instanceof TkError ? error : new Tk
 export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerRuntime {
   const sharedCount = Math.max(1, options.workers ?? Math.max(2, availableParallelism()));
   const quarantineCount = Math.max(1, options.quarantineWorkers ?? 2);
+  const apartCount = Math.max(1, options.apartWorkers ?? 1);
   const hangMs = options.hangMs ?? 3_000;
   const maxIsolateBytes = options.maxIsolateBytes ?? 512 * 1024 * 1024;
   const eventBudget = { ...EVENT_HANDLER_BUDGET, ...options.eventLimits };
@@ -156,10 +198,10 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     ...(options.maxLoadedBundleBytes ? { maxLoadedBundleBytes: options.maxLoadedBundleBytes } : {}),
   };
   const guard = new TenantGuard({ ...DEFAULT_TENANT_POLICY, ...options.tenants });
-  const shared: Array<WorkerProcess | undefined> = new Array(sharedCount).fill(undefined);
-  const quarantine: Array<WorkerProcess | undefined> = new Array(quarantineCount).fill(undefined);
-  /** Which quarantine worker each quarantined tenant uses. */
-  const quarantineSlots = new Map<string, number>();
+  const shared = new SlotGroup(sharedCount, () => spawn());
+  // Misbehaving tenants and merely heavy ones are kept apart from each other too.
+  const quarantine = new SlotGroup(quarantineCount, () => spawn());
+  const apart = new SlotGroup(apartCount, () => spawn());
   const live = new Set<WorkerProcess>();
   const counters = { started: 0, crashed: 0, hung: 0, recycled: 0, rateLimited: 0 };
   /** Cache counters of workers that have exited, so the totals survive restarts. */
@@ -186,31 +228,22 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     return worker;
   }
 
-  function slotOf(slots: Array<WorkerProcess | undefined>, index: number): WorkerProcess {
-    const current = slots[index];
-    if (current && !current.retiring) return current;
-    const worker = spawn();
-    slots[index] = worker;
-    return worker;
-  }
-
-  /** Quarantined tenants, and heavy ones, run apart from the shared workers. */
-  const apart = (tenant: string) => guard.isQuarantined(tenant) || guard.isHeavy(tenant);
-
   function workerFor(tenant: string): WorkerProcess {
     if (disposed) throw new TkError('TK_INTERNAL', 'the sandbox worker pool has been disposed');
-    if (!apart(tenant)) {
-      quarantineSlots.delete(tenant);
-      return slotOf(shared, shardOf(tenant, sharedCount));
+    if (guard.isQuarantined(tenant)) {
+      apart.release(tenant);
+      return quarantine.workerOf(tenant);
     }
-    let slot = quarantineSlots.get(tenant);
-    if (slot === undefined) {
-      const load = new Array<number>(quarantineCount).fill(0);
-      for (const [other, index] of quarantineSlots) if (apart(other)) load[index]!++;
-      slot = load.indexOf(Math.min(...load));
-      quarantineSlots.set(tenant, slot);
+    quarantine.release(tenant);
+    const own = shared.slot(shardOf(tenant, sharedCount));
+    if (!guard.isHeavy(tenant)) {
+      apart.release(tenant);
+      return own;
     }
-    return slotOf(quarantine, slot);
+    // A heavy tenant moves once its worker apart is up: until then it stays put, so that the move
+    // never makes its call wait for a process to start.
+    const moved = apart.workerOf(tenant);
+    return moved.lastBeat ? moved : own;
   }
 
   // Supervision: kill workers whose event loop stopped turning while they had work; recycle those over
@@ -378,6 +411,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
       return {
         sharedWorkers: sharedCount,
         quarantineWorkers: quarantineCount,
+        apartWorkers: apartCount,
         alive: live.size,
         ...counters,
         quarantinedTenants: guard.quarantined().length,

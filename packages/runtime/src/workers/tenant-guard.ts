@@ -15,8 +15,9 @@ export interface TenantPolicy {
   quarantineMs: number;
   /**
    * A tenant whose recent guest CPU (decaying with a 250 ms half-life) goes over this is heavy: it moves
-   * to a quarantine worker too, so that its long calls stop making the others on its shared worker wait
-   * (calls cannot be interrupted, only taken in turn). Default 20 ms: about 8% of a core, sustained.
+   * to a worker apart, so that its long calls stop making the others on its shared worker wait (calls
+   * cannot be interrupted, only taken in turn). Default 50 ms: reached by a steady 50 × ln 2 ÷ 0.25 ≈
+   * 139 ms of CPU per second (14% of a core), or by one burst of 50 ms.
    */
   heavyCpuMs: number;
   /** How long a heavy tenant stays on its own worker after it was last heavy. Default 10 s. */
@@ -28,7 +29,7 @@ export const DEFAULT_TENANT_POLICY: TenantPolicy = {
   cpuMsPerSecond: 500,
   cpuBurstMs: 2_000,
   quarantineMs: 60_000,
-  heavyCpuMs: 20,
+  heavyCpuMs: 50,
   heavyMs: 10_000,
 };
 

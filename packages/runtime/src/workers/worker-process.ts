@@ -20,7 +20,8 @@ export interface WorkerExit {
   tenantsInFlight: string[];
   /**
    * Of those, the tenants whose code was running: the extension call or load holding the worker's
-   * thread, and every event handler in flight (they run side by side). The others were only queued.
+   * thread, and every event handler in flight not waiting on a host call (they run side by side). The
+   * others were only queued, or waiting.
    */
   culprits: string[];
 }
@@ -28,6 +29,8 @@ export interface WorkerExit {
 interface Pending {
   tenant: string;
   kind: Request['t'];
+  /** Host calls of this event being answered here: while one is, the handler is waiting, not running. */
+  hostCallsOutstanding: number;
   resolve: (value: unknown) => void;
   reject: (error: TkError) => void;
   host?: EventHost;
@@ -89,7 +92,7 @@ export class WorkerProcess {
     if (this.exited || !this.child.connected) return Promise.reject(this.crashError(false));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { tenant, kind: request.t, resolve, reject, ...(host ? { host } : {}) });
+      this.pending.set(id, { tenant, kind: request.t, hostCallsOutstanding: 0, resolve, reject, ...(host ? { host } : {}) });
       try {
         this.child.send({ ...request, id, tenant } as Request);
       } catch {
@@ -137,8 +140,11 @@ export class WorkerProcess {
         return;
       }
       case 'hostCall': {
-        const host = this.pending.get(message.id)?.host;
+        const pending = this.pending.get(message.id);
+        const host = pending?.host;
+        if (pending) pending.hostCallsOutstanding++;
         const answer = (result: Omit<HostResult, 't' | 'callId'>) => {
+          if (pending) pending.hostCallsOutstanding--;
           if (!this.exited) this.child.send({ t: 'hostResult', callId: message.callId, ...result } satisfies HostResult);
         };
         if (!host) return answer({ ok: false, error: new TkError('TK_INTERNAL', 'a host call arrived for no event in flight').toJSON() });
@@ -154,12 +160,18 @@ export class WorkerProcess {
     }
   }
 
+  /**
+   * Whether a request's code may have been running when the worker went: the call the worker announced
+   * as holding its thread, and any event handler not waiting on a host call (they run side by side).
+   */
+  private mayHaveRun(id: number, pending: Pending): boolean {
+    return id === this.running || (pending.kind === 'event' && pending.hostCallsOutstanding === 0);
+  }
+
   /** Tenants whose code was running when the worker went (see {@link WorkerExit.culprits}). */
   private culprits(): Set<string> {
     const culprits = new Set<string>();
-    const running = this.running === undefined ? undefined : this.pending.get(this.running);
-    if (running) culprits.add(running.tenant);
-    for (const pending of this.pending.values()) if (pending.kind === 'event') culprits.add(pending.tenant);
+    for (const [id, pending] of this.pending) if (this.mayHaveRun(id, pending)) culprits.add(pending.tenant);
     return culprits;
   }
 
@@ -196,7 +208,7 @@ export class WorkerProcess {
     if (!this.lastBeat && this.exitReason !== 'closed') this.exitReason = 'start-failed';
     const tenantsInFlight = this.tenantsInFlight();
     const culprits = this.exitReason === 'start-failed' ? new Set<string>() : this.culprits();
-    for (const [id, pending] of this.pending) pending.reject(this.crashError(id === this.running || pending.kind === 'event'));
+    for (const [id, pending] of this.pending) pending.reject(this.crashError(this.mayHaveRun(id, pending)));
     this.pending.clear();
     this.onExit(this, { workerId: this.workerId, reason: this.exitReason, exitCode, signal, stderrTail: this.stderrTail, tenantsInFlight, culprits: [...culprits] });
   }
