@@ -160,17 +160,23 @@ describe('fairness between tenants', () => {
     const burn = await attackInput('burn', 8_000_000);
     for (let i = 0; i < 5 && pool.poolStats().heavyTenants === 0; i++) await heavy.invoke('member.tier.compute', burn);
     expect(pool.poolStats()).toMatchObject({ heavyTenants: 1, quarantinedTenants: 0 });
-    // Its next call starts a worker apart but is served where it was: a move never waits for a process.
-    expect((await heavy.invoke('member.tier.compute', await attackInput('none'))).ok).toBe(true);
-    expect(pool.poolStats().started).toBe(2);
     await nextBeats();
     const coldStarts = pool.stats().coldStarts;
-    // Once that worker is up, the heavy tenant's calls go there (its plugin loads there: a cold start).
+    // Its calls now go to the worker apart (its plugin loads there: a cold start).
     expect((await heavy.invoke('member.tier.compute', await attackInput('none'))).ok).toBe(true);
     await nextBeats();
     expect(pool.stats().coldStarts).toBe(coldStarts + 1);
     expect(expectOutput(await other.invoke('member.tier.compute', await tierInput()))).toEqual(TENANT_GOLD);
     expect(pool.poolStats()).toMatchObject({ started: 2, apartWorkers: 1 });
+  });
+
+  it('starts the worker apart while a tenant is half way to heavy, so the move does not wait for it', async () => {
+    // Calls back to back hold recent CPU at most at ~0.36 s × the CPU rate (≤ 360 ms): over half of 400 ms, never over it.
+    const { pool } = openPool({ tenants: { heavyCpuMs: 400 } });
+    const busy = await pool.load(cpuBundle, { installId: 'i1', tenant: 'busy' });
+    const burn = await attackInput('burn', 8_000_000);
+    for (let i = 0; i < 200 && pool.poolStats().started < 2; i++) await busy.invoke('member.tier.compute', burn);
+    expect(pool.poolStats()).toMatchObject({ started: 2, heavyTenants: 0 });
   });
 
   it('quarantines a tenant whose guest hit the wall stop on a worker of its own; the shared worker keeps serving', async () => {

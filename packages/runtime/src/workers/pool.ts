@@ -103,6 +103,11 @@ class SlotGroup {
   release(tenant: string): void {
     this.assigned.delete(tenant);
   }
+
+  /** Starts a worker in every slot that has none. */
+  prestart(): void {
+    for (let index = 0; index < this.workers.length; index++) this.slot(index);
+  }
 }
 
 const MONITOR_MS = 100;
@@ -235,15 +240,12 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
       return quarantine.workerOf(tenant);
     }
     quarantine.release(tenant);
-    const own = shared.slot(shardOf(tenant, sharedCount));
-    if (!guard.isHeavy(tenant)) {
-      apart.release(tenant);
-      return own;
-    }
-    // A heavy tenant moves once its worker apart is up: until then it stays put, so that the move
-    // never makes its call wait for a process to start.
-    const moved = apart.workerOf(tenant);
-    return moved.lastBeat ? moved : own;
+    if (guard.isHeavy(tenant)) return apart.workerOf(tenant);
+    apart.release(tenant);
+    // A tenant half way to heavy: have the workers apart started now, so that its move, if it comes,
+    // does not wait for a process to start.
+    if (guard.isWarming(tenant)) apart.prestart();
+    return shared.slot(shardOf(tenant, sharedCount));
   }
 
   // Supervision: kill workers whose event loop stopped turning while they had work; recycle those over

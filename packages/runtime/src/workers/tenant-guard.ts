@@ -16,8 +16,9 @@ export interface TenantPolicy {
   /**
    * A tenant whose recent guest CPU (decaying with a 250 ms half-life) goes over this is heavy: it moves
    * to a worker apart, so that its long calls stop making the others on its shared worker wait (calls
-   * cannot be interrupted, only taken in turn). Default 50 ms: reached by a steady 50 × ln 2 ÷ 0.25 ≈
-   * 139 ms of CPU per second (14% of a core), or by one burst of 50 ms.
+   * cannot be interrupted, only taken in turn). Default 20 ms: reached by a steady 20 × ln 2 ÷ 0.25 ≈
+   * 55 ms of CPU per second (5.5% of a core), or by one call of 20 ms. The workers apart are started
+   * when a tenant is half way there, so a move rarely waits for a process to start.
    */
   heavyCpuMs: number;
   /** How long a heavy tenant stays on its own worker after it was last heavy. Default 10 s. */
@@ -29,7 +30,7 @@ export const DEFAULT_TENANT_POLICY: TenantPolicy = {
   cpuMsPerSecond: 500,
   cpuBurstMs: 2_000,
   quarantineMs: 60_000,
-  heavyCpuMs: 50,
+  heavyCpuMs: 20,
   heavyMs: 10_000,
 };
 
@@ -104,6 +105,14 @@ export class TenantGuard {
   isHeavy(tenant: string, now = performance.now()): boolean {
     const state = this.tenants.get(tenant);
     return state !== undefined && state.heavyUntil > now;
+  }
+
+  /** True when the tenant's recent CPU use is over half the heavy threshold (it may soon be heavy). */
+  isWarming(tenant: string, now = performance.now()): boolean {
+    const state = this.tenants.get(tenant);
+    if (!state) return false;
+    const recent = state.recentCpu * 2 ** (-(now - state.recentAt) / RECENT_CPU_HALF_LIFE_MS);
+    return recent > (this.policy.heavyCpuMs * 1000) / 2;
   }
 
   /** Tenants in quarantine now. */
