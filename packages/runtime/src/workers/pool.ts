@@ -175,8 +175,10 @@ const asTkError = (error: unknown) => (error instanceof TkError ? error : new Tk
  * - a worker that dies (a guest aborted it), stops turning its event loop for `hangMs`, or grows past
  *   its memory budget is replaced; its calls in flight are answered `TK_WORKER_CRASHED`;
  * - per tenant: at most `tenants.concurrency` calls in flight and a CPU token bucket, else
- *   `TK_RATE_LIMITED`; a tenant whose guest had to be stopped (wall clock, memory, a worker death while
- *   in flight) is quarantined on a worker of its own for `tenants.quarantineMs`.
+ *   `TK_RATE_LIMITED`; a tenant whose guest had to be stopped (wall clock, memory, running when its
+ *   worker died or hung) is quarantined for `tenants.quarantineMs`, and one using much CPU runs on a
+ *   worker apart for `tenants.heavyMs`; queued calls are taken in turn per tenant;
+ * - what a worker answers is checked again here (host calls, outputs, logs): a worker is not trusted.
  *
  * @example
  * const runtime = createWorkerRuntime({ workers: 2 });
@@ -203,10 +205,10 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     ...(options.maxLoadedBundleBytes ? { maxLoadedBundleBytes: options.maxLoadedBundleBytes } : {}),
   };
   const guard = new TenantGuard({ ...DEFAULT_TENANT_POLICY, ...options.tenants });
-  const shared = new SlotGroup(sharedCount, () => spawn());
+  const shared = new SlotGroup(sharedCount, spawn);
   // Misbehaving tenants and merely heavy ones are kept apart from each other too.
-  const quarantine = new SlotGroup(quarantineCount, () => spawn());
-  const apart = new SlotGroup(apartCount, () => spawn());
+  const quarantine = new SlotGroup(quarantineCount, spawn);
+  const apart = new SlotGroup(apartCount, spawn);
   const live = new Set<WorkerProcess>();
   const counters = { started: 0, crashed: 0, hung: 0, recycled: 0, rateLimited: 0 };
   /** Cache counters of workers that have exited, so the totals survive restarts. */
@@ -270,11 +272,22 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
   }, MONITOR_MS);
   monitor.unref();
 
-  /** Makes sure `worker` has the plugin: a restarted worker or another shard loads it on first use. */
-  function ensureLoaded(worker: WorkerProcess, handle: Handle): void {
-    if (worker.loaded.has(handle.key)) return;
+  /** Loads the plugin into `worker` (runs its top level there); forgotten again if that fails. */
+  function loadInto(worker: WorkerProcess, handle: Handle): Promise<unknown> {
     worker.loaded.add(handle.key);
-    worker.request({ t: 'load', key: handle.key, bundle: handle.bundle, installId: handle.installId }, handle.tenant).catch(() => worker.loaded.delete(handle.key));
+    return worker.request({ t: 'load', key: handle.key, bundle: handle.bundle, installId: handle.installId }, handle.tenant).catch((error: unknown) => {
+      worker.loaded.delete(handle.key);
+      throw asTkError(error);
+    });
+  }
+
+  /**
+   * Makes sure `worker` has the plugin: a restarted worker, or another one the tenant moved to, loads it
+   * on first use. Not awaited: the worker takes the load before the call queued behind it, and a failed
+   * load fails that call with the load's error.
+   */
+  function ensureLoaded(worker: WorkerProcess, handle: Handle): void {
+    if (!worker.loaded.has(handle.key)) loadInto(worker, handle).catch(() => undefined);
   }
 
   /** Runs one request for a tenant under its limits; charges the CPU the result reports. */
@@ -325,14 +338,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     const handle: Handle = { key: `${installId}@${sha256}`, bundle, installId, tenant: loadOptions.tenant ?? installId };
     // The first load runs the plugin's top level in a worker: a bundle that fails to load, or lies in its
     // manifest, is refused here; one that kills the worker is refused with TK_WORKER_CRASHED.
-    const worker = workerFor(handle.tenant);
-    worker.loaded.add(handle.key);
-    try {
-      await worker.request({ t: 'load', key: handle.key, bundle, installId }, handle.tenant);
-    } catch (error) {
-      worker.loaded.delete(handle.key);
-      throw asTkError(error);
-    }
+    await loadInto(workerFor(handle.tenant), handle);
 
     function invoke<P extends ExtensionPointId>(point: P, input: unknown, settings?: unknown, invokeOptions: InvokeOptions = {}): Promise<InvocationResult<PointOutput<P>>> {
       const failed = (error: TkError): InvocationResult<PointOutput<P>> => {

@@ -101,11 +101,6 @@ export class WorkerProcess {
     });
   }
 
-  /** Sends a request whose answer nobody waits for (a reload ahead of an invocation). */
-  post(request: DistributiveOmit<Request, 'id' | 'tenant'>, tenant: string): void {
-    this.request(request, tenant).catch(() => undefined);
-  }
-
   /** Stops the process now; requests in flight are answered TK_WORKER_CRASHED. */
   kill(reason: WorkerExit['reason']): void {
     if (this.exited) return;
