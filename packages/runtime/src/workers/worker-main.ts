@@ -25,7 +25,13 @@ const send = (message: FromWorker) => {
  * of the code). A failed load is kept so the invocations queued behind it fail alike. The pool reloads a
  * plugin this worker forgot when it hears {@link NOT_LOADED}.
  */
-const loading = new LRUCache<string, { promise: Promise<LoadedPlugin>; bytes: number }>({ maxSize: startOptions.maxLoadedBundleBytes ?? LOADED_BUNDLE_BYTES, sizeCalculation: (entry) => entry.bytes });
+const loading = new LRUCache<string, { promise: Promise<LoadedPlugin>; bytes: number }>({
+  maxSize: startOptions.maxLoadedBundleBytes ?? LOADED_BUNDLE_BYTES,
+  sizeCalculation: (entry) => entry.bytes,
+  // The loaded plugin goes with its entry, so its bundle can be collected.
+  dispose: (_entry, key) => loaded.delete(key),
+});
+/** The plugins of `loading` whose load finished, for calls that need not wait a microtask. */
 const loaded = new Map<string, LoadedPlugin>();
 
 const hostCalls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
