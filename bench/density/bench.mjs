@@ -1,7 +1,8 @@
 // bench/density — 1,000 installed (merchant, plugin) pairs through createWorkerRuntime: 1,000 installs
 // of templates/member-tier, each its own installId and tenant, called round-robin one at a time for a
-// few rounds. The default byte-bounded isolate LRU (maxIsolateBytes 512 MiB per worker) cannot keep
-// them all warm, so calls re-warm (new isolate from the worker's code cache) and the LRU evicts.
+// few rounds, with the pool's default byte-bounded isolate LRU (2 GiB split between the shared workers)
+// and, for comparison, with 512 MiB per worker (the in-process default), where calls re-warm (new isolate
+// from the worker's code cache) and the LRU evicts.
 // Reported: resident memory of this process + the workers, latency with the re-warms, isolates alive,
 // evictions; and the same run in-process (createRuntime, in a child process so its RSS is its own).
 // Run by bench/run.mjs.
@@ -27,8 +28,8 @@ const LIMITS = { cpuMs: 1_000 };
 function options(argv) {
   const quick = argv.includes('--quick');
   const poolVariants = [{ label: `createWorkerRuntime, ${WORKERS} workers` }];
-  // The other side of the trade: an LRU large enough for every install to stay warm (~2 MiB each).
-  if (!quick) poolVariants.push({ label: `createWorkerRuntime, LRU 1.5 GiB per worker`, maxIsolateBytes: 1.5 * 1024 ** 3 });
+  // The other side of the trade: an LRU too small for every install to stay warm (~1.6 MiB each).
+  if (!quick) poolVariants.push({ label: `createWorkerRuntime, LRU 512 MiB per worker`, maxIsolateBytes: 512 * 1024 ** 2 });
   return { quick, write: !argv.includes('--no-write'), installs: 1_000, rounds: quick ? 2 : 4, loadConcurrency: 8, inProcess: !quick, poolVariants };
 }
 
@@ -57,7 +58,7 @@ async function runPool(bundle, input, opts, variant) {
   const poolAfter = pool.poolStats();
   const figures = {
     label: variant.label,
-    maxIsolateBytes: variant.maxIsolateBytes ?? 512 * 1024 ** 2,
+    maxIsolateBytes: variant.maxIsolateBytes ?? pool.poolStats().isolateBytesPerWorker,
     hostRssBytes: process.memoryUsage.rss(),
     hostBaselineRssBytes,
     workersRssBytes: poolAfter.rssBytes,
@@ -94,7 +95,7 @@ export async function runDensityBench(argv) {
 
   const poolRuns = [];
   for (const variant of opts.poolVariants) {
-    if (variant.maxIsolateBytes) log(`density: again with maxIsolateBytes ${fmtMiB(variant.maxIsolateBytes)} per worker (all warm)…`);
+    if (variant.maxIsolateBytes) log(`density: again with maxIsolateBytes ${fmtMiB(variant.maxIsolateBytes)} per worker (too small to keep all warm)…`);
     poolRuns.push(await runPool(bundle, input, opts, variant));
   }
   const workerFigures = poolRuns[0];
@@ -115,7 +116,7 @@ export async function runDensityBench(argv) {
     startedAt,
     durationMs: finished - started,
     machine: info,
-    config: { ...opts, workers: WORKERS, limits: LIMITS, maxIsolateBytesPerWorker: 512 * 1024 ** 2, bundle: 'templates/member-tier', bundleBytes: Buffer.byteLength(bundle.code) },
+    config: { ...opts, workers: WORKERS, limits: LIMITS, maxIsolateBytesPerWorker: workerFigures.maxIsolateBytes, bundle: 'templates/member-tier', bundleBytes: Buffer.byteLength(bundle.code) },
     pool: workerFigures,
     poolVariants: poolRuns.slice(1),
     inProcess,
@@ -125,7 +126,7 @@ export async function runDensityBench(argv) {
   const runs = [...poolRuns, ...(inProcess ? [inProcess] : [])];
   const out = [
     '',
-    `bench/density — ${opts.installs} installs of templates/member-tier (an installId and a tenant each), called round-robin one at a time, ${opts.rounds} rounds; isolate LRU: maxIsolateBytes 512 MiB per runtime (the default) unless said`,
+    `bench/density — ${opts.installs} installs of templates/member-tier (an installId and a tenant each), called round-robin one at a time, ${opts.rounds} rounds; isolate LRU: the pool's default (${fmtMiB(workerFigures.maxIsolateBytes)} per worker) unless said; in-process: 512 MiB`,
     table(
       [
         { title: 'runtime', align: 'left' },

@@ -17,6 +17,11 @@ export { DEFAULT_TENANT_POLICY, type TenantPolicy } from './tenant-guard.js';
 export interface WorkerRuntimeOptions extends Omit<RuntimeOptions, 'onCatastrophicError'> {
   /** Shared sandbox worker processes; tenants are sharded across them. Default: the machine's cores, at least 2. */
   workers?: number;
+  /**
+   * The isolate cache of each worker (see {@link RuntimeOptions.maxIsolateBytes}). Default: 2 GiB split
+   * between the shared workers (at least 256 MiB each): 1 GiB each with 2 workers.
+   */
+  maxIsolateBytes?: number;
   /** Worker processes for quarantined tenants (each such tenant gets one to itself while there are enough). Default 2. */
   quarantineWorkers?: number;
   /** Worker processes for heavy tenants (see `tenants.heavyCpuMs`), apart from the shared and quarantine ones. Default 1. */
@@ -53,6 +58,8 @@ export interface WorkerPoolStats {
   heavyTenants: number;
   /** Resident memory of the live workers, from their last beats. */
   rssBytes: number;
+  /** The isolate cache each worker may fill (`maxIsolateBytes`). */
+  isolateBytesPerWorker: number;
 }
 
 /** A {@link Runtime} whose plugins run in supervised worker processes. */
@@ -109,6 +116,9 @@ class SlotGroup {
     for (let index = 0; index < this.workers.length; index++) this.slot(index);
   }
 }
+
+/** The warm isolates all shared workers may hold together by default. */
+export const POOL_ISOLATE_BYTES = 2 * 1024 * 1024 * 1024;
 
 const MONITOR_MS = 100;
 /** How long a new worker may take to start (Node, isolated-vm, ICU) before it counts as hung. */
@@ -191,7 +201,9 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
   const quarantineCount = Math.max(1, options.quarantineWorkers ?? 2);
   const apartCount = Math.max(1, options.apartWorkers ?? 1);
   const hangMs = options.hangMs ?? 3_000;
-  const maxIsolateBytes = options.maxIsolateBytes ?? 512 * 1024 * 1024;
+  // The shared workers split one isolate budget between them by default, so that a host's warm isolates
+  // are bounded whatever its core count (1,000 installs of a small plugin stay warm in it).
+  const maxIsolateBytes = options.maxIsolateBytes ?? Math.max(256 * 1024 * 1024, Math.floor(POOL_ISOLATE_BYTES / sharedCount));
   const eventBudget = { ...EVENT_HANDLER_BUDGET, ...options.eventLimits };
   const eventHeapMb = eventBudget.heapMb;
   // isolated-vm notes a guest can overshoot its heap limit 2–3×: budget 3× the largest limit for a few
@@ -425,6 +437,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
         quarantinedTenants: guard.quarantined().length,
         heavyTenants: guard.heavy().length,
         rssBytes: [...live].reduce((total, w) => total + (w.lastBeat?.rss ?? 0), 0),
+        isolateBytesPerWorker: maxIsolateBytes,
       };
     },
     async dispose() {
