@@ -18,6 +18,54 @@ export interface EventHost {
   call(namespace: string, method: string, args: unknown[]): Promise<unknown>;
 }
 
+/**
+ * The policy every host call passes, in this order: the per-event cap, a known namespace, its permission
+ * both granted to the install and declared by the manifest, arguments within the size limit. Returns the
+ * refusal, if any; a `violation` fails the whole invocation even if the plugin catches it. Used by the
+ * runtime before a call leaves the sandbox, and again by the worker pool before it reaches the host.
+ */
+export function refuseHostCall(
+  call: { event: string; count: number; namespace: string; method: string; argsBytes: number },
+  granted: readonly Permission[],
+  declared: readonly Permission[],
+  budget: EventBudget,
+): { error: TkError; violation: boolean } | undefined {
+  const { namespace, method } = call;
+  if (call.count > budget.hostCalls) {
+    return { violation: true, error: new TkError('TK_HOST_CALL_LIMIT', `${call.event} made more than ${budget.hostCalls} host calls`, { details: { limit: budget.hostCalls } }) };
+  }
+  if (!Object.hasOwn(HOST_API_PERMISSIONS, namespace)) return { violation: false, error: new TkError('TK_NOT_FOUND', `there is no host API ctx.${namespace}`) };
+  const permission = (HOST_API_PERMISSIONS as Record<string, Permission | null>)[namespace];
+  if (permission && !granted.includes(permission)) {
+    return {
+      violation: true,
+      error: new TkError('TK_PERMISSION_DENIED', `ctx.${namespace}.${method} needs the ${permission} permission, which this install was not granted`, {
+        details: { permission, namespace, method },
+      }),
+    };
+  }
+  if (permission && !declared.includes(permission)) {
+    return {
+      violation: true,
+      error: new TkError('TK_PERMISSION_DENIED', `ctx.${namespace}.${method} needs the ${permission} permission, which the plugin's manifest does not declare`, {
+        hint: `Declare '${permission}' in \`permissions\` (definePlugin), rebuild, and have the merchant consent to it.`,
+        details: { permission, namespace, method, declared: false },
+      }),
+    };
+  }
+  // The prelude refuses larger arguments before they cross; this is the authoritative check.
+  if (call.argsBytes > budget.hostCallArgsBytes) {
+    return {
+      violation: false,
+      error: new TkError('TK_VALIDATION', `ctx.${namespace}.${method} arguments are ${call.argsBytes} bytes of JSON, over the ${budget.hostCallArgsBytes}-byte limit of a host call`, {
+        fault: 'plugin',
+        details: { bytes: call.argsBytes, limit: budget.hostCallArgsBytes },
+      }),
+    };
+  }
+  return undefined;
+}
+
 /** Costs of one event invocation. */
 export interface EventMeasurements {
   cpuMicros: number;
@@ -57,33 +105,17 @@ export async function runEvent(input: {
 
   const onHostCall = async (namespace: string, method: string, argsJson: string): Promise<unknown> => {
     measurements.hostCalls++;
-    if (measurements.hostCalls > budget.hostCalls) {
-      violation ??= new TkError('TK_HOST_CALL_LIMIT', `${event.type} made more than ${budget.hostCalls} host calls`, { details: { limit: budget.hostCalls } });
+    const refusal = refuseHostCall(
+      { event: event.type, count: measurements.hostCalls, namespace, method, argsBytes: Buffer.byteLength(argsJson) },
+      host.permissions,
+      input.declaredPermissions,
+      budget,
+    );
+    if (refusal?.violation) {
+      violation ??= refusal.error;
       throw violation;
     }
-    if (!Object.hasOwn(HOST_API_PERMISSIONS, namespace)) throw new TkError('TK_NOT_FOUND', `there is no host API ctx.${namespace}`);
-    const permission = (HOST_API_PERMISSIONS as Record<string, Permission | null>)[namespace];
-    if (permission && !host.permissions.includes(permission)) {
-      violation ??= new TkError('TK_PERMISSION_DENIED', `ctx.${namespace}.${method} needs the ${permission} permission, which this install was not granted`, {
-        details: { permission, namespace, method },
-      });
-      throw violation;
-    }
-    if (permission && !input.declaredPermissions.includes(permission)) {
-      violation ??= new TkError('TK_PERMISSION_DENIED', `ctx.${namespace}.${method} needs the ${permission} permission, which the plugin's manifest does not declare`, {
-        hint: `Declare '${permission}' in \`permissions\` (definePlugin), rebuild, and have the merchant consent to it.`,
-        details: { permission, namespace, method, declared: false },
-      });
-      throw violation;
-    }
-    // The prelude refuses larger arguments before they cross; this is the authoritative check.
-    const argsBytes = Buffer.byteLength(argsJson);
-    if (argsBytes > budget.hostCallArgsBytes) {
-      throw new TkError('TK_VALIDATION', `ctx.${namespace}.${method} arguments are ${argsBytes} bytes of JSON, over the ${budget.hostCallArgsBytes}-byte limit of a host call`, {
-        fault: 'plugin',
-        details: { bytes: argsBytes, limit: budget.hostCallArgsBytes },
-      });
-    }
+    if (refusal) throw refusal.error;
     let args: unknown;
     try {
       args = JSON.parse(argsJson);

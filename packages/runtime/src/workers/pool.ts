@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { EVENT_HANDLER_BUDGET, HOST_API_PERMISSIONS, SYNC_POINT_BUDGET, TkError, getExtensionPoint, type EventBudget, type ExtensionPointId, type Permission, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
+import { EVENT_HANDLER_BUDGET, SYNC_POINT_BUDGET, TkError, getExtensionPoint, type EventBudget, type ExtensionPointId, type Permission, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
 import { verifyBundle, type PluginBundle } from '../internal/load.js';
 import { checkOutput } from '../internal/extension-invocation.js';
 import { resolveSettingsWith } from '../internal/settings.js';
-import type { EventHost, EventResult } from '../internal/event-invocation.js';
+import { refuseHostCall, type EventHost, type EventResult } from '../internal/event-invocation.js';
 import { emptyMeasurements, pointBudget, type InvocationResult, type LogLine, type InvokeOptions, type LoadOptions, type LoadedPlugin, type Runtime, type RuntimeOptions, type RuntimeStats } from '../runtime.js';
 import { NOT_LOADED, resultFromWire, type WorkerStartOptions } from './protocol.js';
 import { DEFAULT_TENANT_POLICY, TenantGuard, type TenantPolicy } from './tenant-guard.js';
@@ -141,20 +141,15 @@ function forcedStop(error: TkError): boolean {
  * permission granted and declared, the per-event cap, argument size), and this process checks them again,
  * so that a worker whose sandbox had been escaped still gets nothing it could not have asked for.
  */
-function checkedHost(host: EventHost, declared: readonly Permission[], budget: EventBudget): EventHost {
-  let calls = 0;
+function checkedHost(host: EventHost, eventType: string, declared: readonly Permission[], budget: EventBudget): EventHost {
+  let count = 0;
   return {
     merchantId: host.merchantId,
     permissions: host.permissions,
     call(namespace, method, args) {
-      calls++;
-      if (calls > budget.hostCalls) throw new TkError('TK_HOST_CALL_LIMIT', `more than ${budget.hostCalls} host calls in one event`);
-      if (!Object.hasOwn(HOST_API_PERMISSIONS, namespace)) throw new TkError('TK_NOT_FOUND', `there is no host API ctx.${namespace}`);
-      const permission = (HOST_API_PERMISSIONS as Record<string, Permission | null>)[namespace];
-      if (permission && !(host.permissions.includes(permission) && declared.includes(permission))) {
-        throw new TkError('TK_PERMISSION_DENIED', `ctx.${namespace}.${method} needs the ${permission} permission`);
-      }
-      if (Buffer.byteLength(JSON.stringify(args)) > budget.hostCallArgsBytes) throw new TkError('TK_VALIDATION', `ctx.${namespace}.${method} arguments are over the host-call limit`);
+      count++;
+      const refusal = refuseHostCall({ event: eventType, count, namespace, method, argsBytes: Buffer.byteLength(JSON.stringify(args)) }, host.permissions, declared, budget);
+      if (refusal) throw refusal.error;
       return host.call(namespace, method, args);
     },
   };
@@ -365,7 +360,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     }
 
     function handleEvent(event: TongkitEvent, settings: unknown, eventHost: EventHost): Promise<EventResult> {
-      const host = checkedHost(eventHost, manifest.permissions, eventBudget);
+      const host = checkedHost(eventHost, event.type, manifest.permissions, eventBudget);
       const failed = (error: TkError): EventResult => ({
         ok: false,
         error,
