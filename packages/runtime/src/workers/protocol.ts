@@ -32,6 +32,17 @@ export interface Done {
   id: number;
   value?: unknown;
   error?: TkErrorJSON;
+  /** The worker's cache figures after this request, so the pool's stats() count it as soon as it is answered. */
+  cache: CacheFigures;
+}
+
+/** A worker's isolate cache figures (its runtime's stats). */
+export interface CacheFigures {
+  isolatesAlive: number;
+  isolateBytes: number;
+  evictions: number;
+  warmHits: number;
+  coldStarts: number;
 }
 
 /** A host call from an event handler running in the worker. */
@@ -54,14 +65,9 @@ export interface Running {
 }
 
 /** Sent every {@link BEAT_MS} while the worker's event loop turns: liveness, memory and cache figures. */
-export interface Beat {
+export interface Beat extends CacheFigures {
   t: 'beat';
   rss: number;
-  isolatesAlive: number;
-  isolateBytes: number;
-  evictions: number;
-  warmHits: number;
-  coldStarts: number;
 }
 
 export type FromWorker = Done | HostCall | Beat | Running;

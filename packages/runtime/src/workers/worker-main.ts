@@ -9,7 +9,7 @@
 import { TkError, type TongkitEvent } from '@tongkit/sdk';
 import { createRuntime, type LoadedPlugin } from '../runtime.js';
 import { LRUCache } from 'lru-cache';
-import { BEAT_MS, LOADED_BUNDLE_BYTES, NOT_LOADED, resultToWire, reviveError, type Done, type FromWorker, type HostResult, type Request, type ToWorker, type WorkerStartOptions } from './protocol.js';
+import { BEAT_MS, LOADED_BUNDLE_BYTES, NOT_LOADED, resultToWire, reviveError, type CacheFigures, type Done, type FromWorker, type HostResult, type Request, type ToWorker, type WorkerStartOptions } from './protocol.js';
 
 const startOptions = JSON.parse(process.argv[2] ?? '{}') as WorkerStartOptions;
 // No onCatastrophicError handler: isolated-vm then aborts this process itself, which is what we want.
@@ -37,12 +37,17 @@ const loaded = new Map<string, LoadedPlugin>();
 const hostCalls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
 let nextCallId = 0;
 
+function cache(): CacheFigures {
+  const { isolatesAlive, isolateBytes, evictions, warmHits, coldStarts } = runtime.stats();
+  return { isolatesAlive, isolateBytes, evictions, warmHits, coldStarts };
+}
+
 function reply(id: number, outcome: Promise<unknown>): void {
   outcome.then(
-    (value) => send({ t: 'done', id, value } satisfies Done),
+    (value) => send({ t: 'done', id, value, cache: cache() } satisfies Done),
     (error: unknown) => {
       const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', `sandbox worker: ${String(error)}`);
-      send({ t: 'done', id, error: failure.toJSON() } satisfies Done);
+      send({ t: 'done', id, error: failure.toJSON(), cache: cache() } satisfies Done);
     },
   );
 }
@@ -155,17 +160,6 @@ process.on('message', (message: ToWorker) => {
 // The pool is gone (the host exited or closed the channel): so is the reason to exist.
 process.on('disconnect', () => process.exit(0));
 
-const beat = () => {
-  const stats = runtime.stats();
-  send({
-    t: 'beat',
-    rss: process.memoryUsage.rss(),
-    isolatesAlive: stats.isolatesAlive,
-    isolateBytes: stats.isolateBytes,
-    evictions: stats.evictions,
-    warmHits: stats.warmHits,
-    coldStarts: stats.coldStarts,
-  });
-};
+const beat = () => send({ t: 'beat', rss: process.memoryUsage.rss(), ...cache() });
 setInterval(beat, BEAT_MS);
 beat();

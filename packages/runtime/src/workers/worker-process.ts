@@ -127,6 +127,11 @@ export class WorkerProcess {
         return;
       case 'done': {
         if (this.running === message.id) this.running = undefined;
+        // Fresher than the last beat: stats() read right after this answer count it.
+        if (this.lastBeat && typeof message.cache === 'object' && message.cache !== null) {
+          const { isolatesAlive, isolateBytes, evictions, warmHits, coldStarts } = message.cache;
+          this.lastBeat = { ...this.lastBeat, isolatesAlive, isolateBytes, evictions, warmHits, coldStarts };
+        }
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
