@@ -17,6 +17,7 @@ let attacker: string;
 let victim: string;
 let attackerInstall: string;
 let flooder: string;
+let filler: string;
 let bomber: string;
 let bomberInstall: string;
 
@@ -27,7 +28,8 @@ beforeAll(async () => {
     dispatch: { maxAttempts: 2, backoffMs: () => 0 },
     // One shared worker, so the victim always shares it with the attacker; a short hang limit.
     // Roomy time limits, so the bombs meet the heap limit before the 100 ms wall stop.
-    runtime: { workers: 1, hangMs: 1_000, tenants: { concurrency: 2 }, limits: { cpuMs: 10_000, wallMs: 10_000 } },
+    // A quarantined merchant's CPU trickle (tested in the runtime) would make the event's retry wait ~20 s.
+    runtime: { workers: 1, hangMs: 1_000, tenants: { concurrency: 2, quarantineCpuMsPerSecond: 5_000 }, limits: { cpuMs: 10_000, wallMs: 10_000 } },
   });
   const { bundle } = await buildPlugin(BOMB_DIR);
   await publish(t, { ...bundle, fixtures: [{ file: 'fixtures/ok.json', point: 'member.tier.compute', input: tierInput(600_000, 'm_ok') }] });
@@ -36,7 +38,9 @@ beforeAll(async () => {
   victim = await createMerchant(t, 'victim-brand');
   attackerInstall = (await ok(t.api(attacker, 'POST', '/v1/installs', { plugin: 'worker-bomb', grantPermissions: ['member:read'] }), 201)).id;
   flooder = await createMerchant(t, 'flood-brand');
-  // Each scenario has its own attacking merchant: a crash is charged to the CPU quota of every merchant in flight.
+  filler = await createMerchant(t, 'fill-brand');
+  await ok(t.api(filler, 'POST', '/v1/installs', { plugin: 'worker-bomb', grantPermissions: ['member:read'] }), 201);
+  // Each scenario has its own attacking merchant: a crash or hang quarantines and charges the merchant that caused it.
   bomber = await createMerchant(t, 'event-bomber');
   bomberInstall = (await ok(t.api(bomber, 'POST', '/v1/installs', { plugin: 'worker-bomb', grantPermissions: ['member:read'] }), 201)).id;
   await ok(t.api(victim, 'POST', '/v1/installs', { plugin: 'my-member-tiers', grantPermissions: ['member:read'] }), 201);
@@ -76,7 +80,8 @@ describe('a plugin that aborts its sandbox worker', () => {
   });
 
   it('kills a worker blocked in one huge native call at the hang limit', async () => {
-    const decision = await ok(invoke(attacker, 'fill'));
+    // Another merchant: the first attacker is in quarantine now, on a trickle of CPU.
+    const decision = await ok(invoke(filler, 'fill'));
     expect(decision).toMatchObject({ source: 'fallback', error: { code: 'TK_WORKER_CRASHED', details: { reason: 'hung' } } });
     expect((await ok(invoke(victim))).source).toBe('plugin');
   });

@@ -14,6 +14,11 @@ export interface TenantPolicy {
    */
   quarantineMs: number;
   /**
+   * The CPU rate a quarantined tenant's bucket refills at (its bucket is emptied when it is sent
+   * there): one that had to be stopped by force keeps a trickle, not a core. Default 50 ms per second.
+   */
+  quarantineCpuMsPerSecond: number;
+  /**
    * A tenant whose recent guest CPU (decaying with a 250 ms half-life) goes over this is heavy: it moves
    * to a worker apart, so that its long calls stop making the others on its shared worker wait (calls
    * cannot be interrupted, only taken in turn). Default 20 ms: reached by a steady 20 × ln 2 ÷ 0.25 ≈
@@ -30,6 +35,7 @@ export const DEFAULT_TENANT_POLICY: TenantPolicy = {
   cpuMsPerSecond: 500,
   cpuBurstMs: 2_000,
   quarantineMs: 60_000,
+  quarantineCpuMsPerSecond: 50,
   heavyCpuMs: 20,
   heavyMs: 10_000,
 };
@@ -71,9 +77,10 @@ export class TenantGuard {
       });
     }
     if (state.cpuTokens <= 0) {
-      const retryAfterMs = Math.ceil(-state.cpuTokens / this.policy.cpuMsPerSecond) + 1;
-      throw new TkError('TK_RATE_LIMITED', `tenant ${tenant} used its plugin CPU quota (${this.policy.cpuMsPerSecond} ms per second)`, {
-        details: { limit: 'cpu', cpuMsPerSecond: this.policy.cpuMsPerSecond, retryAfterMs },
+      const rate = state.quarantinedUntil > now ? this.policy.quarantineCpuMsPerSecond : this.policy.cpuMsPerSecond;
+      const retryAfterMs = Math.ceil(-state.cpuTokens / rate) + 1;
+      throw new TkError('TK_RATE_LIMITED', `tenant ${tenant} used its plugin CPU quota (${rate} ms per second${rate === this.policy.cpuMsPerSecond ? '' : ', in quarantine'})`, {
+        details: { limit: 'cpu', cpuMsPerSecond: rate, retryAfterMs },
       });
     }
     state.inFlight++;
@@ -93,7 +100,9 @@ export class TenantGuard {
 
   /** Sends the tenant to quarantine (its own worker) for the policy's period. */
   quarantine(tenant: string, now = performance.now()): void {
-    this.refill(tenant, now).quarantinedUntil = now + this.policy.quarantineMs;
+    const state = this.refill(tenant, now);
+    state.quarantinedUntil = now + this.policy.quarantineMs;
+    state.cpuTokens = Math.min(state.cpuTokens, 0);
   }
 
   isQuarantined(tenant: string, now = performance.now()): boolean {
@@ -134,7 +143,8 @@ export class TenantGuard {
       return state;
     }
     // cpuMsPerSecond ms per 1,000 ms = cpuMsPerSecond µs per ms.
-    state.cpuTokens = Math.min(burst, state.cpuTokens + (now - state.refilledAt) * this.policy.cpuMsPerSecond);
+    const rate = state.quarantinedUntil > now ? this.policy.quarantineCpuMsPerSecond : this.policy.cpuMsPerSecond;
+    state.cpuTokens = Math.min(burst, state.cpuTokens + (now - state.refilledAt) * rate);
     state.refilledAt = now;
     return state;
   }
