@@ -27,6 +27,7 @@ export {
   type RuntimeStats,
 } from './runtime.js';
 export { readPluginDir } from './read-plugin-dir.js';
+export { eventFailure } from './internal/event-invocation.js';
 export { findProblems as validateAgainst, type ValidationProblem } from './internal/validation.js';
 export { TkError, isTkError, type TkErrorCode, type TkErrorJSON } from '@tongkit/sdk';
 export { FixtureSchema, readFixtures, runFixtures, type Fixture, type FixtureResult } from './fixtures.js';

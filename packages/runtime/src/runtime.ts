@@ -15,7 +15,7 @@ import {
 import { CodeCache } from './internal/code-cache.js';
 import { checkRegistrationMatches, verifyBundle, type PluginBundle } from './internal/load.js';
 import { PluginIsolate, type GuestCallResult } from './internal/plugin-isolate.js';
-import { runEvent, type EventHost, type EventResult } from './internal/event-invocation.js';
+import { eventFailure, runEvent, type EventHost, type EventResult } from './internal/event-invocation.js';
 import { encodeInput, judgeCall } from './internal/extension-invocation.js';
 import { resolveSettingsWith } from './internal/settings.js';
 
@@ -345,20 +345,14 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     const eventBudget = { ...EVENT_HANDLER_BUDGET, ...options.eventLimits };
     async function handleEvent(event: TongkitEvent, settings: unknown, host: EventHost): Promise<EventResult> {
       if (!manifest.events.includes(event.type)) {
-        return {
-          ok: false,
-          error: new TkError('TK_NOT_FOUND', `${manifest.name} does not handle ${event.type}`, { fault: 'user' }),
-          logs: [],
-          logsTruncated: false,
-          measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' },
-        };
+        return eventFailure(new TkError('TK_NOT_FOUND', `${manifest.name} does not handle ${event.type}`, { fault: 'user' }));
       }
       let settingsJson: string;
       try {
         settingsJson = settingsJsonFor(settings);
       } catch (error) {
         const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error));
-        return { ok: false, error: failure, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' } };
+        return eventFailure(failure);
       }
       // One event at a time per event isolate key, and the isolate is taken only when it is this
       // event's turn: an event queued behind one that times out (and disposes the isolate) then runs
@@ -376,7 +370,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
             // isolate: ran too long, out of memory, or threw. A failed result like any other, not a throw.
             const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', `the event isolate could not be created: ${String(error)}`, { cause: error });
             counters.coldStarts++;
-            return { ok: false, error: failure, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'cold' } } satisfies EventResult;
+            return eventFailure(failure, 'cold');
           }
           // Larger than the whole cache: used for this event only, then disposed (not leaked).
           oneShot = !keep(eventKey, isolate);

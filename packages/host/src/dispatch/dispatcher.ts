@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TkError, type EventName, type Permission, type TongkitEvent } from '@tongkit/sdk';
-import type { EventResult, LoadedPlugin } from '@tongkit/runtime';
+import { eventFailure, type EventResult, type LoadedPlugin } from '@tongkit/runtime';
 import type { Database, Queryable } from '../storage/database.js';
 import { KvStore } from './kv-store.js';
 
@@ -276,7 +276,7 @@ export class Dispatcher {
       });
     } catch (error) {
       const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error), { cause: error });
-      return { ok: false, error: failure, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' } };
+      return eventFailure(failure);
     }
   }
 

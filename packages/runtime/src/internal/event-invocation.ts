@@ -81,6 +81,11 @@ export type EventResult =
   | { ok: true; logs: Array<{ level: string; message: string }>; logsTruncated: boolean; measurements: EventMeasurements }
   | { ok: false; error: TkError; logs: Array<{ level: string; message: string }>; logsTruncated: boolean; measurements: EventMeasurements };
 
+/** A failed event result for a handler that never ran (refused before it, or its worker went): nothing measured. */
+export function eventFailure(error: TkError, isolate: 'warm' | 'cold' = 'warm'): EventResult {
+  return { ok: false, error, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate } };
+}
+
 /**
  * Runs one event through an event isolate. Host calls are checked here — the namespace exists, the
  * permission is granted, the cap is not exceeded — before the host sees them. A policy violation (no

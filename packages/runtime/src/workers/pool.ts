@@ -4,7 +4,7 @@ import { EVENT_HANDLER_BUDGET, SYNC_POINT_BUDGET, TkError, getExtensionPoint, ty
 import { verifyBundle, type PluginBundle } from '../internal/load.js';
 import { checkOutput } from '../internal/extension-invocation.js';
 import { resolveSettingsWith } from '../internal/settings.js';
-import { refuseHostCall, type EventHost, type EventResult } from '../internal/event-invocation.js';
+import { eventFailure, refuseHostCall, type EventHost, type EventResult } from '../internal/event-invocation.js';
 import { emptyMeasurements, pointBudget, type InvocationResult, type LogLine, type InvokeOptions, type LoadOptions, type LoadedPlugin, type Runtime, type RuntimeOptions, type RuntimeStats } from '../runtime.js';
 import { NOT_LOADED, resultFromWire, type WorkerStartOptions } from './protocol.js';
 import { DEFAULT_TENANT_POLICY, TenantGuard, type TenantPolicy } from './tenant-guard.js';
@@ -361,17 +361,10 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
 
     function handleEvent(event: TongkitEvent, settings: unknown, eventHost: EventHost): Promise<EventResult> {
       const host = checkedHost(eventHost, event.type, manifest.permissions, eventBudget);
-      const failed = (error: TkError): EventResult => ({
-        ok: false,
-        error,
-        logs: [],
-        logsTruncated: false,
-        measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate: 'warm' },
-      });
       return guarded(
         handle,
         (w) => w.request({ t: 'event', key: handle.key, event, settings: settings ?? {}, merchantId: host.merchantId, permissions: [...host.permissions] }, handle.tenant, host),
-        failed,
+        (error) => eventFailure(error),
       );
     }
 
