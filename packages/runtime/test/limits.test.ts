@@ -127,8 +127,10 @@ describe('heap limit', () => {
       timeout: 60_000,
     });
     expect(child.stdout).toContain('loaded');
-    const outcome = child.signal === 'SIGABRT' ? 'aborted' : child.stdout.includes('returned TK_MEMORY_LIMIT') ? 'contained' : `hung or failed otherwise (signal ${child.signal}, status ${child.status})`;
-    expect(['aborted', 'contained']).toContain(outcome);
+    // On a loaded machine the wall stop may end the doubling before the heap fills: contained as well.
+    const returned = /returned (TK_MEMORY_LIMIT|TK_TIMEOUT)\n/.test(child.stdout);
+    const outcome = child.signal === 'SIGABRT' ? 'aborted' : returned ? 'contained' : `hung or failed otherwise (signal ${child.signal}, status ${child.status})`;
+    expect(['aborted', 'contained'], `${child.stdout}\n${child.stderr.slice(-2_000)}`).toContain(outcome);
   }, 90_000);
 });
 
