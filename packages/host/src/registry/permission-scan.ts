@@ -32,11 +32,39 @@ function isFunction(node: AnyNode | undefined): boolean {
   return !!node && ['FunctionExpression', 'ArrowFunctionExpression', 'FunctionDeclaration'].includes(node.type);
 }
 
+/** What {@link scanHostApiUse} knows besides the code. */
+export interface ScanOptions {
+  /**
+   * The events the manifest declares. Each must have a handler the scan can read; one it cannot find
+   * (registered under a computed key, say) makes the result unverified.
+   */
+  events?: readonly string[] | undefined;
+}
+
+/** True when the property's key is worked out at run time (`{ [name]: … }`), not written in the code. */
+function hasComputedKey(property: AnyNode): boolean {
+  return property.computed === true && !(property.key.type === 'Literal' && typeof property.key.value === 'string');
+}
+
+/** True when a function reads its parameters through `arguments` (arrow functions have none of their own). */
+function readsArguments(fn: AnyNode): boolean {
+  if (fn.type === 'ArrowFunctionExpression') return false;
+  let found = false;
+  full(fn.body, (node: AnyNode) => {
+    if (node.type === 'Identifier' && node.name === 'arguments') found = true;
+  });
+  return found;
+}
+
 /**
  * Reads the event handlers of a built bundle and lists the host APIs they reach through their context
  * parameter. Conservative by design: anything it cannot follow marks the result unverified.
+ *
+ * @example
+ * const scan = scanHostApiUse(bundle.code, { events: bundle.manifest.events });
+ * if (!scan.unverified && !scan.used.includes('storage:kv')) console.log('storage:kv is asked for but unused');
  */
-export function scanHostApiUse(code: string): PermissionScan {
+export function scanHostApiUse(code: string, options: ScanOptions = {}): PermissionScan {
   const namespaces = new Set<string>();
   const notes: string[] = [];
   let program: AnyNode;
@@ -54,7 +82,18 @@ export function scanHostApiUse(code: string): PermissionScan {
 
   const handlers: Array<{ event: string; fn: AnyNode }> = [];
   full(program, (node: AnyNode) => {
+    // A handler map whose keys are worked out at run time (`events: { [name]: … }`, `{ ...more }`)
+    // holds handlers the scan cannot name, so it cannot tell what they use.
+    if (node.type === 'Property' && keyName(node) === 'events' && node.value.type === 'ObjectExpression') {
+      for (const entry of node.value.properties as AnyNode[]) {
+        if (entry.type === 'SpreadElement') notes.push('the events object spreads handlers in from elsewhere');
+        else if (hasComputedKey(entry)) notes.push('the events object registers a handler under a computed key');
+      }
+    }
     if (node.type !== 'Property') return;
+    if (hasComputedKey(node) && isFunction(node.value) && (node.value as AnyNode).params.length >= 2) {
+      notes.push('a function that takes an event and a context is registered under a computed key');
+    }
     const name = keyName(node);
     if (!name || !EVENTS.has(name)) return;
     const value = node.value as AnyNode;
@@ -63,8 +102,18 @@ export function scanHostApiUse(code: string): PermissionScan {
     else notes.push(`the ${name} handler is not a function literal the scan can follow`);
   });
 
+  const found = new Set(handlers.map((h) => h.event));
+  for (const event of options.events ?? []) {
+    if (!found.has(event)) notes.push(`the ${event} handler could not be found in the code (registered under a computed key, or built at run time)`);
+  }
+
   for (const { event, fn } of handlers) {
-    const ctx = fn.params[1] as AnyNode | undefined;
+    const params = fn.params as AnyNode[];
+    if (params.slice(0, 2).some((param) => param.type === 'RestElement') || readsArguments(fn)) {
+      notes.push(`the ${event} handler reads its parameters as a list (rest or arguments), so its context use cannot be followed`);
+      continue;
+    }
+    const ctx = params[1];
     if (!ctx) continue;
     if (ctx.type === 'ObjectPattern') {
       for (const property of ctx.properties as AnyNode[]) {

@@ -4,6 +4,8 @@ import { FixtureSchema, validateAgainst, type Fixture, type PluginBundle, type R
 import type { Database, Queryable } from '../storage/database.js';
 import { requireRole, type Principal } from '../auth/principal.js';
 import { buildReviewReport, type ReviewReport } from './review-report.js';
+import { CREATED_AT_MICROS_SQL, decodeVersionCursor, encodeVersionCursor, timestampFromMicrosSql } from './version-cursor.js';
+import { versionVisibleTo } from './visibility.js';
 
 /** Where a version is in review. */
 export type VersionStatus = 'draft' | 'submitted' | 'approved' | 'rejected';
@@ -44,26 +46,6 @@ export interface VersionPage {
   nextCursor: string | null;
 }
 
-interface VersionCursor {
-  createdAt: string;
-  plugin: string;
-  version: string;
-}
-
-function encodeCursor(cursor: VersionCursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(text: string): VersionCursor {
-  try {
-    const cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as VersionCursor;
-    if (typeof cursor.createdAt === 'string' && typeof cursor.plugin === 'string' && typeof cursor.version === 'string' && !Number.isNaN(Date.parse(cursor.createdAt))) return cursor;
-  } catch {
-    // fall through
-  }
-  throw new TkError('TK_VALIDATION', 'the cursor is not one this API returned', { path: '/querystring/cursor' });
-}
-
 /** A version with its automated review report. */
 export interface VersionDetail extends VersionSummary {
   manifest: Manifest;
@@ -93,6 +75,11 @@ interface VersionRow {
   created_at: Date;
   submitted_at: Date | null;
   reviewed_at: Date | null;
+  developer_id: string;
+  private_merchant_id: string | null;
+}
+
+interface PluginRow {
   developer_id: string;
   private_merchant_id: string | null;
 }
@@ -130,6 +117,10 @@ function readFixtures(raw: unknown[] | undefined): Fixture[] {
   });
 }
 
+function versionNotFound(name: string, version: string): TkError {
+  return new TkError('TK_NOT_FOUND', `no version ${name}@${version}`, { hint: 'List versions with `tongkit versions list`.' });
+}
+
 /**
  * Plugins and their immutable versions: deploy (verify + automated review), submit, approve or reject,
  * and the approved bundles installs run. Every method checks the caller's role and ownership.
@@ -143,7 +134,9 @@ export class Registry {
   /**
    * Stores a new draft version after verifying it in the sandbox (manifest, hash, handlers) and
    * generating its review report. Deploying the same bytes again returns the existing version
-   * (idempotent); different bytes under an existing version number is TK_CONFLICT.
+   * (idempotent, also when both deploys run at once); different bytes under an existing version number
+   * is TK_CONFLICT, and so is a `privateFor` other than the plugin's. The first deploy of a name makes
+   * the caller its owner; only the owner (or an admin) deploys further versions of it.
    */
   async deploy(principal: Principal, upload: DeployUpload): Promise<VersionDetail> {
     requireRole(principal, 'developer');
@@ -156,42 +149,44 @@ export class Registry {
     });
     const { manifest, sha256 } = plugin;
 
+    // Answer a retry, or refuse a name the caller may not use, before the review (the slow part).
     const existing = await this.findVersion(this.db, manifest.name, manifest.version);
-    if (existing) {
-      this.assertOwner(principal, existing);
-      if (existing.sha256 !== sha256) {
-        throw new TkError('TK_CONFLICT', `${manifest.name}@${manifest.version} already exists with different code`, {
-          hint: 'Versions are immutable: bump `version` in definePlugin and deploy again.',
-        });
-      }
-      return this.detail(existing);
-    }
-    const owner = await this.db.query<{ developer_id: string }>('SELECT developer_id FROM plugins WHERE name = $1', [manifest.name]);
-    const ownerId = owner.rows[0]?.developer_id;
-    if (ownerId !== undefined && ownerId !== principal.subjectId && principal.role !== 'admin') {
-      throw new TkError('TK_FORBIDDEN', `the plugin name ${manifest.name} belongs to another developer`, { hint: 'Choose another plugin name.' });
-    }
-    if (ownerId === undefined && principal.role === 'admin') {
-      // A plugin is owned by a developer; an admin is none (and would fail the plugins.developer_id key).
-      throw new TkError('TK_FORBIDDEN', `${manifest.name} is a new plugin: its developer deploys its first version`, {
-        hint: 'Deploy with a developer token; admins may deploy new versions of existing plugins.',
-      });
-    }
+    if (existing) return this.detail(this.sameVersion(principal, existing, sha256));
+    this.assertMayDeploy(principal, manifest.name, await this.pluginOf(this.db, manifest.name), upload.privateFor);
     const lastApproved = await this.lastApproved(manifest.name);
     const report = await buildReviewReport({ plugin, code: upload.code, fixtures, lastApproved });
 
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO plugins (name, developer_id, private_merchant_id) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
-        [manifest.name, principal.role === 'admin' ? (ownerId ?? principal.subjectId) : principal.subjectId, upload.privateFor ?? null],
-      );
-      await tx.query(
+    const stored = await this.db.transaction(async (tx) => {
+      // Deploys of one plugin name take turns from here. The checks above ran before a review that can
+      // take seconds, so another deploy may have claimed the name or stored this version meanwhile: they
+      // are made again under the lock, where nothing can change them until this transaction ends.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`plugin:${manifest.name}`]);
+      const raced = await this.findVersion(tx, manifest.name, manifest.version);
+      if (raced) return this.sameVersion(principal, raced, sha256);
+      const owner = await this.pluginOf(tx, manifest.name);
+      this.assertMayDeploy(principal, manifest.name, owner, upload.privateFor);
+      if (!owner) {
+        await tx.query(`INSERT INTO plugins (name, developer_id, private_merchant_id) VALUES ($1, $2, $3)`, [
+          manifest.name,
+          principal.subjectId,
+          upload.privateFor ?? null,
+        ]);
+      }
+      const inserted = await tx.query(
         `INSERT INTO plugin_versions (plugin_name, version, manifest, bundle, source_map, sha256, bytes, fixtures, report)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
         [manifest.name, manifest.version, manifest, upload.code, upload.sourceMap ?? null, sha256, manifest.bundle.bytes, JSON.stringify(fixtures), report],
       );
+      // Unreachable while every writer takes the lock; if one ever does not, refuse rather than answer
+      // with a version whose code is not the caller's.
+      if (inserted.rowCount !== 1) {
+        throw new TkError('TK_CONFLICT', `${manifest.name}@${manifest.version} was deployed by another request at the same time`, {
+          hint: 'Deploy again: the same code is then that version, other code needs a new version number.',
+        });
+      }
+      return (await this.findVersion(tx, manifest.name, manifest.version))!;
     });
-    return this.detail((await this.findVersion(this.db, manifest.name, manifest.version))!);
+    return this.detail(stored);
   }
 
   /** Moves a draft (or a rejected version, after fixes elsewhere) into the review queue. Idempotent. */
@@ -235,16 +230,14 @@ export class Registry {
     return summarize(await this.requireVersion(name, version));
   }
 
-  /** Versions the caller may see: a developer their own, reviewers everything past draft. */
+  /**
+   * Versions the caller may see ({@link versionVisibleTo}): a developer its own, reviewers everything
+   * past draft. A merchant lists its own brand's private plugins only; the marketplace is its catalog.
+   */
   async listVersions(principal: Principal, filter: VersionFilter = {}): Promise<VersionPage> {
-    const clauses: string[] = [];
     const params: unknown[] = [];
-    if (principal.role === 'developer') {
-      params.push(principal.subjectId);
-      clauses.push(`p.developer_id = $${params.length}`);
-    } else if (principal.role === 'reviewer') {
-      clauses.push(`v.status <> 'draft'`);
-    } else if (principal.role === 'merchant') {
+    const clauses = [versionVisibleTo(principal, params)];
+    if (principal.role === 'merchant') {
       params.push(principal.subjectId);
       clauses.push(`p.private_merchant_id = $${params.length}`);
     }
@@ -257,35 +250,39 @@ export class Registry {
       clauses.push(`v.status = $${params.length}`);
     }
     if (filter.cursor) {
-      const after = decodeCursor(filter.cursor);
-      params.push(after.createdAt, after.plugin, after.version);
-      clauses.push(`(v.created_at, v.plugin_name, v.version) < ($${params.length - 2}, $${params.length - 1}, $${params.length})`);
+      const after = decodeVersionCursor(filter.cursor);
+      params.push(after.createdAtMicros, after.plugin, after.version);
+      clauses.push(`(v.created_at, v.plugin_name, v.version) < (${timestampFromMicrosSql(`$${params.length - 2}`)}, $${params.length - 1}, $${params.length})`);
     }
     const limit = filter.limit ?? 50;
     params.push(limit + 1);
-    const { rows } = await this.db.query<VersionRow & { created_at_text: string }>(
-      `SELECT ${VERSION_COLUMNS}, v.created_at::text AS created_at_text FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
-       ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY v.created_at DESC, v.plugin_name DESC, v.version DESC LIMIT $${params.length}`,
+    const { rows } = await this.db.query<VersionRow & { created_at_micros: number }>(
+      `SELECT ${VERSION_COLUMNS}, ${CREATED_AT_MICROS_SQL} AS created_at_micros FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
+       WHERE ${clauses.join(' AND ')} ORDER BY v.created_at DESC, v.plugin_name DESC, v.version DESC LIMIT $${params.length}`,
       params,
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       items: page.map(summarize),
-      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at_text, plugin: last.plugin_name, version: last.version }) : null,
+      nextCursor: rows.length > limit && last ? encodeVersionCursor({ createdAtMicros: last.created_at_micros, plugin: last.plugin_name, version: last.version }) : null,
     };
   }
 
-  /** One version with its report, if the caller may see it. */
+  /**
+   * One version with its report, if the caller may see it ({@link versionVisibleTo}). A version the
+   * caller may not see is the same TK_NOT_FOUND as one that does not exist, so its name leaks nothing.
+   */
   async getVersion(principal: Principal, name: string, version: string): Promise<VersionDetail> {
-    const row = await this.requireVersion(name, version);
-    const visible =
-      principal.role === 'admin' ||
-      (principal.role === 'developer' && row.developer_id === principal.subjectId) ||
-      (principal.role === 'reviewer' && row.status !== 'draft') ||
-      (principal.role === 'merchant' && (row.status === 'approved' || row.private_merchant_id === principal.subjectId));
-    if (!visible) throw new TkError('TK_NOT_FOUND', `no version ${name}@${version}`);
-    return this.detail(row);
+    const params: unknown[] = [name, version];
+    const visible = versionVisibleTo(principal, params);
+    const { rows } = await this.db.query<VersionRow>(
+      `SELECT ${VERSION_COLUMNS} FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
+       WHERE v.plugin_name = $1 AND v.version = $2 AND ${visible}`,
+      params,
+    );
+    if (!rows[0]) throw versionNotFound(name, version);
+    return this.detail(rows[0]);
   }
 
   /** The stored bundle of a version, for installs to run; its hash is checked again at load. */
@@ -317,6 +314,43 @@ export class Registry {
     }
   }
 
+  /** A stored version deployed again: the same bytes are that version (a retry); other bytes are a conflict. */
+  private sameVersion(principal: Principal, existing: VersionRow, sha256: string): VersionRow {
+    this.assertOwner(principal, existing);
+    if (existing.sha256 !== sha256) {
+      throw new TkError('TK_CONFLICT', `${existing.plugin_name}@${existing.version} already exists with different code`, {
+        hint: 'Versions are immutable: bump `version` in definePlugin and deploy again.',
+      });
+    }
+    return existing;
+  }
+
+  /** A new version under `name`: its owner's (or an admin's, for an existing plugin) to deploy, for the same audience. */
+  private assertMayDeploy(principal: Principal, name: string, plugin: PluginRow | undefined, privateFor: string | undefined): void {
+    if (plugin && plugin.developer_id !== principal.subjectId && principal.role !== 'admin') {
+      throw new TkError('TK_FORBIDDEN', `the plugin name ${name} belongs to another developer`, { hint: 'Choose another plugin name.' });
+    }
+    if (!plugin && principal.role === 'admin') {
+      // A plugin is owned by a developer; an admin is none (and would fail the plugins.developer_id key).
+      throw new TkError('TK_FORBIDDEN', `${name} is a new plugin: its developer deploys its first version`, {
+        hint: 'Deploy with a developer token; admins may deploy new versions of existing plugins.',
+      });
+    }
+    // Who a plugin serves is fixed by its first deploy; a different audience later would otherwise be
+    // dropped without a word (a version meant for one brand published to every merchant).
+    if (plugin && privateFor !== undefined && privateFor !== plugin.private_merchant_id) {
+      throw new TkError('TK_CONFLICT', `${name} is ${plugin.private_merchant_id === null ? 'a public plugin' : `private to merchant ${plugin.private_merchant_id}`}; privateFor cannot change it`, {
+        path: '/privateFor',
+        hint: 'Leave privateFor out to deploy a new version for the same audience, or deploy under another plugin name.',
+      });
+    }
+  }
+
+  private async pluginOf(db: Queryable, name: string): Promise<PluginRow | undefined> {
+    const { rows } = await db.query<PluginRow>('SELECT developer_id, private_merchant_id FROM plugins WHERE name = $1', [name]);
+    return rows[0];
+  }
+
   private async lastApproved(name: string): Promise<{ version: string; manifest: Manifest } | null> {
     const { rows } = await this.db.query<{ version: string; manifest: Manifest }>(
       `SELECT version, manifest FROM plugin_versions WHERE plugin_name = $1 AND status = 'approved' ORDER BY reviewed_at DESC LIMIT 1`,
@@ -335,7 +369,7 @@ export class Registry {
 
   private async requireVersion(name: string, version: string): Promise<VersionRow> {
     const row = await this.findVersion(this.db, name, version);
-    if (!row) throw new TkError('TK_NOT_FOUND', `no version ${name}@${version}`, { hint: 'List versions with `tongkit versions list`.' });
+    if (!row) throw versionNotFound(name, version);
     return row;
   }
 }

@@ -83,7 +83,7 @@ export async function buildReviewReport(input: {
 }): Promise<ReviewReport> {
   const { plugin, code, fixtures } = input;
   const manifest = plugin.manifest;
-  const scan = scanHostApiUse(code);
+  const scan = scanHostApiUse(code, { events: manifest.events });
   const observedHostCalls: string[] = [];
   // Host APIs seen in the code, plus what the declared points' inputs imply (member data, say).
   const implied = manifest.extensions.flatMap((point) => getExtensionPoint(point)?.permissions ?? []);
