@@ -33,7 +33,9 @@ export default class Logs extends HostCommand {
       if (flags.merchant) query.set('merchantId', flags.merchant);
       if (flags.plugin) query.set('plugin', flags.plugin);
       if (after) query.set('after', after);
-      return ((await client.request('GET', `/v1/logs?${query}`)).items as Entry[]).reverse();
+      const items = (await client.request('GET', `/v1/logs?${query}`)).items as Entry[];
+      // The newest page comes newest first; the pages after a cursor come oldest first.
+      return after ? items : items.reverse();
     };
     const print = (entries: Entry[]) => {
       for (const e of entries) {
@@ -41,19 +43,20 @@ export default class Logs extends HostCommand {
         this.log(`${paint('dim', e.at)} ${paint(color, e.level.padEnd(5))} ${e.merchantId} ${e.plugin ?? '-'}  ${e.message}`);
       }
     };
+    const emit = (entries: Entry[]) => {
+      if (this.jsonEnabled()) for (const e of entries) process.stdout.write(`${JSON.stringify(e)}\n`);
+      else print(entries);
+    };
     const entries = await fetchPage();
     if (this.jsonEnabled() && !flags.follow) return { ok: true, items: entries };
-    if (this.jsonEnabled()) for (const e of entries) process.stdout.write(`${JSON.stringify(e)}\n`);
-    else print(entries);
+    emit(entries);
     let cursor = entries.at(-1)?.cursor;
-    const seen = new Set(entries.map((e) => e.cursor));
     while (flags.follow) {
-      await sleep(1000);
-      const fresh = (await fetchPage(cursor)).filter((e) => !seen.has(e.cursor));
-      for (const e of fresh) seen.add(e.cursor);
-      if (this.jsonEnabled()) for (const e of fresh) process.stdout.write(`${JSON.stringify(e)}\n`);
-      else print(fresh);
+      // Each page starts right after the last entry printed; a full page means more are waiting.
+      const fresh = await fetchPage(cursor);
+      emit(fresh);
       cursor = fresh.at(-1)?.cursor ?? cursor;
+      if (fresh.length < flags.limit) await sleep(1000);
     }
     return undefined;
   }

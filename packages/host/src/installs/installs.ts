@@ -112,33 +112,31 @@ export class Installs {
 
   /** Replaces the install's settings (validated against the pinned version's schema). */
   async setSettings(merchantId: string, installId: string, settings: Record<string, unknown>): Promise<Install> {
-    const row = await this.row(this.db, merchantId, installId);
-    const plugin = await this.load(row.plugin_name, row.version);
-    const valid = this.validSettings(plugin, settings, '/settings');
-    // Every store's merged settings must stay valid too.
-    for (const [storeId, patch] of Object.entries(await this.overrides(this.db, installId))) {
-      this.validSettings(plugin, applyMergePatch(valid, patch) as Record<string, unknown>, `/storeOverrides/${storeId}`);
-    }
-    await this.db.query('UPDATE installs SET settings = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, valid]);
+    await this.withLockedInstall(merchantId, installId, async (tx, row, plugin) => {
+      const valid = this.validSettings(plugin, settings, '/settings');
+      await this.checkStoreOverrides(tx, plugin, row.id, valid);
+      await tx.query('UPDATE installs SET settings = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, valid]);
+    });
     return this.get(merchantId, installId);
   }
 
   /** Sets (or with `null`, removes) one store's JSON Merge Patch over the install's settings. */
   async setStoreOverride(merchantId: string, installId: string, storeId: string, patch: Record<string, unknown> | null): Promise<Install> {
-    const row = await this.row(this.db, merchantId, installId);
+    await this.row(this.db, merchantId, installId);
     const store = await this.db.query('SELECT 1 FROM stores WHERE merchant_id = $1 AND id = $2', [merchantId, storeId]);
     if (store.rowCount === 0) throw new TkError('TK_NOT_FOUND', `merchant ${merchantId} has no store ${storeId}`, { path: '/storeId' });
     if (patch === null) {
       await this.db.query('DELETE FROM install_store_overrides WHERE install_id = $1 AND store_id = $2', [installId, storeId]);
       return this.get(merchantId, installId);
     }
-    const plugin = await this.load(row.plugin_name, row.version);
-    this.validSettings(plugin, applyMergePatch(row.settings, patch) as Record<string, unknown>, `/storeOverrides/${storeId}`);
-    await this.db.query(
-      `INSERT INTO install_store_overrides (install_id, merchant_id, store_id, patch) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (install_id, store_id) DO UPDATE SET patch = EXCLUDED.patch, updated_at = now()`,
-      [installId, merchantId, storeId, patch],
-    );
+    await this.withLockedInstall(merchantId, installId, async (tx, row, plugin) => {
+      this.validSettings(plugin, applyMergePatch(row.settings, patch), `/storeOverrides/${storeId}`);
+      await tx.query(
+        `INSERT INTO install_store_overrides (install_id, merchant_id, store_id, patch) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (install_id, store_id) DO UPDATE SET patch = EXCLUDED.patch, updated_at = now()`,
+        [installId, merchantId, storeId, patch],
+      );
+    });
     return this.get(merchantId, installId);
   }
 
@@ -148,40 +146,56 @@ export class Installs {
     return this.effectiveFor(row, storeId);
   }
 
-  /** As {@link effectiveSettings}, from an install row already read. */
+  /**
+   * As {@link effectiveSettings}, from an install row already read. Settings that no longer validate
+   * (stored before a schema change, say) fail with TK_VALIDATION at the path of what to fix: under
+   * `/storeOverrides/<store>` when the store's patch broke them, under `/settings` otherwise.
+   */
   async effectiveFor(row: { id: string; plugin_name: string; version: string; settings: Record<string, unknown> }, storeId?: string): Promise<Record<string, unknown>> {
-    let settings: unknown = row.settings;
-    if (storeId) {
-      const patch = (await this.overrides(this.db, row.id))[storeId];
-      if (patch !== undefined) settings = applyMergePatch(settings, patch);
-    }
     const plugin = await this.load(row.plugin_name, row.version);
-    return plugin.resolveSettings(settings);
+    const patch = storeId ? (await this.overrides(this.db, row.id))[storeId] : undefined;
+    if (patch === undefined) return this.validSettings(plugin, row.settings, '/settings', true);
+    const merged = applyMergePatch(row.settings, patch);
+    try {
+      return plugin.resolveSettings(merged);
+    } catch {
+      // Name what to fix: the install's own settings when they fail alone, else the store's patch.
+      this.validSettings(plugin, row.settings, '/settings');
+      return this.validSettings(plugin, merged, `/storeOverrides/${storeId}`, true);
+    }
   }
 
   /**
    * Moves an install to another version. When it asks for permissions the merchant has not granted, the
-   * upgrade waits as `pendingVersion` until the merchant consents (`consent` lists them).
+   * upgrade waits as `pendingVersion` until the merchant consents (`consent` lists them). The install's
+   * settings and every store's override must validate against the new version's schema; otherwise
+   * nothing changes and the error names the value to fix (`/settings/…`, `/storeOverrides/<store>/…`).
    */
   async upgrade(merchantId: string, installId: string, version: string, consent: Permission[] = []): Promise<Install> {
     const merchant = await this.merchant(merchantId);
-    const row = await this.row(this.db, merchantId, installId);
-    if (row.version === version) return this.present(row);
-    const { manifest } = await this.runnableVersion(merchant, row.plugin_name, version);
-    this.checkTier(merchant, row.plugin_name, manifest);
-    const granted = [...new Set([...row.granted_permissions, ...consent])];
-    const missing = manifest.permissions.filter((p) => !granted.includes(p));
-    if (missing.length > 0) {
-      await this.db.query('UPDATE installs SET pending_version = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, version]);
-      return this.present(await this.row(this.db, merchantId, installId));
-    }
-    const plugin = await this.load(row.plugin_name, version);
-    const settings = this.validSettings(plugin, row.settings, '/settings');
-    const points = row.enabled_points.filter((p) => manifest.extensions.includes(p as never));
-    const events = row.enabled_events.filter((e) => manifest.events.includes(e as never));
-    for (const p of manifest.extensions) if (!row.enabled_points.includes(p) && !(await this.previouslyDeclared(row, p, 'extensions'))) points.push(p);
-    for (const e of manifest.events) if (!row.enabled_events.includes(e) && !(await this.previouslyDeclared(row, e, 'events'))) events.push(e);
+    const current = await this.row(this.db, merchantId, installId);
+    if (current.version === version) return this.present(current);
+    const { manifest } = await this.runnableVersion(merchant, current.plugin_name, version);
+    this.checkTier(merchant, current.plugin_name, manifest);
+    // Loaded before the row is locked: a cold load must not hold up the install's other writers.
+    const plugin = await this.load(current.plugin_name, version);
     await this.db.transaction(async (tx) => {
+      // Everything written back is computed from the locked row, so a settings or override change
+      // that committed while the plugin loaded is validated and kept, never overwritten.
+      const row = await this.row(tx, merchantId, installId, { forUpdate: true });
+      if (row.version === version) return;
+      const granted = [...new Set([...row.granted_permissions, ...consent])];
+      const missing = manifest.permissions.filter((p) => !granted.includes(p));
+      if (missing.length > 0) {
+        await tx.query('UPDATE installs SET pending_version = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, version]);
+        return;
+      }
+      const settings = this.validSettings(plugin, row.settings, '/settings');
+      await this.checkStoreOverrides(tx, plugin, row.id, settings);
+      const points = row.enabled_points.filter((p) => manifest.extensions.includes(p as never));
+      const events = row.enabled_events.filter((e) => manifest.events.includes(e as never));
+      for (const p of manifest.extensions) if (!row.enabled_points.includes(p) && !(await this.previouslyDeclared(row, p, 'extensions'))) points.push(p);
+      for (const e of manifest.events) if (!row.enabled_events.includes(e) && !(await this.previouslyDeclared(row, e, 'events'))) events.push(e);
       await this.checkExclusive(tx, merchantId, row.plugin_name, points);
       await tx.query(
         `UPDATE installs SET version = $3, previous_version = $4, pending_version = NULL, settings = $5, granted_permissions = $6,
@@ -199,10 +213,21 @@ export class Installs {
     return this.upgrade(merchantId, installId, row.previous_version);
   }
 
+  /**
+   * Turns an install on or off. Turning it on checks, in the same transaction as the write, that the
+   * merchant's tier (商家分层) still includes the plugin and its points, and that no other active
+   * install serves one of its exclusive points.
+   */
   async setEnabled(merchantId: string, installId: string, enabled: boolean): Promise<Install> {
-    const row = await this.row(this.db, merchantId, installId);
-    if (enabled) await this.db.transaction((tx) => this.checkExclusive(tx, merchantId, row.plugin_name, row.enabled_points));
-    await this.db.query('UPDATE installs SET status = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, enabled ? 'active' : 'disabled']);
+    await this.db.transaction(async (tx) => {
+      const row = await this.row(tx, merchantId, installId, { forUpdate: true });
+      if (enabled) {
+        // The tier may have changed since the install: a downgraded merchant cannot switch it back on.
+        this.checkTier(await this.merchant(merchantId, tx), row.plugin_name, await this.manifestOf(tx, row.plugin_name, row.version));
+        await this.checkExclusive(tx, merchantId, row.plugin_name, row.enabled_points);
+      }
+      await tx.query('UPDATE installs SET status = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, enabled ? 'active' : 'disabled']);
+    });
     return this.get(merchantId, installId);
   }
 
@@ -216,8 +241,8 @@ export class Installs {
 
   // --- rules ---------------------------------------------------------------------------------------
 
-  private async merchant(merchantId: string): Promise<MerchantRow> {
-    const { rows } = await this.db.query<MerchantRow>(
+  private async merchant(merchantId: string, db: Queryable = this.db): Promise<MerchantRow> {
+    const { rows } = await db.query<MerchantRow>(
       `SELECT m.id, m.is_development, t.allowed_plugins, t.allowed_points FROM merchants m JOIN merchant_tiers t ON t.id = m.tier_id WHERE m.id = $1`,
       [merchantId],
     );
@@ -289,14 +314,53 @@ export class Installs {
     }
   }
 
-  private validSettings(plugin: LoadedPlugin, settings: unknown, path: string): Record<string, unknown> {
+  /**
+   * Resolves `settings` against the plugin's schema (defaults applied); returns the resolved settings
+   * when `resolved`, else `settings` as given (what is stored). Errors carry `path` as their prefix.
+   */
+  private validSettings(plugin: LoadedPlugin, settings: unknown, path: string, resolved = false): Record<string, unknown> {
+    let withDefaults: Record<string, unknown>;
     try {
-      plugin.resolveSettings(settings);
+      withDefaults = plugin.resolveSettings(settings);
     } catch (error) {
       if (error instanceof TkError) throw new TkError('TK_VALIDATION', error.message, { path: `${path}${error.path === '/' ? '' : (error.path ?? '')}`, details: error.details ?? {} });
       throw error;
     }
-    return settings as Record<string, unknown>;
+    return resolved ? withDefaults : (settings as Record<string, unknown>);
+  }
+
+  /** Every store's override, merged over `settings`, must validate too: a store never silently runs on the fallback. */
+  private async checkStoreOverrides(tx: Queryable, plugin: LoadedPlugin, installId: string, settings: Record<string, unknown>): Promise<void> {
+    for (const [storeId, patch] of Object.entries(await this.overrides(tx, installId))) {
+      this.validSettings(plugin, applyMergePatch(settings, patch), `/storeOverrides/${storeId}`);
+    }
+  }
+
+  /**
+   * Runs `change` on the install row locked FOR UPDATE, with its pinned version's plugin loaded, so
+   * concurrent writers of one install (settings, overrides, upgrade, enable) queue instead of writing
+   * back what they read before another committed. The plugin loads before the lock is taken; if the
+   * version moved meanwhile, the new version is loaded and `change` runs on that.
+   */
+  private async withLockedInstall<T>(merchantId: string, installId: string, change: (tx: Queryable, row: InstallRow, plugin: LoadedPlugin) => Promise<T>): Promise<T> {
+    let row = await this.row(this.db, merchantId, installId);
+    for (let attempt = 1; ; attempt++) {
+      const plugin = await this.load(row.plugin_name, row.version);
+      const pinned = row.version;
+      const outcome = await this.db.transaction(async (tx): Promise<{ done: T } | { moved: InstallRow }> => {
+        const locked = await this.row(tx, merchantId, installId, { forUpdate: true });
+        return locked.version === pinned ? { done: await change(tx, locked, plugin) } : { moved: locked };
+      });
+      if ('done' in outcome) return outcome.done;
+      if (attempt >= 5) throw new TkError('TK_CONFLICT', `install ${installId} changed version while being updated`, { hint: 'Read the install again and retry.' });
+      row = outcome.moved;
+    }
+  }
+
+  private async manifestOf(db: Queryable, plugin: string, version: string): Promise<Manifest> {
+    const { rows } = await db.query<{ manifest: Manifest }>('SELECT manifest FROM plugin_versions WHERE plugin_name = $1 AND version = $2', [plugin, version]);
+    if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no version ${plugin}@${version}`);
+    return rows[0].manifest;
   }
 
   private async previouslyDeclared(row: InstallRow, item: string, kind: 'extensions' | 'events'): Promise<boolean> {
@@ -310,8 +374,8 @@ export class Installs {
     return Object.fromEntries(rows.map((r) => [r.store_id, r.patch]));
   }
 
-  private async row(db: Queryable, merchantId: string, installId: string): Promise<InstallRow> {
-    const { rows } = await db.query<InstallRow>('SELECT * FROM installs WHERE merchant_id = $1 AND id = $2', [merchantId, installId]);
+  private async row(db: Queryable, merchantId: string, installId: string, { forUpdate = false } = {}): Promise<InstallRow> {
+    const { rows } = await db.query<InstallRow>(`SELECT * FROM installs WHERE merchant_id = $1 AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`, [merchantId, installId]);
     if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no install ${installId} for merchant ${merchantId}`);
     return rows[0];
   }

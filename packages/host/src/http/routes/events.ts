@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { EVENT_NAMES, EXTENSION_POINT_IDS } from '@tongkit/sdk';
+import { EVENT_HANDLER_BUDGET, EVENT_NAMES, EXTENSION_POINT_IDS, TkError } from '@tongkit/sdk';
 import { merchantScope } from '../../auth/principal.js';
 import type { HostServices } from '../../host-services.js';
 import type { HostApp } from '../server.js';
@@ -45,6 +45,7 @@ export function registerEventRoutes(app: HostApp, { extensions, dispatcher, logs
     },
     async (request, reply) => {
       const merchantId = merchantScope(request.principal, request.query.merchantId);
+      refuseUndeliverable(request.body);
       const event = await dispatcher.publish(merchantId, request.body);
       return reply.status(202).send(event);
     },
@@ -75,16 +76,37 @@ export function registerEventRoutes(app: HostApp, { extensions, dispatcher, logs
     {
       config: { auth: ['merchant', 'developer'] },
       schema: {
-        summary: 'Invocations, fallbacks, failures and plugin logs, newest first',
+        summary: 'Invocations, fallbacks, failures and plugin logs, newest first (oldest first after a cursor)',
         tags: ['logs'],
         querystring: Type.Object({
           merchantId: Type.Optional(Type.String({ maxLength: 64 })),
           plugin: Type.Optional(Type.String({ maxLength: 64 })),
-          after: Type.Optional(Type.String({ maxLength: 64, description: 'Cursor: only entries newer than this one (for --follow)' })),
+          after: Type.Optional(Type.String({ maxLength: 64, description: 'An entry’s cursor: the entries after it, oldest first (for --follow)' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
         }),
       },
     },
     async (request) => logs(request.principal, request.query),
   );
+}
+
+/** An event id as the dispatcher makes one when the publisher gives none (`evt_` and 32 hex digits). */
+const GENERATED_ID = `evt_${'0'.repeat(32)}`;
+
+/**
+ * Refuses an event its handlers could never receive: each handler gets the event (id, type, time and
+ * data) as JSON of at most the event handler input limit, so a bigger one would only be retried and
+ * dead-lettered for every install. Measured on the same envelope the handlers are given.
+ */
+function refuseUndeliverable(event: { id?: string | undefined; type: string; data: Record<string, unknown> }): void {
+  const envelope = { id: event.id ?? GENERATED_ID, type: event.type, occurredAt: new Date().toISOString(), data: event.data };
+  const bytes = Buffer.byteLength(JSON.stringify(envelope));
+  const limit = EVENT_HANDLER_BUDGET.inputBytes;
+  if (bytes > limit) {
+    throw new TkError('TK_VALIDATION', `the ${event.type} event is ${bytes} bytes, over the ${limit}-byte limit of an event handler's input`, {
+      path: '/data',
+      hint: 'Send less in data (ids rather than whole records): event handlers can look up the rest.',
+      details: { bytes, limit },
+    });
+  }
 }
