@@ -1,13 +1,14 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { createHash } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { TkError } from '@tongkit/sdk';
+import { TkError, isTkError } from '@tongkit/sdk';
 import { authenticate } from '../auth/tokens.js';
 import type { Principal, Role } from '../auth/principal.js';
 import type { HostServices } from '../host-services.js';
+import { CredentialThrottle } from './credential-throttle.js';
 import { statusOf, toTkError } from './errors.js';
+import { checkRequestJson, parseJsonBody } from './request-json.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerInstallRoutes } from './routes/installs.js';
@@ -34,9 +35,17 @@ export interface HttpApiOptions {
   /**
    * Requests one credential (a bearer token; an IP address without one) may make per window, checked
    * before the token is even looked up: a flood is refused with TK_RATE_LIMITED (429) before it costs
-   * a database query or a sandbox call. Default 1,000 per second; `false` turns it off.
+   * a database query or a sandbox call. The same number is each IP address's budget of failed
+   * authentications per window (see {@link CredentialThrottle}), so a flood of made-up tokens is
+   * refused too. Default 1,000 per second; `false` turns both off.
    */
   rateLimit?: { max: number; timeWindowMs: number } | false;
+}
+
+/** Replies with the one error body, `{ error: TkErrorJSON }`, and its status. */
+function sendError(reply: FastifyReply, error: unknown): void {
+  const tk = toTkError(error);
+  void reply.status(statusOf(tk)).send({ error: tk.toJSON() });
 }
 
 export const DEFAULT_RATE_LIMIT = { max: 1_000, timeWindowMs: 1_000 };
@@ -47,20 +56,34 @@ export const DEFAULT_RATE_LIMIT = { max: 1_000, timeWindowMs: 1_000 };
  * TypeBox schemas that validate requests (`GET /openapi.json`).
  */
 export async function buildHttpApi(services: HostServices, options: HttpApiOptions = {}): Promise<HostApp> {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, ajv: undefined }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    ajv: undefined,
+    // Errors Fastify meets before routing (a malformed percent-encoding in the URL) get the TK_* body too.
+    frameworkErrors: (error, _request, reply) => sendError(reply as unknown as FastifyReply, error),
+  }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // JSON bodies are parsed with JSON.parse, which keeps a `__proto__` key as a plain key, and checked
+  // (with the URL's parameters) before validation: see checkRequestJson.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   const limit = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
-  if (limit) {
+  const throttle = limit ? new CredentialThrottle(limit) : undefined;
+  if (limit && throttle) {
     await app.register(rateLimit, {
       max: limit.max,
       timeWindow: limit.timeWindowMs,
-      // Its onRequest hooks run before authentication (a preParsing hook). Keyed by a hash of the
-      // credential: the limiter's cache holds no tokens.
-      keyGenerator: (request) => {
-        const credential = request.headers.authorization;
-        return credential ? createHash('sha256').update(credential).digest('base64url') : `ip:${request.ip}`;
-      },
+      // Its onRequest hooks run before authentication (a preParsing hook). Keyed by a hash of the token
+      // authentication will read (however `Bearer` is spelt): the limiter's cache holds no tokens.
+      keyGenerator: (request) => throttle.rateLimitKeyOf(request),
       errorResponseBuilder: (_request, context) =>
         new TkError('TK_RATE_LIMITED', `more than ${context.max} requests in ${limit.timeWindowMs} ms with this credential`, {
           hint: `Slow down; retry after ${context.after}.`,
@@ -77,20 +100,24 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   app.decorateRequest('principal', null as unknown as Principal);
   // preParsing: after every onRequest hook (the rate limit's are per route, so an onRequest hook here
   // would run before them) and before a body is read for an unauthenticated caller.
-  app.addHook('preParsing', async (request) => {
+  app.addHook('preParsing', async (request, reply) => {
     const auth = request.routeOptions.config.auth;
     if (auth === 'public' || auth === undefined) return;
-    request.principal = await authenticate(services.db, request.headers.authorization);
+    request.principal = await authenticateThrottled(services.db, throttle, request, reply);
     if (request.principal.role !== 'admin' && !auth.includes(request.principal.role)) {
       throw new TkError('TK_FORBIDDEN', `a ${request.principal.role} token may not call ${request.method} ${request.routeOptions.url}`, {
         hint: `This route is for: ${auth.join(', ')}.`,
       });
     }
   });
-  app.setErrorHandler((error, _request, reply) => {
-    const tk = toTkError(error);
-    void reply.status(statusOf(tk)).send({ error: tk.toJSON() });
+  // Before schema validation and any route: text the database cannot store, deep nesting and
+  // prototype keys are refused at their path, in the body and in the URL's parts alike.
+  app.addHook('preValidation', async (request) => {
+    checkRequestJson(request.params, '/params');
+    checkRequestJson(request.query, '/querystring');
+    if (request.body !== undefined) checkRequestJson(request.body, '');
   });
+  app.setErrorHandler((error, _request, reply) => sendError(reply, error));
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: new TkError('TK_NOT_FOUND', `no route ${request.method} ${request.url}`).toJSON() });
   });
@@ -111,4 +138,24 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   registerEventRoutes(app, services);
   registerAdminRoutes(app, services);
   return app;
+}
+
+/** {@link authenticate}, within the failed-authentication budget of the caller's address when rate limits are on. */
+async function authenticateThrottled(db: HostServices['db'], throttle: CredentialThrottle | undefined, request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
+  const { authorization } = request.headers;
+  if (!throttle) return authenticate(db, authorization);
+  try {
+    throttle.checkBeforeLookup(authorization, request.ip);
+  } catch (error) {
+    void reply.header('retry-after', String((error as TkError).details?.['retryAfterS'] ?? 1));
+    throw error;
+  }
+  try {
+    const principal = await authenticate(db, authorization);
+    throttle.recordSuccess(authorization);
+    return principal;
+  } catch (error) {
+    if (isTkError(error) && error.code === 'TK_UNAUTHORIZED') throttle.recordFailure(authorization, request.ip);
+    throw error;
+  }
 }
