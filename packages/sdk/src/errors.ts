@@ -20,7 +20,7 @@ export const TK_ERROR_CODES = {
   TK_CIRCUIT_OPEN: { fault: 'plugin', hint: 'The install failed repeatedly and is paused; fix the plugin, then re-enable it.' },
   TK_WORKER_CRASHED: { fault: 'platform', hint: 'Retry; the worker was restarted.' },
   TK_NOT_FOUND: { fault: 'user', hint: 'Check the name or path.' },
-  TK_CONFLICT: { fault: 'user', hint: 'The same idempotency key was used with a different payload; use a new key.' },
+  TK_CONFLICT: { fault: 'user', hint: 'It clashes with the current state: read it again (the message says what clashed), then retry or choose another name.' },
   TK_UNAUTHORIZED: { fault: 'user', hint: 'Log in again (`tongkit login`).' },
   TK_FORBIDDEN: { fault: 'user', hint: 'Your role or tenant may not do this.' },
   TK_TEST_FAILED: { fault: 'plugin', hint: 'Compare the expected and actual outputs shown, then fix the plugin or the fixture.' },

@@ -1,15 +1,7 @@
 import { createHash } from 'node:crypto';
 import { normalizeIP } from '@fastify/rate-limit';
 import { TkError } from '@tongkit/sdk';
-
-/**
- * The bearer token of an `Authorization` header, read exactly as `authenticate` (auth/tokens.ts) reads
- * it (`Bearer` in any case, any whitespace): the rate limit must see the same credential the host
- * authenticates, or a caller gets a fresh bucket per spelling of the header.
- */
-export function bearerTokenOf(authorization: string | undefined): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-}
+import { bearerTokenOf } from '../auth/tokens.js';
 
 /** How many token hashes and client addresses the throttle remembers (oldest forgotten first). */
 const REMEMBERED = 10_000;
