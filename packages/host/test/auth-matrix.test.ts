@@ -257,9 +257,10 @@ describe('tenant isolation', () => {
     // B's events reach B's installs only (B has none); B's invocations are B's: A's install does not serve B.
     expect(await ok(t.api(b(), 'POST', '/v1/events', { type: 'order.paid', data: {} }), 202)).toMatchObject({ deliveries: 0 });
     expect(await ok(t.api(b(), 'POST', '/v1/extensions/member.tier.compute/invoke', { input: tierInput() }))).toMatchObject({ source: 'platform', installId: null });
-    // The same event id as A's is refused rather than merged with it, and does not reveal A's event.
-    const clash = expectError(await t.api(b(), 'POST', '/v1/events', { id: 'evt-a-1', type: 'order.paid', data: {} }), 409, 'TK_CONFLICT');
-    expect(JSON.stringify(clash)).not.toMatch(/tenant-a/);
+    // Event ids are per merchant: the same id as A's is B's own new event (no oracle, no squatting).
+    const same = await ok(t.api(b(), 'POST', '/v1/events', { id: 'evt-a-1', type: 'order.paid', data: {} }), 202);
+    expect(same).toMatchObject({ merchantId: 'tenant-b', duplicate: false, deliveries: 0 });
+    expect(JSON.stringify(same)).not.toMatch(/tenant-a/);
   });
 
   it('a developer cannot see another developer’s drafts, logs or plugins', async () => {

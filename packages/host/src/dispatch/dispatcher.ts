@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { TkError, type EventName, type Permission, type TongkitEvent } from '@tongkit/sdk';
 import { eventFailure, type EventResult, type LoadedPlugin } from '@tongkit/runtime';
 import type { Database, Queryable } from '../storage/database.js';
+import { storableJson, storableText } from '../storage/storable-text.js';
+import { HostCallTransaction } from './host-call-transaction.js';
 import { KvStore } from './kv-store.js';
 
 /** How deliveries are retried. */
@@ -58,7 +60,22 @@ class IsolateBatch extends Error {
   }
 }
 
-const deliveryKey = (delivery: { event_id: string; install_id: string }) => `${delivery.event_id}\u0000${delivery.install_id}`;
+const deliveryKey = (delivery: { merchant_id: string; event_id: string; install_id: string }) =>
+  `${delivery.merchant_id}\u0000${delivery.event_id}\u0000${delivery.install_id}`;
+
+/**
+ * A delivery whose outcome could not be written (the database refused it): its failure, in the host's
+ * words only, so that recording it cannot fail the same way.
+ */
+function outcomeNotStored(error: unknown): TkError {
+  const code = (error as { code?: unknown } | null)?.code;
+  return new TkError('TK_INTERNAL', `the outcome of this delivery could not be stored${typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : ''}`, {
+    fault: 'platform',
+  });
+}
+
+type FailedEvent = Extract<EventResult, { ok: false }>;
+const failedEvent = (error: TkError): FailedEvent => eventFailure(error) as FailedEvent;
 
 interface LogRow {
   merchantId: string;
@@ -70,7 +87,7 @@ interface LogRow {
   source: 'plugin' | 'host';
 }
 
-/** What a batch writes once, at its end. */
+/** What a batch writes once, at its end (an isolated batch: each delivery, inside its savepoint). */
 interface BatchWrites {
   done: ClaimedDelivery[];
   logs: LogRow[];
@@ -82,7 +99,8 @@ function logRow(delivery: ClaimedDelivery, level: string, message: string, sourc
     installId: delivery.install_id,
     plugin: delivery.plugin_name,
     level: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === level) ?? 'info',
-    message: withoutNul(message.slice(0, 2000)),
+    // After the cut: it may fall between the two halves of a character.
+    message: storableText(message.slice(0, 2000)),
     eventId: delivery.event_id,
     source,
   };
@@ -101,13 +119,6 @@ interface ClaimedDelivery {
   settings: Record<string, unknown>;
   granted_permissions: Permission[];
 }
-
-/**
- * PostgreSQL's text and jsonb refuse the NUL character, and a plugin's log line or error message may
- * carry one: written as is, it would fail the whole batch's transaction, again on every claim.
- */
-const withoutNul = (text: string): string => text.replaceAll('\u0000', '\uFFFD');
-const jsonWithoutNul = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? withoutNul(v) : v));
 
 /** Loads the sandboxed plugin of an install's pinned version (cached by the host). */
 export type DeliveryPluginLoader = (install: { id: string; plugin_name: string; version: string; merchant_id: string }) => Promise<LoadedPlugin>;
@@ -149,124 +160,172 @@ export class Dispatcher {
       });
     }
     const id = event.id ?? `evt_${randomUUID().replaceAll('-', '')}`;
+    // Event ids are the merchant's own: another merchant's use of an id neither blocks nor shows here.
     const inserted = await tx.query(
-      `INSERT INTO events (id, merchant_id, type, data, causation_depth) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-      [id, merchantId, event.type, event.data, causationDepth],
+      `INSERT INTO events (merchant_id, id, type, data, causation_depth) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (merchant_id, id) DO NOTHING`,
+      [merchantId, id, event.type, event.data, causationDepth],
     );
     if (inserted.rowCount === 0) {
-      const { rows } = await tx.query<{ merchant_id: string; type: EventName; n: number }>(
-        `SELECT e.merchant_id, e.type, (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS n FROM events e WHERE e.id = $1`,
-        [id],
+      const { rows } = await tx.query<{ type: EventName; n: number }>(
+        `SELECT e.type, (SELECT count(*)::int FROM deliveries d WHERE d.merchant_id = e.merchant_id AND d.event_id = e.id) AS n
+         FROM events e WHERE e.merchant_id = $1 AND e.id = $2`,
+        [merchantId, id],
       );
-      if (rows[0]?.merchant_id !== merchantId || rows[0].type !== event.type) {
-        throw new TkError('TK_CONFLICT', `event id ${id} is already used by another event`, { path: '/id' });
+      if (rows[0]?.type !== event.type) {
+        throw new TkError('TK_CONFLICT', `event id ${id} is already used by another of your events${rows[0] ? `, of type ${rows[0].type}` : ''}`, {
+          path: '/id',
+          hint: 'Publishing is idempotent by id: reuse an id only to resend the same event, or leave `id` out to have one generated.',
+        });
       }
       return { id, type: event.type, merchantId, deliveries: rows[0].n, duplicate: true };
     }
     const deliveries = await tx.query(
-      `INSERT INTO deliveries (event_id, install_id, merchant_id)
-       SELECT $1, id, merchant_id FROM installs WHERE merchant_id = $2 AND status = 'active' AND $3 = ANY(enabled_events)`,
-      [id, merchantId, event.type],
+      `INSERT INTO deliveries (merchant_id, event_id, install_id)
+       SELECT merchant_id, $2, id FROM installs WHERE merchant_id = $1 AND status = 'active' AND $3 = ANY(enabled_events)`,
+      [merchantId, id, event.type],
     );
     return { id, type: event.type, merchantId, deliveries: deliveries.rowCount, duplicate: false };
   }
 
   /**
    * Claims one batch of due deliveries and runs them in one transaction. The fast path runs them
-   * without savepoints (a round trip each); if any handler fails, the whole batch rolls back — its
-   * handlers' writes are all inside the transaction — and runs again isolated, with a savepoint per
-   * delivery, so a failing handler rolls back its own writes only. Returns how many were processed.
+   * without savepoints (a round trip each). If any handler fails — or any statement of the batch does,
+   * which aborts the PostgreSQL transaction — the whole batch rolls back (its handlers' writes are all
+   * inside the transaction) and runs again isolated, with a savepoint per delivery: whatever fails then
+   * rolls back that delivery's writes only and counts as its attempt, so it is retried and in the end
+   * dead-lettered while the rest of the batch, often other merchants' deliveries, goes through.
+   * Returns how many were processed.
    */
   async runOnce(): Promise<number> {
     try {
       return await this.runBatch(false);
     } catch (error) {
-      if (!(error instanceof IsolateBatch)) throw error;
-      return this.runBatch(true, error);
+      return this.runBatch(true, error instanceof IsolateBatch ? error : undefined);
     }
   }
 
   private async runBatch(isolated: boolean, failedFirst?: IsolateBatch): Promise<number> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<ClaimedDelivery>(
-        `SELECT d.event_id, d.install_id, d.attempts, e.type, e.data, e.merchant_id, e.created_at,
+        `SELECT d.merchant_id, d.event_id, d.install_id, d.attempts, e.type, e.data, e.created_at,
                 i.plugin_name, i.version, i.settings, i.granted_permissions
-         FROM deliveries d JOIN events e ON e.id = d.event_id JOIN installs i ON i.id = d.install_id
+         FROM deliveries d
+           JOIN events e ON e.merchant_id = d.merchant_id AND e.id = d.event_id
+           JOIN installs i ON i.merchant_id = d.merchant_id AND i.id = d.install_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= now()
          ORDER BY d.next_attempt_at
          LIMIT $1
          FOR UPDATE OF d SKIP LOCKED`,
         [this.policy.batchSize],
       );
-      // Acks and log lines are collected and written once per batch: each delivery then costs one
-      // SAVEPOINT plus its handler's own host calls in round trips to PostgreSQL.
+      if (isolated) {
+        for (const delivery of rows) await this.deliverIsolated(tx, delivery, failedFirst?.key === deliveryKey(delivery) ? failedFirst.result : undefined);
+        return rows.length;
+      }
+      // Acks and log lines are collected and written once per batch: each delivery then costs only its
+      // handler's own host calls in round trips to PostgreSQL.
       const batch: BatchWrites = { done: [], logs: [] };
-      for (const delivery of rows) await this.deliver(tx, delivery, batch, isolated, failedFirst?.key === deliveryKey(delivery) ? failedFirst.result : undefined);
-      if (batch.done.length > 0) {
-        await tx.query(
-          `UPDATE deliveries d SET status = 'done', attempts = d.attempts + 1, done_at = now(), last_error = NULL
-           FROM unnest($1::text[], $2::text[]) AS acked(event_id, install_id)
-           WHERE d.event_id = acked.event_id AND d.install_id = acked.install_id`,
-          [batch.done.map((d) => d.event_id), batch.done.map((d) => d.install_id)],
-        );
+      for (const delivery of rows) {
+        const result = await this.runHandler(tx, delivery);
+        if (!result.ok) throw new IsolateBatch(deliveryKey(delivery), result);
+        batch.done.push(delivery);
+        for (const line of result.logs) batch.logs.push(logRow(delivery, line.level, line.message, 'plugin'));
       }
-      if (batch.logs.length > 0) {
-        const column = <K extends keyof LogRow>(key: K) => batch.logs.map((row) => row[key]);
-        await tx.query(
-          `INSERT INTO plugin_logs (merchant_id, install_id, plugin_name, level, message, data, source)
-           SELECT merchant_id, install_id, plugin_name, level, message, jsonb_build_object('eventId', event_id), source
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-             AS logs(merchant_id, install_id, plugin_name, level, message, event_id, source)`,
-          [column('merchantId'), column('installId'), column('plugin'), column('level'), column('message'), column('eventId'), column('source')],
-        );
-      }
+      await this.writeOutcomes(tx, batch);
       return rows.length;
     });
   }
 
-  private async deliver(tx: Queryable, delivery: ClaimedDelivery, batch: BatchWrites, isolated: boolean, failedBefore?: EventResult): Promise<void> {
-    // Savepoints are not released: ROLLBACK TO rolls back to the newest one of the name, which is
-    // this delivery's, and releasing would cost a round trip per delivery.
-    if (isolated) await tx.query('SAVEPOINT delivery');
-    const result = failedBefore ?? (await this.runHandler(tx, delivery));
-
-    if (result.ok) {
-      batch.done.push(delivery);
-    } else if (!isolated) {
-      throw new IsolateBatch(deliveryKey(delivery), result);
-    } else {
-      // The handler's writes go; its attempt, error and logs stay.
-      await tx.query('ROLLBACK TO SAVEPOINT delivery');
-      if (result.error.code === 'TK_RATE_LIMITED') {
-        // The merchant's sandbox quota was used up: the handler never ran. Not an attempt; try again
-        // when the quota allows.
-        const retryAfterMs = Number(result.error.details?.['retryAfterMs']) || 100;
-        await tx.query(`UPDATE deliveries SET next_attempt_at = now() + ($3 * interval '1 millisecond') WHERE event_id = $1 AND install_id = $2`, [
-          delivery.event_id,
-          delivery.install_id,
-          Math.min(60_000, retryAfterMs),
-        ]);
+  /**
+   * One delivery of an isolated batch, inside its own savepoint; whatever fails in it — its handler, a
+   * statement of its host calls, or writing its outcome — is rolled back to the savepoint and counted as
+   * its attempt. Savepoints are not released: ROLLBACK TO rolls back to the newest one of the name, which
+   * is this delivery's, and releasing would cost a round trip per delivery.
+   */
+  private async deliverIsolated(tx: Queryable, delivery: ClaimedDelivery, failedBefore?: EventResult): Promise<void> {
+    await tx.query('SAVEPOINT delivery');
+    const ran = failedBefore ?? (await this.runHandler(tx, delivery));
+    let result: FailedEvent;
+    if (ran.ok) {
+      try {
+        await this.writeOutcomes(tx, { done: [delivery], logs: ran.logs.map((line) => logRow(delivery, line.level, line.message, 'plugin')) });
         return;
+      } catch (error) {
+        result = failedEvent(outcomeNotStored(error));
       }
-      const attempts = delivery.attempts + 1;
-      const dead = attempts >= this.policy.maxAttempts;
-      await tx.query(
-        `UPDATE deliveries SET attempts = $3, status = $4, last_error = $5::jsonb, next_attempt_at = now() + ($6 * interval '1 millisecond')
-         WHERE event_id = $1 AND install_id = $2`,
-        [delivery.event_id, delivery.install_id, attempts, dead ? 'dead' : 'pending', jsonWithoutNul(result.error.toJSON()), this.policy.backoffMs(attempts)],
-      );
-      batch.logs.push(logRow(delivery, 'error', `${delivery.type} attempt ${attempts} failed: ${result.error.code} ${result.error.message}${dead ? ' (dead-lettered)' : ''}`, 'host'));
+    } else {
+      result = ran;
     }
-    for (const line of result.logs) batch.logs.push(logRow(delivery, line.level, line.message, 'plugin'));
+    // The handler's writes go; its attempt, error and logs stay.
+    await tx.query('ROLLBACK TO SAVEPOINT delivery');
+    if (result.error.code === 'TK_RATE_LIMITED') {
+      // The merchant's sandbox quota was used up: the handler never ran. Not an attempt; try again
+      // when the quota allows.
+      const retryAfterMs = Number(result.error.details?.['retryAfterMs']) || 100;
+      await tx.query(
+        `UPDATE deliveries SET next_attempt_at = now() + ($4 * interval '1 millisecond') WHERE merchant_id = $1 AND event_id = $2 AND install_id = $3`,
+        [delivery.merchant_id, delivery.event_id, delivery.install_id, Math.min(60_000, retryAfterMs)],
+      );
+      return;
+    }
+    try {
+      await this.recordFailure(tx, delivery, result);
+    } catch (error) {
+      // Not even the failure could be stored as it was: it is stored in the host's words only, so that
+      // the attempt still counts and the delivery still ends in the dead letters.
+      await tx.query('ROLLBACK TO SAVEPOINT delivery');
+      await this.recordFailure(tx, delivery, failedEvent(outcomeNotStored(error)));
+    }
   }
 
-  /** Runs one delivery's handler, its KV calls inside `tx`; failures come back as results. */
+  /** Counts a failed attempt of a delivery, dead-lettering it after the last one, and writes its logs. */
+  private async recordFailure(tx: Queryable, delivery: ClaimedDelivery, result: FailedEvent): Promise<void> {
+    const attempts = delivery.attempts + 1;
+    const dead = attempts >= this.policy.maxAttempts;
+    await tx.query(
+      `UPDATE deliveries SET attempts = $4, status = $5, last_error = $6::jsonb, next_attempt_at = now() + ($7 * interval '1 millisecond')
+       WHERE merchant_id = $1 AND event_id = $2 AND install_id = $3`,
+      [delivery.merchant_id, delivery.event_id, delivery.install_id, attempts, dead ? 'dead' : 'pending', storableJson(result.error.toJSON()), this.policy.backoffMs(attempts)],
+    );
+    const failed = logRow(delivery, 'error', `${delivery.type} attempt ${attempts} failed: ${result.error.code} ${result.error.message}${dead ? ' (dead-lettered)' : ''}`, 'host');
+    await this.writeOutcomes(tx, { done: [], logs: [failed, ...result.logs.map((line) => logRow(delivery, line.level, line.message, 'plugin'))] });
+  }
+
+  /** Acknowledges the deliveries done and writes the log lines, one statement each. */
+  private async writeOutcomes(tx: Queryable, batch: BatchWrites): Promise<void> {
+    if (batch.done.length > 0) {
+      const column = <K extends keyof ClaimedDelivery>(key: K) => batch.done.map((delivery) => delivery[key]);
+      await tx.query(
+        `UPDATE deliveries d SET status = 'done', attempts = d.attempts + 1, done_at = now(), last_error = NULL
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS acked(merchant_id, event_id, install_id)
+         WHERE d.merchant_id = acked.merchant_id AND d.event_id = acked.event_id AND d.install_id = acked.install_id`,
+        [column('merchant_id'), column('event_id'), column('install_id')],
+      );
+    }
+    if (batch.logs.length > 0) {
+      const column = <K extends keyof LogRow>(key: K) => batch.logs.map((row) => row[key]);
+      await tx.query(
+        `INSERT INTO plugin_logs (merchant_id, install_id, plugin_name, level, message, data, source)
+         SELECT merchant_id, install_id, plugin_name, level, message, jsonb_build_object('eventId', event_id), source
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+           AS logs(merchant_id, install_id, plugin_name, level, message, event_id, source)`,
+        [column('merchantId'), column('installId'), column('plugin'), column('level'), column('message'), column('eventId'), column('source')],
+      );
+    }
+  }
+
+  /**
+   * Runs one delivery's handler, its host calls inside `tx`; failures come back as results. A host call
+   * whose statement failed fails the delivery even if the handler caught its error: the statement
+   * aborted the transaction (see {@link HostCallTransaction}).
+   */
   private async runHandler(tx: Queryable, delivery: ClaimedDelivery): Promise<EventResult> {
     try {
       const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version, merchant_id: delivery.merchant_id });
       const event: TongkitEvent = { id: delivery.event_id, type: delivery.type, occurredAt: delivery.created_at.toISOString(), data: delivery.data };
-      const kv = new KvStore(tx, delivery.install_id);
-      return await plugin.handleEvent(event, delivery.settings, {
+      const hostCalls = new HostCallTransaction(tx);
+      const kv = new KvStore(hostCalls, delivery.install_id);
+      const result = await plugin.handleEvent(event, delivery.settings, {
         merchantId: delivery.merchant_id,
         permissions: delivery.granted_permissions,
         call: (namespace, method, args) => {
@@ -274,6 +333,7 @@ export class Dispatcher {
           throw new TkError('TK_NOT_FOUND', `ctx.${namespace} is not available on this host yet`, { fault: 'plugin' });
         },
       });
+      return result.ok && hostCalls.failure ? { ...result, ok: false, error: hostCalls.failure } : result;
     } catch (error) {
       const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error), { cause: error });
       return eventFailure(failure);
@@ -328,7 +388,8 @@ export class Dispatcher {
 
   async deadLetters(merchantId: string): Promise<DeadLetter[]> {
     const { rows } = await this.db.query<{ event_id: string; install_id: string; type: string; attempts: number; last_error: unknown; created_at: Date }>(
-      `SELECT d.event_id, d.install_id, e.type, d.attempts, d.last_error, d.created_at FROM deliveries d JOIN events e ON e.id = d.event_id
+      `SELECT d.event_id, d.install_id, e.type, d.attempts, d.last_error, d.created_at FROM deliveries d
+       JOIN events e ON e.merchant_id = d.merchant_id AND e.id = d.event_id
        WHERE d.merchant_id = $1 AND d.status = 'dead' ORDER BY d.created_at DESC LIMIT 200`,
       [merchantId],
     );

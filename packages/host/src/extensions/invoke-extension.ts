@@ -3,6 +3,7 @@ import { TkError, getExtensionPoint, type ExtensionPointId, type TkErrorJSON } f
 import { validateAgainst, type InvocationResult, type LoadedPlugin, type Measurements } from '@tongkit/runtime';
 import type { Database } from '../storage/database.js';
 import type { Installs } from '../installs/installs.js';
+import { storableJson, storableText, storableValue } from '../storage/storable-text.js';
 import { CLOSED, DEFAULT_BREAKER_POLICY, admit, record, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
 
 /** Where a decision came from. */
@@ -75,6 +76,9 @@ export class ExtensionInvoker {
     const install = rows[0];
     const invocationId = `inv_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
     if (!install) {
+      // An install proves its merchant exists; without one, ask (the log write no longer fails for it).
+      const merchant = await this.db.query('SELECT 1 FROM merchants WHERE id = $1', [merchantId]);
+      if (merchant.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no merchant ${merchantId}`);
       const decision: ExtensionDecision = { invocationId, point, output: spec.fallbackOutput(input as never), source: 'platform', installId: null, plugin: null, error: null, measurements: null };
       await this.log(merchantId, options.storeId, input, decision, null);
       return decision;
@@ -102,7 +106,8 @@ export class ExtensionInvoker {
     const decision: ExtensionDecision = {
       invocationId,
       point,
-      output: error ? spec.fallbackOutput(input as never) : (result as { output: unknown }).output,
+      // The plugin's text as it can be stored: the merchant sees what the log records.
+      output: storableValue(error ? spec.fallbackOutput(input as never) : (result as { output: unknown }).output),
       source: error ? 'fallback' : 'plugin',
       installId: install.id,
       plugin: install.plugin_name,
@@ -147,7 +152,20 @@ export class ExtensionInvoker {
     );
   }
 
+  /**
+   * Records the invocation. The decision stands even when the record cannot be written: the plugin has
+   * run, and the merchant's caller gets its output or the fallback, never an error in their place. What
+   * the plugin controls is made storable first, so that it cannot keep itself out of the log.
+   */
   private async log(merchantId: string, storeId: string | undefined, input: unknown, decision: ExtensionDecision, version: string | null): Promise<void> {
+    try {
+      await this.insertLog(merchantId, storeId, input, decision, version);
+    } catch (error) {
+      process.emitWarning(`tongkit: invocation ${decision.invocationId} of ${decision.point} for ${merchantId} was not logged: ${(error as Error).message}`);
+    }
+  }
+
+  private async insertLog(merchantId: string, storeId: string | undefined, input: unknown, decision: ExtensionDecision, version: string | null): Promise<void> {
     await this.db.query(
       `INSERT INTO invocations (id, merchant_id, install_id, plugin_name, version, point, store_id, ok, fallback, error_code, error_message, input, output, measurements)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
@@ -161,11 +179,11 @@ export class ExtensionInvoker {
         storeId ?? null,
         decision.error === null,
         decision.source === 'fallback',
-        decision.error?.code ?? null,
-        decision.error?.message ?? null,
-        JSON.stringify(input),
-        JSON.stringify(decision.output),
-        decision.measurements,
+        decision.error ? storableText(decision.error.code) : null,
+        decision.error ? storableText(decision.error.message) : null,
+        storableJson(input),
+        storableJson(decision.output),
+        decision.measurements === null ? null : storableJson(decision.measurements),
       ],
     );
   }
@@ -176,7 +194,8 @@ export class ExtensionInvoker {
  * source layout (the message keeps the throwing frame; the ISV reproduces with `tongkit run`).
  */
 function merchantFacing(error: TkError): TkErrorJSON {
-  const json = error.toJSON();
+  // The message and details may carry the plugin's text: made storable, as the log keeps it.
+  const json = storableValue(error.toJSON());
   if (json.details && 'stack' in json.details) {
     const { stack: _stack, ...details } = json.details;
     return Object.keys(details).length > 0 ? { ...json, details } : (({ details: _d, ...rest }) => rest)(json);
