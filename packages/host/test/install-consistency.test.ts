@@ -25,6 +25,7 @@ beforeAll(async () => {
     await publish(t, { ...bundle, fixtures: [smokeFixture()] });
   }
   await publish(t, await uploadOf('template'));
+  await publish(t, await uploadOf('kvCounter'));
 });
 
 afterAll(async () => {
@@ -160,5 +161,30 @@ describe('merchant tiers on existing installs', () => {
     // Back on a tier that includes it, the install can be enabled again.
     await ok(t.api(admin, 'POST', '/v1/admin/merchants', { id: 'downgraded', name: 'Merchant downgraded', tierId: 'standard' }));
     expect(await ok(t.api(merchant, 'POST', `/v1/installs/${ins.id}/enable`))).toMatchObject({ status: 'active' });
+  });
+
+  it('an install its merchant\'s new tier leaves out stops serving calls and events, and serves again when the tier widens', async () => {
+    const admin = t.host.tokens.admin;
+    await ok(t.api(admin, 'POST', '/v1/admin/merchant-tiers', { id: 'narrow-no-plugins', name: 'Narrow', allowedPlugins: [], allowedPoints: null }));
+    await ok(t.api(admin, 'POST', '/v1/admin/merchant-tiers', { id: 'narrow-no-points', name: 'Narrow points', allowedPlugins: null, allowedPoints: [] }));
+    const merchant = await createMerchant(t, 'narrowed');
+    await install(merchant, '1.1.0');
+    await ok(t.api(merchant, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'] }), 201);
+    const call = () => ok(t.api(merchant, 'POST', '/v1/extensions/member.tier.compute/invoke', { input: tierInput() }));
+    const paid = (id: string) => ok(t.api(merchant, 'POST', '/v1/events', { id, type: 'order.paid', data: { orderId: id } }), 202);
+    expect(await call()).toMatchObject({ source: 'plugin', plugin: PLUGIN });
+    expect(await paid('narrowed-1')).toMatchObject({ deliveries: 1 });
+
+    await ok(t.api(admin, 'POST', '/v1/admin/merchants', { id: 'narrowed', name: 'Merchant narrowed', tierId: 'narrow-no-plugins' }));
+    expect(await call()).toMatchObject({ source: 'platform', installId: null });
+    expect(await paid('narrowed-2')).toMatchObject({ deliveries: 0 });
+    // A tier without the point: the plugin is allowed, the call is not; events have no point to check.
+    await ok(t.api(admin, 'POST', '/v1/admin/merchants', { id: 'narrowed', name: 'Merchant narrowed', tierId: 'narrow-no-points' }));
+    expect(await call()).toMatchObject({ source: 'platform', installId: null });
+    expect(await paid('narrowed-3')).toMatchObject({ deliveries: 1 });
+
+    await ok(t.api(admin, 'POST', '/v1/admin/merchants', { id: 'narrowed', name: 'Merchant narrowed', tierId: 'standard' }));
+    expect(await call()).toMatchObject({ source: 'plugin', plugin: PLUGIN });
+    expect(await paid('narrowed-4')).toMatchObject({ deliveries: 1 });
   });
 });

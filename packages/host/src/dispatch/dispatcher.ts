@@ -3,6 +3,7 @@ import { TkError, type EventName, type Permission, type TongkitEvent } from '@to
 import { eventFailure, type EventResult, type LoadedPlugin } from '@tongkit/runtime';
 import type { Database, Queryable } from '../storage/database.js';
 import { storableJson, storableText } from '../storage/storable-text.js';
+import { TIER_ALLOWS_PLUGIN } from '../tenancy/tier-allows.js';
 import { HostCallTransaction } from './host-call-transaction.js';
 import { KvStore } from './kv-store.js';
 
@@ -181,7 +182,7 @@ export class Dispatcher {
     }
     const deliveries = await tx.query(
       `INSERT INTO deliveries (merchant_id, event_id, install_id)
-       SELECT merchant_id, $2, id FROM installs WHERE merchant_id = $1 AND status = 'active' AND $3 = ANY(enabled_events)`,
+       SELECT merchant_id, $2, id FROM installs WHERE merchant_id = $1 AND status = 'active' AND $3 = ANY(enabled_events) AND ${TIER_ALLOWS_PLUGIN}`,
       [merchantId, id, event.type],
     );
     return { id, type: event.type, merchantId, deliveries: deliveries.rowCount, duplicate: false };

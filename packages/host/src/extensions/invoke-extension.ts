@@ -4,6 +4,7 @@ import { validateAgainst, type InvocationResult, type LoadedPlugin, type Measure
 import type { Database } from '../storage/database.js';
 import type { Installs } from '../installs/installs.js';
 import { storableJson, storableText, storableValue } from '../storage/storable-text.js';
+import { tierAllowsPluginAndPoint } from '../tenancy/tier-allows.js';
 import { CLOSED, DEFAULT_BREAKER_POLICY, admit, record, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
 
 /** Where a decision came from. */
@@ -67,7 +68,7 @@ export class ExtensionInvoker {
     }
     const { rows } = await this.db.query<ServingInstall>(
       `SELECT id, plugin_name, version, settings FROM installs
-       WHERE merchant_id = $1 AND status = 'active' AND $2 = ANY(enabled_points) ORDER BY created_at`,
+       WHERE merchant_id = $1 AND status = 'active' AND $2 = ANY(enabled_points) AND ${tierAllowsPluginAndPoint('$2')} ORDER BY created_at`,
       [merchantId, point],
     );
     if (spec.combine !== 'exclusive' && rows.length > 1) {
