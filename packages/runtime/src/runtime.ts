@@ -15,9 +15,11 @@ import {
 import { CodeCache } from './internal/code-cache.js';
 import { checkRegistrationMatches, verifyBundle, type PluginBundle } from './internal/load.js';
 import { PluginIsolate, type GuestCallResult } from './internal/plugin-isolate.js';
-import { eventFailure, runEvent, type EventHost, type EventResult } from './internal/event-invocation.js';
+import { encodeEvent, eventFailure, runEvent, type EventHost, type EventResult } from './internal/event-invocation.js';
 import { encodeInput, judgeCall } from './internal/extension-invocation.js';
-import { resolveSettingsWith } from './internal/settings.js';
+import { refuseDeepJson } from './internal/json-depth.js';
+import { MAX_ERROR_ENVELOPE_CHARS } from './internal/prelude.js';
+import { encodeSettings, resolveSettingsWith } from './internal/settings.js';
 
 export type { EventHost, EventMeasurements, EventResult } from './internal/event-invocation.js';
 
@@ -240,6 +242,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const budgetFor = (point: string) => pointBudget(point, options.limits);
 
   async function load(bundle: PluginBundle, loadOptions: LoadOptions = {}): Promise<LoadedPlugin> {
+    refuseDeepJson(bundle.manifest, 'the manifest', 'TK_MANIFEST_INVALID');
     const { manifest, settingsSchema, sha256 } = verifyBundle(bundle);
     const installId = loadOptions.installId ?? 'local';
     const key = `${installId}@${sha256}`;
@@ -262,7 +265,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     const settingsCache = new Map<string, string>();
     const resolveSettings = (settings: unknown = {}) => resolveSettingsWith(settingsSchema, settings);
     function settingsJsonFor(settings: unknown): string {
-      const raw = JSON.stringify(settings ?? {});
+      const raw = encodeSettings(settings);
       let resolved = settingsCache.get(raw);
       if (resolved === undefined) {
         resolved = JSON.stringify(resolveSettings(settings));
@@ -321,7 +324,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
             logCap: budget.logBytes,
             wallMs: budget.wallMs,
             // Worst case JSON escaping is 6 chars per char (\uXXXX); anything longer cannot be within limits.
-            maxEnvelopeChars: (budget.outputBytes + budget.logBytes) * 6 + 1024,
+            maxEnvelopeChars: (budget.outputBytes + budget.logBytes) * 6 + MAX_ERROR_ENVELOPE_CHARS,
           });
         } catch (error) {
           if (isolate.disposed) isolates.delete(key);
@@ -344,11 +347,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     const eventKey = `${key}#events`;
     const eventBudget = { ...EVENT_HANDLER_BUDGET, ...options.eventLimits };
     async function handleEvent(event: TongkitEvent, settings: unknown, host: EventHost): Promise<EventResult> {
-      if (!manifest.events.includes(event.type)) {
-        return eventFailure(new TkError('TK_NOT_FOUND', `${manifest.name} does not handle ${event.type}`, { fault: 'user' }));
-      }
+      let eventJson: string;
       let settingsJson: string;
       try {
+        eventJson = encodeEvent(manifest, event, eventBudget);
         settingsJson = settingsJsonFor(settings);
       } catch (error) {
         const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error));
@@ -379,7 +381,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           counters.warmHits++;
         }
         try {
-          return await runEvent({ isolate, isolateState, event, settingsJson, host, budget: eventBudget, sourceMap: bundle.sourceMap, declaredPermissions: manifest.permissions });
+          return await runEvent({ isolate, isolateState, event, eventJson, settingsJson, host, budget: eventBudget, sourceMap: bundle.sourceMap, declaredPermissions: manifest.permissions });
         } finally {
           if (oneShot) isolate.dispose();
           else if (isolate.disposed && isolates.peek(eventKey) === isolate) isolates.delete(eventKey);

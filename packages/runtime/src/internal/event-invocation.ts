@@ -1,6 +1,8 @@
-import { HOST_API_PERMISSIONS, TK_ERROR_CODES, TkError, type EventBudget, type Permission, type TongkitEvent } from '@tongkit/sdk';
+import { HOST_API_PERMISSIONS, TK_ERROR_CODES, TkError, type EventBudget, type Manifest, type Permission, type TongkitEvent } from '@tongkit/sdk';
 import type { PluginIsolate } from './plugin-isolate.js';
+import { MAX_ERROR_ENVELOPE_CHARS } from './prelude.js';
 import { mapGuestStack } from './source-map.js';
+import { refuseDeepJson } from './json-depth.js';
 import { nestsDeeperThan } from './validation.js';
 
 /** How deep the arguments of a host call may nest (the list of arguments is level 1). */
@@ -87,6 +89,35 @@ export function eventFailure(error: TkError, isolate: 'warm' | 'cold' = 'warm'):
 }
 
 /**
+ * The checks before an event reaches the guest, made by both runtimes (the worker pool before the event
+ * is sent to a worker): the plugin handles its type (else TK_NOT_FOUND), it is JSON nested no deeper
+ * than the runtime's limit — depth first, as everything after it is recursive — and within the
+ * handler's input limit. Returns the event as JSON; throws TK_VALIDATION with a path relative to the
+ * event (and `details.bytes` when it is too large).
+ */
+export function encodeEvent(manifest: Manifest, event: TongkitEvent, budget: EventBudget): string {
+  if (!manifest.events.includes(event?.type)) {
+    throw new TkError('TK_NOT_FOUND', `${manifest.name} does not handle ${String(event?.type)}`, { fault: 'user' });
+  }
+  refuseDeepJson(event, `the ${String(event?.type)} event`);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(event);
+  } catch (error) {
+    throw new TkError('TK_VALIDATION', `the event is not JSON: ${(error as Error).message}`, { path: '/' });
+  }
+  if (json === undefined) throw new TkError('TK_VALIDATION', 'the event is missing', { path: '/' });
+  const bytes = Buffer.byteLength(json);
+  if (bytes > budget.inputBytes) {
+    throw new TkError('TK_VALIDATION', `the ${event.type} event is ${bytes} bytes, over the ${budget.inputBytes}-byte limit`, {
+      path: '/',
+      details: { bytes, limit: budget.inputBytes },
+    });
+  }
+  return json;
+}
+
+/**
  * Runs one event through an event isolate. Host calls are checked here — the namespace exists, the
  * permission is granted, the cap is not exceeded — before the host sees them. A policy violation (no
  * permission, too many calls) fails the invocation even if the plugin catches the error, so its
@@ -96,6 +127,8 @@ export async function runEvent(input: {
   isolate: PluginIsolate;
   isolateState: 'warm' | 'cold';
   event: TongkitEvent;
+  /** The event as {@link encodeEvent} checked and encoded it. */
+  eventJson: string;
   settingsJson: string;
   host: EventHost;
   budget: EventBudget;
@@ -103,8 +136,7 @@ export async function runEvent(input: {
   /** The permissions the plugin's manifest asks for: a grant beyond them (say, kept from an earlier version) does not count. */
   declaredPermissions: readonly Permission[];
 }): Promise<EventResult> {
-  const { isolate, event, host, budget } = input;
-  const eventJson = JSON.stringify(event);
+  const { isolate, event, eventJson, host, budget } = input;
   const measurements: EventMeasurements = { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: Buffer.byteLength(eventJson), isolate: input.isolateState };
   let violation: TkError | undefined;
 
@@ -136,9 +168,6 @@ export async function runEvent(input: {
   };
 
   const fail = (error: TkError, logs: EventResult['logs'] = [], truncated = false): EventResult => ({ ok: false, error, logs, logsTruncated: truncated, measurements });
-  if (measurements.inputBytes > budget.inputBytes) {
-    return fail(new TkError('TK_VALIDATION', `the ${event.type} event is ${measurements.inputBytes} bytes, over the ${budget.inputBytes}-byte limit`));
-  }
   try {
     const call = await isolate.callEvent(
       {
@@ -149,7 +178,7 @@ export async function runEvent(input: {
         nowMs: Date.parse(event.occurredAt) || 0,
         logCap: budget.logBytes,
         wallMs: budget.wallMs,
-        maxEnvelopeChars: budget.logBytes * 6 + 4096,
+        maxEnvelopeChars: budget.logBytes * 6 + MAX_ERROR_ENVELOPE_CHARS,
         maxHostCalls: budget.hostCalls,
         maxHostCallArgsBytes: budget.hostCallArgsBytes,
       },

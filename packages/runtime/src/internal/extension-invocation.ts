@@ -2,6 +2,7 @@ import { TkError, type Manifest, type PointBudget, type getExtensionPoint } from
 import type { InvocationResult, LogLine, Measurements } from '../runtime.js';
 import type { GuestCallResult } from './plugin-isolate.js';
 import { mapGuestStack } from './source-map.js';
+import { refuseDeepJson } from './json-depth.js';
 import { assertMatches, nestsDeeperThan } from './validation.js';
 
 type ExtensionPointSpec = NonNullable<ReturnType<typeof getExtensionPoint>>;
@@ -11,8 +12,10 @@ export const MAX_OUTPUT_DEPTH = 64;
 
 /**
  * The checks before an extension call reaches the guest: the plugin implements the point, the input is
- * JSON within the point's size limit and matches its schema. Returns the input as JSON and records its
- * size in `measurements` (also when it is too large); throws TkErrors.
+ * JSON nested no deeper than the runtime's limit, within the point's size limit, and matches its schema.
+ * Returns the input as JSON and records its size in `measurements` (also when it is too large); throws
+ * TkErrors. The worker pool runs it too, before the input is sent to a worker, so that both runtimes
+ * give the same answer and nothing too deep or too large is serialised for the IPC channel.
  */
 export function encodeInput(point: string, spec: ExtensionPointSpec | undefined, manifest: Manifest, input: unknown, budget: PointBudget, measurements: Measurements): string {
   if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`);
@@ -22,6 +25,8 @@ export function encodeInput(point: string, spec: ExtensionPointSpec | undefined,
       hint: `It implements: ${manifest.extensions.join(', ') || 'no extension points'}.`,
     });
   }
+  // Depth first: JSON.stringify and the schema check below are recursive.
+  refuseDeepJson(input, 'the input');
   let inputJson: string;
   try {
     inputJson = JSON.stringify(input);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TkError, type TkErrorJSON } from '@tongkit/sdk';
 import { reviveError } from '../workers/protocol.js';
+import { SANDBOX_PROCESS_ENV } from './sandbox-env.js';
 
 /** How long reading a definition may take, start-up included, before the child is killed. */
 const EXTRACTION_DEADLINE_MS = 20_000;
@@ -16,7 +17,7 @@ export async function extractDefinition(code: string): Promise<Record<string, un
   const entry = fileURLToPath(new URL('./extract.js', import.meta.url));
   const child = spawn(process.execPath, ['--no-node-snapshot', entry], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '' },
+    env: { PATH: process.env['PATH'] ?? '', ...SANDBOX_PROCESS_ENV },
   });
   let stdout = '';
   let stderr = '';

@@ -15,6 +15,17 @@ export const PRELUDE_FILENAME = 'tongkit-prelude.js';
 /** Global name the plugin bundle (esbuild IIFE) assigns its module namespace to. */
 export const BUNDLE_GLOBAL = '__tongkit_plugin';
 
+/**
+ * How much of an error a plugin throws crosses to the host, in UTF-16 characters: its name, its message
+ * and its stack. A plugin's error is a TK_PLUGIN_ERROR however long its message; past these it is cut
+ * (saying how much was cut), rather than filling the envelope and being reported as an output too large.
+ */
+export const MAX_ERROR_NAME_CHARS = 200;
+export const MAX_ERROR_MESSAGE_CHARS = 2_000;
+export const MAX_ERROR_STACK_CHARS = 8_000;
+/** Room an envelope needs for such an error beside its logs: JSON may escape a character as 6 (\uXXXX). */
+export const MAX_ERROR_ENVELOPE_CHARS = (MAX_ERROR_NAME_CHARS + MAX_ERROR_MESSAGE_CHARS + MAX_ERROR_STACK_CHARS + 300) * 6 + 4096;
+
 export const PRELUDE_SOURCE = String.raw`
 (function (G) {
   'use strict';
@@ -147,14 +158,32 @@ export const PRELUDE_SOURCE = String.raw`
 
   // --- bridge ------------------------------------------------------------------------------------
   function text(read) { try { const v = read(); return typeof v === 'string' ? v : StringOf(v); } catch (_) { return ''; } }
+  const sliceOf = Function.prototype.call.bind(String.prototype.slice);
+  const startsWith = Function.prototype.call.bind(String.prototype.startsWith);
+  // At most max characters of value, saying how many were cut; never half of a surrogate pair.
+  function cut(value, max) {
+    if (value.length <= max) return value;
+    const end = charCodeAt(value, max - 1) >= 0xd800 && charCodeAt(value, max - 1) <= 0xdbff ? max - 1 : max;
+    return sliceOf(value, 0, end) + '… (' + (value.length - end) + ' more characters)';
+  }
+  function bounded(name, message, stack) {
+    const shortName = cut(name, ${MAX_ERROR_NAME_CHARS});
+    const shortMessage = cut(message, ${MAX_ERROR_MESSAGE_CHARS});
+    // V8's stack starts with "name: message": that head is shortened alike, so the frames after it stay.
+    const head = message ? name + ': ' + message : name;
+    if ((shortName !== name || shortMessage !== message) && startsWith(stack, head)) {
+      stack = (shortMessage ? shortName + ': ' + shortMessage : shortName) + sliceOf(stack, head.length);
+    }
+    return { name: shortName, message: shortMessage, stack: cut(stack, ${MAX_ERROR_STACK_CHARS}) };
+  }
   function describe(err) {
     if (err === null || (typeof err !== 'object' && typeof err !== 'function')) {
-      return { name: 'Error', message: 'threw a non-Error value: ' + text(() => StringOf(err)), stack: '' };
+      return bounded('Error', 'threw a non-Error value: ' + text(() => StringOf(err)), '');
     }
     const name = text(() => err.name);
     const message = text(() => err.message);
-    if (!name && !message) return { name: 'Error', message: 'threw a non-Error value: ' + show(err), stack: '' };
-    return { name: name || 'Error', message, stack: text(() => err.stack) };
+    if (!name && !message) return bounded('Error', 'threw a non-Error value: ' + show(err), '');
+    return bounded(name || 'Error', message, text(() => err.stack));
   }
   function codeOf(err) {
     try {

@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { EVENT_HANDLER_BUDGET, SYNC_POINT_BUDGET, TkError, getExtensionPoint, type EventBudget, type ExtensionPointId, type Permission, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
 import { verifyBundle, type PluginBundle } from '../internal/load.js';
-import { checkOutput } from '../internal/extension-invocation.js';
-import { resolveSettingsWith } from '../internal/settings.js';
-import { eventFailure, refuseHostCall, type EventHost, type EventResult } from '../internal/event-invocation.js';
+import { checkOutput, encodeInput } from '../internal/extension-invocation.js';
+import { refuseDeepJson } from '../internal/json-depth.js';
+import { encodeSettings, resolveSettingsWith } from '../internal/settings.js';
+import { encodeEvent, eventFailure, refuseHostCall, type EventHost, type EventResult } from '../internal/event-invocation.js';
 import { emptyMeasurements, pointBudget, type InvocationResult, type LogLine, type InvokeOptions, type LoadOptions, type LoadedPlugin, type Runtime, type RuntimeOptions, type RuntimeStats } from '../runtime.js';
 import { NOT_LOADED, resultFromWire, type WorkerStartOptions } from './protocol.js';
 import { DEFAULT_TENANT_POLICY, TenantGuard, type TenantPolicy } from './tenant-guard.js';
@@ -340,6 +341,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
   }
 
   async function load(bundle: PluginBundle, loadOptions: LoadOptions = {}): Promise<LoadedPlugin> {
+    refuseDeepJson(bundle.manifest, 'the manifest', 'TK_MANIFEST_INVALID');
     const { manifest, settingsSchema, sha256 } = verifyBundle(bundle);
     const installId = loadOptions.installId ?? 'local';
     const handle: Handle = { key: `${installId}@${sha256}`, bundle, installId, tenant: loadOptions.tenant ?? installId };
@@ -348,10 +350,18 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     await loadInto(workerFor(handle.tenant), handle);
 
     function invoke<P extends ExtensionPointId>(point: P, input: unknown, settings?: unknown, invokeOptions: InvokeOptions = {}): Promise<InvocationResult<PointOutput<P>>> {
-      const failed = (error: TkError): InvocationResult<PointOutput<P>> => {
-        const budget = getExtensionPoint(point) ? pointBudget(point, options.limits) : { ...SYNC_POINT_BUDGET, ...options.limits };
-        return { ok: false, error, logs: [], logsTruncated: false, measurements: emptyMeasurements(budget, 'warm') };
-      };
+      const spec = getExtensionPoint(point);
+      const budget = spec ? pointBudget(point, options.limits) : { ...SYNC_POINT_BUDGET, ...options.limits };
+      const measurements = emptyMeasurements(budget, 'warm');
+      const failed = (error: TkError): InvocationResult<PointOutput<P>> => ({ ok: false, error, logs: [], logsTruncated: false, measurements });
+      // The in-process runtime's checks of input and settings, made here too: the same answer, and
+      // nothing too deep or too large is serialised for a worker (nor holds one of the tenant's slots).
+      try {
+        encodeInput(point, spec, manifest, input, budget, measurements);
+        encodeSettings(settings);
+      } catch (error) {
+        return Promise.resolve(failed(asTkError(error)));
+      }
       return guarded(
         handle,
         (w) => w.request({ t: 'invoke', key: handle.key, point, input, settings: settings ?? {}, fresh: invokeOptions.fresh === true }, handle.tenant),
@@ -360,6 +370,12 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
     }
 
     function handleEvent(event: TongkitEvent, settings: unknown, eventHost: EventHost): Promise<EventResult> {
+      try {
+        encodeEvent(manifest, event, eventBudget);
+        encodeSettings(settings);
+      } catch (error) {
+        return Promise.resolve(eventFailure(asTkError(error)));
+      }
       const host = checkedHost(eventHost, event.type, manifest.permissions, eventBudget);
       return guarded(
         handle,

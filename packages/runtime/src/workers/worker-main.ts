@@ -43,13 +43,18 @@ function cache(): CacheFigures {
 }
 
 function reply(id: number, outcome: Promise<unknown>): void {
-  outcome.then(
-    (value) => send({ t: 'done', id, value, cache: cache() } satisfies Done),
-    (error: unknown) => {
-      const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', `sandbox worker: ${String(error)}`);
-      send({ t: 'done', id, error: failure.toJSON(), cache: cache() } satisfies Done);
-    },
-  );
+  const fail = (error: unknown) => {
+    const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', `sandbox worker: ${String(error)}`);
+    send({ t: 'done', id, error: failure.toJSON(), cache: cache() } satisfies Done);
+  };
+  outcome.then((value) => {
+    try {
+      send({ t: 'done', id, value, cache: cache() } satisfies Done);
+    } catch (error) {
+      // An answer the channel cannot carry (not JSON): the pool must still hear that this request is done.
+      fail(new TkError('TK_INTERNAL', `sandbox worker: the answer could not be sent: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }, fail);
 }
 
 function pluginFor(key: string): LoadedPlugin | Promise<LoadedPlugin> {

@@ -1,6 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { TkError } from '@tongkit/sdk';
 import type { EventHost } from '../internal/event-invocation.js';
+import { MAX_JSON_DEPTH } from '../internal/json-depth.js';
+import { SANDBOX_PROCESS_ENV } from '../internal/sandbox-env.js';
 import { reviveError, type Beat, type FromWorker, type HostResult, type Request } from './protocol.js';
 
 /** Why a worker process went away. */
@@ -70,7 +72,7 @@ export class WorkerProcess {
       execArgv: ['--no-node-snapshot'],
       serialization: 'json',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: process.env['NODE_ENV'] ?? 'production' },
+      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: process.env['NODE_ENV'] ?? 'production', ...SANDBOX_PROCESS_ENV },
     });
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
@@ -87,7 +89,11 @@ export class WorkerProcess {
     return this.pending.size;
   }
 
-  /** Sends a request and resolves with the worker's `value` (or rejects with its error). */
+  /**
+   * Sends a request and resolves with the worker's `value` (or rejects with its error). A request that
+   * cannot be sent is answered at once: nothing else would ever answer it, since the worker, alive and
+   * beating, never heard of it.
+   */
   request(request: DistributiveOmit<Request, 'id' | 'tenant'>, tenant: string, host?: EventHost): Promise<unknown> {
     if (this.exited || !this.child.connected) return Promise.reject(this.crashError(false));
     const id = this.nextId++;
@@ -95,9 +101,24 @@ export class WorkerProcess {
       this.pending.set(id, { tenant, kind: request.t, hostCallsOutstanding: 0, resolve, reject, ...(host ? { host } : {}) });
       try {
         this.child.send({ ...request, id, tenant } as Request);
-      } catch {
-        // The channel closed under us: the process is going, and 'exit' answers everything in flight.
+      } catch (error) {
+        this.pending.delete(id);
+        reject(this.unsendable(error));
       }
+    });
+  }
+
+  /**
+   * Why a request could not be sent: the channel closed under us (the process is going), or the request
+   * is not JSON the channel can carry — too deep for JSON.stringify's stack, a BigInt, a cycle. The
+   * runtime refuses such input, settings and events before they get here; this is the backstop.
+   */
+  private unsendable(error: unknown): TkError {
+    if (this.exited || !this.child.connected) return this.crashError(false);
+    const why = error instanceof RangeError ? 'it nests too deeply' : error instanceof Error ? error.message : String(error);
+    return new TkError('TK_VALIDATION', `the request could not be sent to the sandbox worker: ${why}`, {
+      hint: `Pass plain JSON nested at most ${MAX_JSON_DEPTH} levels deep.`,
+      details: { workerId: this.workerId },
     });
   }
 
@@ -145,7 +166,14 @@ export class WorkerProcess {
         if (pending) pending.hostCallsOutstanding++;
         const answer = (result: Omit<HostResult, 't' | 'callId'>) => {
           if (pending) pending.hostCallsOutstanding--;
-          if (!this.exited) this.child.send({ t: 'hostResult', callId: message.callId, ...result } satisfies HostResult);
+          if (this.exited || !this.child.connected) return;
+          try {
+            this.child.send({ t: 'hostResult', callId: message.callId, ...result } satisfies HostResult);
+          } catch {
+            // A host answer the channel cannot carry: the plugin gets an error rather than waiting forever.
+            const error = new TkError('TK_INTERNAL', 'the host call\'s answer could not be sent to the sandbox worker').toJSON();
+            this.child.send({ t: 'hostResult', callId: message.callId, ok: false, error } satisfies HostResult);
+          }
         };
         if (!host) return answer({ ok: false, error: new TkError('TK_INTERNAL', 'a host call arrived for no event in flight').toJSON() });
         Promise.resolve()
