@@ -1,9 +1,19 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Type } from '@sinclair/typebox';
 import { EXTENSION_POINT_IDS, TkError, type ExtensionPointId, type TkErrorJSON } from '@tongkit/sdk';
-import { assertMatches } from './internal/validation.js';
+import { assertMatches, nestsDeeperThan } from './internal/validation.js';
+import {
+  MAX_PROJECT_JSON_BYTES,
+  isInside,
+  labelOf,
+  listJsonFiles,
+  mapWithConcurrency,
+  parseProjectJson,
+  readProjectFile,
+  realFolderInside,
+} from './internal/project-files.js';
 import type { InvocationResult, LoadedPlugin, Measurements } from './runtime.js';
 
 /**
@@ -50,34 +60,64 @@ export interface FixtureResult {
   measurements: Measurements;
 }
 
-/** Reads every `*.json` under `dir` (recursively) as a fixture; malformed files are TK_VALIDATION with the file and path. */
+/** The most fixture files read from one folder. */
+export const MAX_FIXTURES = 1000;
+/** The deepest nesting of objects and arrays in a fixture (a host's deploy body allows 64 with its wrapper). */
+export const MAX_FIXTURE_DEPTH = 60;
+/** Fixture files read at once: a few hundred at once run out of file handles where the limit is 256 (macOS). */
+const READ_CONCURRENCY = 16;
+const FIXTURE_HINT = 'A fixture is { "point", "input", "settings"?, and exactly one of "expect" or "expectError" }.';
+
+/**
+ * Reads every `*.json` under `dir` (recursively) as a fixture. Fixtures are untrusted project files: a
+ * file must be a regular file of at most 1 MB whose real path is inside the project (`root`, or `dir`
+ * itself when it lies outside `root`); folders reached through symbolic links are not entered. Each
+ * refused, unreadable or malformed file is TK_VALIDATION naming it (and the JSON path).
+ */
 export async function readFixtures(dir: string, root = process.cwd()): Promise<Fixture[]> {
-  let names: string[];
+  const absDir = resolve(dir);
+  const absRoot = resolve(root);
+  const dirLabel = labelOf(absRoot, absDir);
+  let realRoot: string;
   try {
-    names = (await readdir(dir, { recursive: true })).filter((name) => name.endsWith('.json')).sort();
+    realRoot = await realpath(isInside(absRoot, absDir) ? absRoot : absDir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  return Promise.all(
-    names.map(async (name) => {
-      const path = join(dir, name);
-      const file = relative(root, path) || path;
-      let json: unknown;
-      try {
-        json = JSON.parse(await readFile(path, 'utf8'));
-      } catch (error) {
-        throw new TkError('TK_VALIDATION', `${file} is not JSON: ${(error as Error).message}`, { fault: 'user' });
-      }
-      try {
-        assertMatches(FixtureSchema, json, 'TK_VALIDATION', `fixture ${file}`);
-      } catch (error) {
-        if (error instanceof TkError) throw new TkError('TK_VALIDATION', error.message, { path: error.path ?? '/', hint: 'A fixture is { "point", "input", "settings"?, "expect" | "expectError" }.' });
-        throw error;
-      }
-      return { file, ...(json as Omit<Fixture, 'file'>) };
-    }),
-  );
+  const realDir = await realFolderInside(absDir, realRoot, dirLabel);
+  if (realDir === undefined) return [];
+  const names = await listJsonFiles(realDir, dirLabel, { maxFiles: MAX_FIXTURES, maxEntries: 20 * MAX_FIXTURES });
+  return mapWithConcurrency(names, READ_CONCURRENCY, async (name) => {
+    const file = labelOf(absRoot, join(absDir, name));
+    const text = await readProjectFile({ path: join(realDir, name), realRoot, label: file, maxBytes: MAX_PROJECT_JSON_BYTES });
+    if (text === undefined) throw new TkError('TK_VALIDATION', `${file} is a symbolic link to nothing`, { fault: 'user', details: { file } });
+    return fixtureOf(parseProjectJson(text, file), file);
+  });
+}
+
+/** Checks one parsed fixture file: its shape, its depth, and that it expects exactly one thing. */
+function fixtureOf(json: unknown, file: string): Fixture {
+  if (nestsDeeperThan(json, MAX_FIXTURE_DEPTH)) {
+    throw new TkError('TK_VALIDATION', `fixture ${file} nests objects and arrays deeper than ${MAX_FIXTURE_DEPTH} levels`, { fault: 'user', path: '/', hint: FIXTURE_HINT });
+  }
+  try {
+    assertMatches(FixtureSchema, json, 'TK_VALIDATION', `fixture ${file}`);
+  } catch (error) {
+    if (error instanceof TkError) throw new TkError('TK_VALIDATION', error.message, { path: error.path ?? '/', hint: FIXTURE_HINT });
+    throw error;
+  }
+  const body = json as Omit<Fixture, 'file'>;
+  // Both would let an error pass while `expect` is ignored; neither would pass any valid output.
+  const hasExpect = Object.hasOwn(body, 'expect');
+  if (hasExpect === Object.hasOwn(body, 'expectError')) {
+    throw new TkError('TK_VALIDATION', `fixture ${file} must have exactly one of "expect" and "expectError", not ${hasExpect ? 'both' : 'neither'}`, {
+      path: hasExpect ? '/expectError' : '/',
+      hint: FIXTURE_HINT,
+      details: { file },
+    });
+  }
+  return { file, ...body };
 }
 
 function outcomeOf(result: InvocationResult): { value: unknown; code?: string } {
