@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TkError } from '@tongkit/sdk';
 import { MAX_SOURCE_MAP_BYTES, type PluginBundle } from './internal/load.js';
+import { MAX_MANIFEST_DEPTH } from './internal/json-depth.js';
 import { readProjectFile } from './internal/project-files.js';
 import { nestsDeeperThan } from './internal/validation.js';
 
@@ -10,8 +11,6 @@ import { nestsDeeperThan } from './internal/validation.js';
  * its JSON path, while a link to `/dev/zero` is still refused before it fills the memory.
  */
 const MAX_DIST_FILE_BYTES = 4 * MAX_SOURCE_MAP_BYTES;
-/** A manifest's settings schema nests at most 8 levels; far deeper JSON is not a manifest. */
-const MAX_MANIFEST_DEPTH = 64;
 
 function notBuilt(dir: string): TkError {
   return new TkError('TK_NOT_FOUND', `no built plugin in ${dir} (manifest.json and plugin.js)`, {

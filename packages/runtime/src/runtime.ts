@@ -17,7 +17,7 @@ import { checkRegistrationMatches, verifyBundle, type PluginBundle } from './int
 import { PluginIsolate, type GuestCallResult } from './internal/plugin-isolate.js';
 import { encodeEvent, eventFailure, runEvent, type EventHost, type EventResult } from './internal/event-invocation.js';
 import { encodeInput, judgeCall } from './internal/extension-invocation.js';
-import { refuseDeepJson } from './internal/json-depth.js';
+import { refuseDeepJson, MAX_MANIFEST_DEPTH } from './internal/json-depth.js';
 import { MAX_ERROR_ENVELOPE_CHARS } from './internal/prelude.js';
 import { encodeSettings, resolveSettingsWith } from './internal/settings.js';
 
@@ -242,7 +242,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const budgetFor = (point: string) => pointBudget(point, options.limits);
 
   async function load(bundle: PluginBundle, loadOptions: LoadOptions = {}): Promise<LoadedPlugin> {
-    refuseDeepJson(bundle.manifest, 'the manifest', 'TK_MANIFEST_INVALID');
+    refuseDeepJson(bundle.manifest, 'the manifest', 'TK_MANIFEST_INVALID', MAX_MANIFEST_DEPTH);
     const { manifest, settingsSchema, sha256 } = verifyBundle(bundle);
     const installId = loadOptions.installId ?? 'local';
     const key = `${installId}@${sha256}`;

@@ -59,7 +59,8 @@ function nested(levels: number): unknown[] {
 }
 
 /** The JSON Pointer of the 65th level under `prefix` (itself at `prefixDepth`) in {@link nested} arrays. */
-const firstTooDeep = (prefix: string, prefixDepth: number) => prefix + '/0'.repeat(65 - prefixDepth);
+/** The path of the first level past `limit` (64 for requests; manifests allow 256) in `nested()` under `prefix`. */
+const firstTooDeep = (prefix: string, prefixDepth: number, limit = 64) => prefix + '/0'.repeat(limit + 1 - prefixDepth);
 
 const DEEP = 5_000;
 
@@ -122,7 +123,7 @@ describe('JSON nested deeper than 64 levels', () => {
       manifest.settings.properties.goldAtFen.examples = nested(DEEP);
       const error = await rejectionOf(open().load({ ...tenantBundle, manifest: manifest as unknown as PluginBundle['manifest'] }));
       expect(error).toBeInstanceOf(TkError);
-      expect([error.code, error.path]).toEqual(['TK_MANIFEST_INVALID', firstTooDeep('/settings/properties/goldAtFen/examples', 5)]);
+      expect([error.code, error.path]).toEqual(['TK_MANIFEST_INVALID', firstTooDeep('/settings/properties/goldAtFen/examples', 5, 256)]);
     });
 
     it('still refuses a value that contains itself as not JSON', async () => {

@@ -9,6 +9,12 @@ import { TkError, type TkErrorCode } from '@tongkit/sdk';
  */
 export const MAX_JSON_DEPTH = 64;
 
+/**
+ * How deep a manifest may nest. It carries the settings schema, whose own check (8 levels of settings)
+ * names the offending property far better; this looser bound only keeps the recursive steps safe.
+ */
+export const MAX_MANIFEST_DEPTH = 256;
+
 /** One value on the walk, with how it was reached (its path is only built when it is refused). */
 interface Entry {
   value: object;
@@ -46,15 +52,15 @@ export function firstTooDeep(value: unknown, limit = MAX_JSON_DEPTH): { path: st
  * @example
  * refuseDeepJson(input, 'the input'); // TK_VALIDATION at /member/a/a/… for 5,000 levels of { a: … }
  */
-export function refuseDeepJson(value: unknown, what: string, code: TkErrorCode = 'TK_VALIDATION'): void {
-  const found = firstTooDeep(value);
+export function refuseDeepJson(value: unknown, what: string, code: TkErrorCode = 'TK_VALIDATION', limit = MAX_JSON_DEPTH): void {
+  const found = firstTooDeep(value, limit);
   if (!found) return;
   const path = found.path || '/';
   const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
   throw new TkError(
     code,
-    found.cycle ? `${what} cannot be JSON: a value contains itself at ${shown}` : `objects and arrays in ${what} nest deeper than ${MAX_JSON_DEPTH} levels at ${shown}`,
-    { path, details: { limit: MAX_JSON_DEPTH } },
+    found.cycle ? `${what} cannot be JSON: a value contains itself at ${shown}` : `objects and arrays in ${what} nest deeper than ${limit} levels at ${shown}`,
+    { path, details: { limit } },
   );
 }
 

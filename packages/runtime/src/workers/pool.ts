@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { EVENT_HANDLER_BUDGET, SYNC_POINT_BUDGET, TkError, getExtensionPoint, type EventBudget, type ExtensionPointId, type Permission, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
 import { verifyBundle, type PluginBundle } from '../internal/load.js';
 import { checkOutput, encodeInput } from '../internal/extension-invocation.js';
-import { refuseDeepJson } from '../internal/json-depth.js';
+import { refuseDeepJson, MAX_MANIFEST_DEPTH } from '../internal/json-depth.js';
 import { encodeSettings, resolveSettingsWith } from '../internal/settings.js';
 import { encodeEvent, eventFailure, refuseHostCall, type EventHost, type EventResult } from '../internal/event-invocation.js';
 import { emptyMeasurements, pointBudget, type InvocationResult, type LogLine, type InvokeOptions, type LoadOptions, type LoadedPlugin, type Runtime, type RuntimeOptions, type RuntimeStats } from '../runtime.js';
@@ -341,7 +341,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
   }
 
   async function load(bundle: PluginBundle, loadOptions: LoadOptions = {}): Promise<LoadedPlugin> {
-    refuseDeepJson(bundle.manifest, 'the manifest', 'TK_MANIFEST_INVALID');
+    refuseDeepJson(bundle.manifest, 'the manifest', 'TK_MANIFEST_INVALID', MAX_MANIFEST_DEPTH);
     const { manifest, settingsSchema, sha256 } = verifyBundle(bundle);
     const installId = loadOptions.installId ?? 'local';
     const handle: Handle = { key: `${installId}@${sha256}`, bundle, installId, tenant: loadOptions.tenant ?? installId };
