@@ -319,3 +319,14 @@ describe('the review scan and handlers it cannot name', () => {
     expect(scanHostApiUse(`var n="order.paid";var p={events:{[n]:${handler}}};`).unverified).toBe(true);
   });
 });
+
+describe('uploaded fixtures', () => {
+  it('refuses a fixture with both expect and expectError at its path (it would pass on the error and ignore expect)', async () => {
+    const { developer } = t.host.tokens;
+    const upload = await uploadOf('template');
+    const [first] = upload.fixtures as Array<Record<string, unknown>>;
+    const both = { ...first, expect: { tier: 'gold' }, expectError: 'TK_VALIDATION' };
+    const refused = expectError(await deploy(developer, { ...upload, fixtures: [first, both] }), 400, 'TK_VALIDATION', '/fixtures/1/expectError');
+    expect(refused.message).toMatch(/exactly one of "expect" and "expectError", not both/);
+  });
+});

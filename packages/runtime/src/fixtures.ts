@@ -92,12 +92,17 @@ export async function readFixtures(dir: string, root = process.cwd()): Promise<F
     const file = labelOf(absRoot, join(absDir, name));
     const text = await readProjectFile({ path: join(realDir, name), realRoot, label: file, maxBytes: MAX_PROJECT_JSON_BYTES });
     if (text === undefined) throw new TkError('TK_VALIDATION', `${file} is a symbolic link to nothing`, { fault: 'user', details: { file } });
-    return fixtureOf(parseProjectJson(text, file), file);
+    return checkFixture(parseProjectJson(text, file), file);
   });
 }
 
-/** Checks one parsed fixture file: its shape, its depth, and that it expects exactly one thing. */
-function fixtureOf(json: unknown, file: string): Fixture {
+/**
+ * Checks one parsed fixture: its shape, its depth, and that it expects exactly one thing (an output or
+ * an error code). TK_VALIDATION naming `file` and the JSON path otherwise. The host checks uploaded
+ * fixtures with it too; `smoke: true` lets a fixture expect nothing (it passes on any valid output), as
+ * the host's automated review allows, but never both an output and an error.
+ */
+export function checkFixture(json: unknown, file: string, options: { smoke?: boolean } = {}): Fixture {
   if (nestsDeeperThan(json, MAX_FIXTURE_DEPTH)) {
     throw new TkError('TK_VALIDATION', `fixture ${file} nests objects and arrays deeper than ${MAX_FIXTURE_DEPTH} levels`, { fault: 'user', path: '/', hint: FIXTURE_HINT });
   }
@@ -110,7 +115,8 @@ function fixtureOf(json: unknown, file: string): Fixture {
   const body = json as Omit<Fixture, 'file'>;
   // Both would let an error pass while `expect` is ignored; neither would pass any valid output.
   const hasExpect = Object.hasOwn(body, 'expect');
-  if (hasExpect === Object.hasOwn(body, 'expectError')) {
+  const hasExpectError = Object.hasOwn(body, 'expectError');
+  if (hasExpect === hasExpectError && (hasExpect || !options.smoke)) {
     throw new TkError('TK_VALIDATION', `fixture ${file} must have exactly one of "expect" and "expectError", not ${hasExpect ? 'both' : 'neither'}`, {
       path: hasExpect ? '/expectError' : '/',
       hint: FIXTURE_HINT,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TkError, type Manifest } from '@tongkit/sdk';
-import { FixtureSchema, validateAgainst, type Fixture, type PluginBundle, type Runtime } from '@tongkit/runtime';
+import { checkFixture, type Fixture, type PluginBundle, type Runtime } from '@tongkit/runtime';
 import type { Database, Queryable } from '../storage/database.js';
 import { requireRole, type Principal } from '../auth/principal.js';
 import { buildReviewReport, type ReviewReport } from './review-report.js';
@@ -111,9 +111,14 @@ function readFixtures(raw: unknown[] | undefined): Fixture[] {
   return (raw ?? []).map((fixture, i) => {
     // `file` names where the fixture came from (tongkit deploy sends it); the rest is the fixture.
     const { file, ...body } = (typeof fixture === 'object' && fixture !== null ? fixture : { value: fixture }) as { file?: unknown } & Record<string, unknown>;
-    const problem = validateAgainst(FixtureSchema, body)[0];
-    if (problem) throw new TkError('TK_VALIDATION', `fixture ${i} is invalid at ${problem.path}: ${problem.message}`, { path: `/fixtures/${i}${problem.path === '/' ? '' : problem.path}` });
-    return { file: typeof file === 'string' ? file.slice(0, 200) : `fixtures/${i}.json`, ...(body as Omit<Fixture, 'file'>) };
+    try {
+      // A fixture may expect nothing here (a smoke run the review reports), but never both.
+      return checkFixture(body, typeof file === 'string' ? file.slice(0, 200) : `fixtures/${i}.json`, { smoke: true });
+    } catch (error) {
+      if (!(error instanceof TkError)) throw error;
+      const path = `/fixtures/${i}${!error.path || error.path === '/' ? '' : error.path}`;
+      throw new TkError(error.code, error.message, { path, hint: error.hint, ...(error.details ? { details: error.details } : {}) });
+    }
   });
 }
 
