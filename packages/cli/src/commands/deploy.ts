@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { readFixtures } from '@tongkit/runtime';
 import { buildPlugin } from '@tongkit/runtime/build';
 import { HostCommand } from '../internal/base-command.js';
-import { paint } from '../internal/output.js';
+import { paint, terminalSafe } from '../internal/output.js';
 
 export default class Deploy extends HostCommand {
   static override summary = 'Build the plugin and upload it to the host as a new version.';
@@ -29,7 +29,7 @@ changed code needs a new version. --submit also puts it in the review queue.`;
     if (!this.jsonEnabled()) {
       const checks = (version.report?.checks ?? []) as Array<{ id: string; ok: boolean; message: string }>;
       this.log(`${paint('green', '✔')} deployed ${paint('bold', `${version.plugin}@${version.version}`)} — ${version.status}`);
-      for (const check of checks) this.log(`  ${check.ok ? paint('green', '✔') : paint('red', '✖')} ${check.id}: ${check.message}`);
+      for (const check of checks) this.log(`  ${check.ok ? paint('green', '✔') : paint('red', '✖')} ${check.id}: ${terminalSafe(check.message)}`);
       this.log(`  review: ${link}`);
       if (!flags.submit && version.status === 'draft') this.log(paint('dim', `  next: tongkit submit ${version.plugin}@${version.version}`));
     }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Flags } from '@oclif/core';
 import { HostCommand } from '../internal/base-command.js';
-import { paint } from '../internal/output.js';
+import { jsonForTerminal, paint, terminalSafe } from '../internal/output.js';
 
 interface Entry {
   cursor: string;
@@ -40,11 +40,11 @@ export default class Logs extends HostCommand {
     const print = (entries: Entry[]) => {
       for (const e of entries) {
         const color = e.level === 'error' ? 'red' : e.level === 'warn' || e.fallback ? 'yellow' : 'dim';
-        this.log(`${paint('dim', e.at)} ${paint(color, e.level.padEnd(5))} ${e.merchantId} ${e.plugin ?? '-'}  ${e.message}`);
+        this.log(`${paint('dim', e.at)} ${paint(color, e.level.padEnd(5))} ${terminalSafe(`${e.merchantId} ${e.plugin ?? '-'}  ${e.message}`)}`);
       }
     };
     const emit = (entries: Entry[]) => {
-      if (this.jsonEnabled()) for (const e of entries) process.stdout.write(`${JSON.stringify(e)}\n`);
+      if (this.jsonEnabled()) for (const e of entries) process.stdout.write(`${jsonForTerminal(e)}\n`);
       else print(entries);
     };
     const entries = await fetchPage();

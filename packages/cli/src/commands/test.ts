@@ -2,10 +2,23 @@ import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { TkError } from '@tongkit/sdk';
-import { readFixtures, runFixtures } from '@tongkit/runtime';
+import { readFixtures, runFixtures, type Fixture, type FixtureResult, type LoadedPlugin } from '@tongkit/runtime';
 import { TongkitCommand } from '../internal/base-command.js';
-import { micros, paint } from '../internal/output.js';
+import { jsonForTerminal, micros, paint, terminalSafe } from '../internal/output.js';
 import { loadProject } from '../internal/project.js';
+import { judgeOnAWarmCall } from '../internal/warm-budget.js';
+
+/**
+ * A fixture that passed on calls over the point's CPU budget passed on the first-call allowance (the
+ * pool may serve every call of a short test from a new isolate): judge it on a warm call, as `run` does,
+ * so that `test` never passes a handler whose warm calls fail with TK_TIMEOUT in production.
+ */
+async function judgedWarm(plugin: LoadedPlugin, fixture: Fixture, result: FixtureResult): Promise<FixtureResult> {
+  if (!result.passed || result.measurements.cpuMicros <= result.measurements.cpuBudgetMicros) return result;
+  const warm = await judgeOnAWarmCall(plugin, fixture.point, fixture.input, fixture.settings, result.measurements);
+  if (warm.ok) return { ...result, measurements: warm.measurements };
+  return { ...result, passed: false, failure: `${warm.error.code}: ${warm.error.message}`, actual: undefined, error: warm.error.toJSON(), measurements: warm.measurements };
+}
 
 export default class Test extends TongkitCommand {
   static override summary = "Run the project's fixtures through the sandbox: input → expected output.";
@@ -29,18 +42,20 @@ between calls, which breaks replay, and fail the fixture. Exits 1 when any fixtu
           hint: 'Add fixtures/<name>.json files: { "point": "member.tier.compute", "input": {…}, "expect": {…} }.',
         });
       }
-      const results = await runFixtures(plugin, fixtures);
+      const results: FixtureResult[] = [];
+      const ran = await runFixtures(plugin, fixtures);
+      for (const [index, result] of ran.entries()) results.push(await judgedWarm(plugin, fixtures[index]!, result));
       const passed = results.filter((r) => r.passed).length;
       const failed = results.length - passed;
       if (!this.jsonEnabled()) {
         for (const result of results) {
           const mark = result.passed ? paint('green', '✔') : paint('red', '✖');
-          this.log(`${mark} ${result.file}  ${paint('dim', `${result.point} · cpu ${micros(result.measurements.cpuMicros)}`)}`);
+          this.log(`${mark} ${terminalSafe(result.file)}  ${paint('dim', `${result.point} · cpu ${micros(result.measurements.cpuMicros)}`)}`);
           if (result.passed) continue;
-          this.log(`    ${result.failure}`);
+          this.log(`    ${terminalSafe(result.failure ?? '')}`);
           if (result.actual !== undefined && !isDeepStrictEqual(result.actual, result.expected)) {
-            this.log(`    expected: ${JSON.stringify(result.expected)}`);
-            this.log(`    actual:   ${JSON.stringify(result.actual)}`);
+            this.log(`    expected: ${jsonForTerminal(result.expected)}`);
+            this.log(`    actual:   ${jsonForTerminal(result.actual)}`);
           }
         }
         this.log(`${passed} passed, ${failed} failed`);

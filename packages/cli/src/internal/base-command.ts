@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { TkError, isTkError, type TkErrorJSON } from '@tongkit/sdk';
-import { paint } from './output.js';
+import { jsonForTerminal, paint, terminalSafe } from './output.js';
 import { HostClient } from './client.js';
 import { resolveProfile } from './config.js';
 
@@ -27,7 +27,12 @@ export abstract class TongkitCommand extends Command {
       return;
     }
     process.stderr.write(`${formatError(error.toJSON())}\n`);
-    if (error.code === 'TK_INTERNAL' && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (error.code === 'TK_INTERNAL' && error.stack) process.stderr.write(`${terminalSafe(error.stack)}\n`);
+  }
+
+  /** `--json` output, with the characters a terminal would act on escaped (see {@link jsonForTerminal}). */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${jsonForTerminal(json, 2)}\n`);
   }
 
   protected override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
@@ -46,15 +51,18 @@ export abstract class TongkitCommand extends Command {
       return super.catch(err);
     }
     this.reportFailure(new TkError('TK_INTERNAL', err.message || String(err), { cause: err }));
-    if (!this.jsonEnabled() && err.stack) process.stderr.write(`${err.stack}\n`);
+    if (!this.jsonEnabled() && err.stack) process.stderr.write(`${terminalSafe(err.stack)}\n`);
   }
 }
 
-/** `✖ TK_CODE message` with the path and the hint on their own lines. */
+/**
+ * `✖ TK_CODE message` with the path and the hint on their own lines. Messages, paths and hints often
+ * quote a plugin (what it threw, a key it returned), so they are printed {@link terminalSafe}.
+ */
 export function formatError(error: TkErrorJSON): string {
-  const lines = [`${paint('red', '✖')} ${paint('bold', error.code)} ${error.message}`];
-  if (error.path && !error.message.includes(error.path)) lines.push(`  at ${error.path}`);
-  lines.push(`  ${paint('dim', '→')} ${error.hint}`);
+  const lines = [`${paint('red', '✖')} ${paint('bold', error.code)} ${terminalSafe(error.message)}`];
+  if (error.path && !error.message.includes(error.path)) lines.push(`  at ${terminalSafe(error.path)}`);
+  lines.push(`  ${paint('dim', '→')} ${terminalSafe(error.hint)}`);
   return lines.join('\n');
 }
 

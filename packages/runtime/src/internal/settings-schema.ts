@@ -1,5 +1,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { TkError } from '@tongkit/sdk';
+import { firstTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
+import { findProblems } from './validation.js';
 
 // A plugin's settings schema reaches the host as JSON (TypeBox's [Kind] symbols do not survive
 // JSON.stringify), and it comes from an untrusted manifest. We rebuild it as a TypeBox schema from a
@@ -49,10 +52,28 @@ const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const anything = () => true;
 
+/**
+ * A default applies when the merchant leaves the setting out, so one that breaks its own schema fails
+ * every call with TK_VALIDATION blaming the merchant's settings for the plugin's mistake. Refuse it here,
+ * at build and at load. Nested defaults are applied first, as they are at run time.
+ */
+function checkDefault(node: JsonObject, schema: TSchema, path: string): void {
+  if (node.default === undefined) return;
+  const effective = Value.Default(schema, Value.Clone(node.default));
+  const problem = findProblems(schema, effective, 1)[0];
+  if (problem) fail(`${path}/default${problem.path === '/' ? '' : problem.path}`, `the default does not match its own schema: ${problem.message}`);
+}
+
 class SettingsSchemaReader {
   private nodes = 0;
 
   read(node: unknown, path: string, depth: number): TSchema {
+    const schema = this.readNode(node, path, depth);
+    checkDefault(node as JsonObject, schema, path);
+    return schema;
+  }
+
+  private readNode(node: unknown, path: string, depth: number): TSchema {
     if (++this.nodes > MAX_NODES) fail(path, `has more than ${MAX_NODES} schema nodes`);
     if (depth > MAX_DEPTH) fail(path, `nests deeper than ${MAX_DEPTH} levels`);
     if (!isObject(node)) fail(path, 'must be a JSON Schema object');
@@ -62,6 +83,12 @@ class SettingsSchemaReader {
         const shown = key.length > 64 ? `${key.slice(0, 64)}…` : key;
         fail(`${path}/${shown}`, `\`${shown}\` is not supported in settings schemas`);
       }
+    }
+    // Annotations are copied into the schema as they are and travel to workers over a JSON channel,
+    // whose JSON.stringify overflows the stack a few thousand levels down; no form needs them deep.
+    for (const key of ANNOTATIONS) {
+      const tooDeep = firstTooDeep(node[key], MAX_JSON_DEPTH);
+      if (tooDeep) fail(`${path}/${key}${tooDeep.path}`, `nests deeper than ${MAX_JSON_DEPTH} levels`);
     }
     const annotations = pick(node, ANNOTATIONS, path, anything);
     if (node.title !== undefined && typeof node.title !== 'string') fail(`${path}/title`, 'must be a string');

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { TkError } from '@tongkit/sdk';
 import { HostCommand } from '../../internal/base-command.js';
 import { parsePluginRef } from '../../internal/client.js';
-import { micros, paint } from '../../internal/output.js';
+import { micros, paint, terminalSafe } from '../../internal/output.js';
 
 export default class ReviewShow extends HostCommand {
   static override summary = 'Show the automated review report of a version.';
@@ -28,7 +28,7 @@ export default class ReviewShow extends HostCommand {
       const d = r.diff;
       this.log(`diff        against ${d.against ?? 'nothing approved yet'}${d.permissionsAdded.length ? `; +permissions ${d.permissionsAdded.join(', ')}` : ''}${d.pointsAdded.length ? `; +points ${d.pointsAdded.join(', ')}` : ''}${d.settingsChanged ? '; settings schema changed' : ''}`);
       this.log('checks');
-      for (const c of r.checks) this.log(`  ${c.ok ? paint('green', '✔') : paint('red', '✖')} ${c.id}: ${c.message}`);
+      for (const c of r.checks) this.log(`  ${c.ok ? paint('green', '✔') : paint('red', '✖')} ${c.id}: ${terminalSafe(String(c.message))}`);
     }
     return { ok: true, ...detail };
   }

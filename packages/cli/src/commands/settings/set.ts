@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TkError } from '@tongkit/sdk';
 import { HostCommand } from '../../internal/base-command.js';
-import { paint } from '../../internal/output.js';
+import { jsonForTerminal, paint } from '../../internal/output.js';
 import { readJsonArgument } from '../../internal/project.js';
 
 function parseAssignment(text: string): [string, unknown] {
@@ -51,7 +51,7 @@ validates the result against the plugin's schema, per store too.`;
       ? `/v1/installs/${encodeURIComponent(args.install)}/stores/${encodeURIComponent(flags.store)}/settings${query}`
       : `/v1/installs/${encodeURIComponent(args.install)}/settings${query}`;
     const install = await client.request('PUT', path, base);
-    if (!this.jsonEnabled()) this.log(`${paint('green', '✔')} ${flags.store ? `store ${flags.store} override` : 'settings'} saved: ${JSON.stringify(flags.store ? install.storeOverrides[flags.store] : install.settings)}`);
+    if (!this.jsonEnabled()) this.log(`${paint('green', '✔')} ${flags.store ? `store ${flags.store} override` : 'settings'} saved: ${jsonForTerminal(flags.store ? install.storeOverrides[flags.store] : install.settings)}`);
     return { ok: true, ...install };
   }
 }

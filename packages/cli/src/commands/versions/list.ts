@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { HostCommand } from '../../internal/base-command.js';
-import { paint } from '../../internal/output.js';
+import { paint, terminalSafe } from '../../internal/output.js';
 
 export default class VersionsList extends HostCommand {
   static override summary = 'List plugin versions and their review status.';
@@ -18,7 +18,7 @@ export default class VersionsList extends HostCommand {
       if (items.length === 0) this.log('no versions');
       for (const v of items as Array<Record<string, any>>) {
         const color = v.status === 'approved' ? 'green' : v.status === 'rejected' ? 'red' : 'yellow';
-        this.log(`${v.plugin}@${v.version}  ${paint(color, v.status)}${v.reviewComment ? `  “${v.reviewComment}”` : ''}  ${paint('dim', v.createdAt)}`);
+        this.log(`${v.plugin}@${v.version}  ${paint(color, v.status)}${v.reviewComment ? `  “${terminalSafe(String(v.reviewComment))}”` : ''}  ${paint('dim', v.createdAt)}`);
       }
     }
     return { ok: true, items };
