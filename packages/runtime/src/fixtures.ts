@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Type } from '@sinclair/typebox';
 import { EXTENSION_POINT_IDS, TkError, type ExtensionPointId, type TkErrorJSON } from '@tongkit/sdk';
 import { assertMatches, nestsDeeperThan } from './internal/validation.js';
+import { judgeOnAWarmCall, passedOnFirstCallAllowance } from './internal/warm-budget.js';
 import {
   MAX_PROJECT_JSON_BYTES,
   isInside,
@@ -138,17 +139,21 @@ function outcomeOf(result: InvocationResult): { value: unknown; code?: string } 
 export async function runFixtures(plugin: LoadedPlugin, fixtures: readonly Fixture[]): Promise<FixtureResult[]> {
   const results: FixtureResult[] = [];
   for (const fixture of fixtures) {
-    const warm = await plugin.invoke(fixture.point, fixture.input, fixture.settings);
+    const first = await plugin.invoke(fixture.point, fixture.input, fixture.settings);
     // A second warm call: on a just-loaded plugin the first warm call is a first call too, and would
     // agree with the fresh one even when the plugin carries state from call to call.
     const rewarm = await plugin.invoke(fixture.point, fixture.input, fixture.settings);
     const fresh = await plugin.invoke(fixture.point, fixture.input, fixture.settings, { fresh: true });
+    // A pass over the CPU budget rode the first-call allowance (a pool may serve every call of a short
+    // run from a new isolate): judge it on a warm call, as production serves nearly every call.
+    const warm = passedOnFirstCallAllowance(first) ? await judgeOnAWarmCall(plugin, fixture.point, fixture.input, fixture.settings, first.measurements) : first;
     const reference = outcomeOf(fresh);
     const differs = (other: InvocationResult) => {
       const outcome = outcomeOf(other);
       return outcome.code !== reference.code || !isDeepStrictEqual(outcome.value, reference.value);
     };
-    const stateful = differs(warm) || differs(rewarm);
+    // Over the budget on warm calls is its own failure, not state: its warm calls time out, fresh ones pass.
+    const stateful = warm === first || warm.ok ? differs(first) || differs(rewarm) : false;
     let failure: string | undefined;
     if (fixture.expectError !== undefined) {
       if (warm.ok) failure = `expected error ${fixture.expectError}, got an output`;

@@ -30,6 +30,7 @@ export { readPluginDir } from './read-plugin-dir.js';
 export { eventFailure } from './internal/event-invocation.js';
 export { findProblems as validateAgainst, type ValidationProblem } from './internal/validation.js';
 export { TkError, isTkError, type TkErrorCode, type TkErrorJSON } from '@tongkit/sdk';
+export { judgeOnAWarmCall, passedOnFirstCallAllowance } from './internal/warm-budget.js';
 export { FixtureSchema, checkFixture, readFixtures, runFixtures, type Fixture, type FixtureResult } from './fixtures.js';
 export {
   DEFAULT_TENANT_POLICY,

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_POINT_BUDGET } from '@tongkit/sdk';
-import { FIRST_CALL_CPU_FACTOR, createRuntime, type LoadedPlugin } from '@tongkit/runtime';
+import { FIRST_CALL_CPU_FACTOR, createRuntime, runFixtures, type LoadedPlugin } from '@tongkit/runtime';
 import { buildFixture, expectFailure, expectOutput, loadFixture, tierInput } from './helpers.js';
 
 let plugin: LoadedPlugin;
@@ -79,6 +79,19 @@ describe('CPU budget', () => {
     expect(error.details).not.toHaveProperty('wallLimitMs');
     expect(result.measurements.cpuMicros).toBeGreaterThan(20_000);
     expect(result.measurements.cpuHeadroomMicros).toBeLessThan(0);
+  });
+
+  it('fails a fixture whose handler passes only on the first-call allowance with TK_TIMEOUT, not as stateful', async () => {
+    // Over the 20 ms budget on every warm call, within the 100 ms a first call may use on a quiet machine.
+    const iterations = await iterationsFor(40_000);
+    const { bundle } = await buildFixture('limits');
+    const fresh = await createRuntime({ limits: { wallMs: 10_000 } }).load(bundle);
+    const input = await tierInput('burn');
+    input.member.growthValue = iterations;
+    const [result] = await runFixtures(fresh, [{ file: 'fixtures/burn.json', point: 'member.tier.compute', input }]);
+    expect(result!.passed).toBe(false);
+    expect(result!.failure).toMatch(/^TK_TIMEOUT: /);
+    expect(result!.failure).not.toMatch(/keeps state/);
   });
 
   it('gives the first call on a new isolate a larger CPU budget, since it also compiles the handler', async () => {

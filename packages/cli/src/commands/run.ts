@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { EXTENSION_POINT_IDS, TkError, type ExtensionPointId } from '@tongkit/sdk';
-import { FIRST_CALL_CPU_FACTOR } from '@tongkit/runtime';
+import { FIRST_CALL_CPU_FACTOR, judgeOnAWarmCall, passedOnFirstCallAllowance } from '@tongkit/runtime';
 import { TongkitCommand } from '../internal/base-command.js';
 import { formatLogs, formatMeasurements, jsonForTerminal, micros, paint } from '../internal/output.js';
-import { judgeOnAWarmCall, passedOnFirstCallAllowance } from '../internal/warm-budget.js';
 import { loadProject, readJsonArgument } from '../internal/project.js';
 
 function isFixture(value: unknown): value is { input: unknown; settings?: unknown; point?: string } {

@@ -2,23 +2,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { TkError } from '@tongkit/sdk';
-import { readFixtures, runFixtures, type Fixture, type FixtureResult, type LoadedPlugin } from '@tongkit/runtime';
+import { readFixtures, runFixtures, type FixtureResult } from '@tongkit/runtime';
 import { TongkitCommand } from '../internal/base-command.js';
 import { jsonForTerminal, micros, paint, terminalSafe } from '../internal/output.js';
 import { loadProject } from '../internal/project.js';
-import { judgeOnAWarmCall } from '../internal/warm-budget.js';
-
-/**
- * A fixture that passed on calls over the point's CPU budget passed on the first-call allowance (the
- * pool may serve every call of a short test from a new isolate): judge it on a warm call, as `run` does,
- * so that `test` never passes a handler whose warm calls fail with TK_TIMEOUT in production.
- */
-async function judgedWarm(plugin: LoadedPlugin, fixture: Fixture, result: FixtureResult): Promise<FixtureResult> {
-  if (!result.passed || result.measurements.cpuMicros <= result.measurements.cpuBudgetMicros) return result;
-  const warm = await judgeOnAWarmCall(plugin, fixture.point, fixture.input, fixture.settings, result.measurements);
-  if (warm.ok) return { ...result, measurements: warm.measurements };
-  return { ...result, passed: false, failure: `${warm.error.code}: ${warm.error.message}`, actual: undefined, error: warm.error.toJSON(), measurements: warm.measurements };
-}
 
 export default class Test extends TongkitCommand {
   static override summary = "Run the project's fixtures through the sandbox: input → expected output.";
@@ -42,9 +29,7 @@ between calls, which breaks replay, and fail the fixture. Exits 1 when any fixtu
           hint: 'Add fixtures/<name>.json files: { "point": "member.tier.compute", "input": {…}, "expect": {…} }.',
         });
       }
-      const results: FixtureResult[] = [];
-      const ran = await runFixtures(plugin, fixtures);
-      for (const [index, result] of ran.entries()) results.push(await judgedWarm(plugin, fixtures[index]!, result));
+      const results: FixtureResult[] = await runFixtures(plugin, fixtures);
       const passed = results.filter((r) => r.passed).length;
       const failed = results.length - passed;
       if (!this.jsonEnabled()) {

@@ -1,6 +1,7 @@
 import { TkError, type ExtensionPointId } from '@tongkit/sdk';
-import { FIRST_CALL_CPU_FACTOR, type InvocationResult, type LoadedPlugin, type Measurements } from '@tongkit/runtime';
-import { micros } from './output.js';
+import { FIRST_CALL_CPU_FACTOR, type InvocationResult, type LoadedPlugin, type Measurements } from '../runtime.js';
+
+const ms = (micros: number) => `${(micros / 1000).toFixed(2)} ms`;
 
 /**
  * How many more calls may be needed to reach a warm one. The worker pool moves a tenant that has just
@@ -20,9 +21,10 @@ export function passedOnFirstCallAllowance(result: InvocationResult): boolean {
 }
 
 /**
- * Calls the handler again until a call is warm, and returns that call's result: the one `run` and `test`
- * report after {@link passedOnFirstCallAllowance}. A warm call over the budget fails with TK_TIMEOUT,
- * saying that every warm call would, whichever isolate the runtime happened to serve it from.
+ * Calls the handler again until a call is warm, and returns that call's result: what `tongkit run` and
+ * fixtures (`tongkit test`, the host's review) report after {@link passedOnFirstCallAllowance}. A warm
+ * call over the budget fails with TK_TIMEOUT, saying that every warm call would, whichever isolate the
+ * runtime happened to serve it from.
  */
 export async function judgeOnAWarmCall(plugin: LoadedPlugin, point: ExtensionPointId, input: unknown, settings: unknown, firstCall: Measurements): Promise<InvocationResult> {
   let call = await plugin.invoke(point, input, settings);
@@ -34,8 +36,8 @@ export async function judgeOnAWarmCall(plugin: LoadedPlugin, point: ExtensionPoi
   const { cpuMicros, cpuBudgetMicros } = call.measurements;
   const error = new TkError(
     'TK_TIMEOUT',
-    `${point} used ${micros(cpuMicros)} of CPU on a warm call, over its ${micros(cpuBudgetMicros)} budget: every warm call would fail with TK_TIMEOUT` +
-      ` (the first call, ${micros(firstCall.cpuMicros)}, passed only because a new isolate's first call may use ${FIRST_CALL_CPU_FACTOR}× the budget while it compiles the handler)`,
+    `${point} used ${ms(cpuMicros)} of CPU on a warm call, over its ${ms(cpuBudgetMicros)} budget: every warm call would fail with TK_TIMEOUT` +
+      ` (the first call, ${ms(firstCall.cpuMicros)}, passed only because a new isolate's first call may use ${FIRST_CALL_CPU_FACTOR}× the budget while it compiles the handler)`,
     { details: { cpuMicros, cpuBudgetMicros, firstCallCpuMicros: firstCall.cpuMicros } },
   );
   return { ok: false, error, logs: call.logs, logsTruncated: call.logsTruncated, measurements: call.measurements };
