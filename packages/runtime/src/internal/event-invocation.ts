@@ -2,7 +2,7 @@ import { HOST_API_PERMISSIONS, TK_ERROR_CODES, TkError, type EventBudget, type M
 import type { PluginIsolate } from './plugin-isolate.js';
 import { MAX_ERROR_ENVELOPE_CHARS } from './prelude.js';
 import { mapGuestStack } from './source-map.js';
-import { refuseDeepJson } from './json-depth.js';
+import { encodeJsonValue } from './json-depth.js';
 import { nestsDeeperThan } from './validation.js';
 
 /** How deep the arguments of a host call may nest (the list of arguments is level 1). */
@@ -99,22 +99,11 @@ export function encodeEvent(manifest: Manifest, event: TongkitEvent, budget: Eve
   if (!manifest.events.includes(event?.type)) {
     throw new TkError('TK_NOT_FOUND', `${manifest.name} does not handle ${String(event?.type)}`, { fault: 'user' });
   }
-  refuseDeepJson(event, `the ${String(event?.type)} event`);
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(event);
-  } catch (error) {
-    throw new TkError('TK_VALIDATION', `the event is not JSON: ${(error as Error).message}`, { path: '/' });
-  }
-  if (json === undefined) throw new TkError('TK_VALIDATION', 'the event is missing', { path: '/' });
-  const bytes = Buffer.byteLength(json);
-  if (bytes > budget.inputBytes) {
-    throw new TkError('TK_VALIDATION', `the ${event.type} event is ${bytes} bytes, over the ${budget.inputBytes}-byte limit`, {
-      path: '/',
-      details: { bytes, limit: budget.inputBytes },
-    });
-  }
-  return json;
+  return encodeJsonValue(event, {
+    what: `the ${String(event?.type)} event`,
+    limitBytes: budget.inputBytes,
+    tooLarge: (bytes) => `the ${event.type} event is ${bytes} bytes, over the ${budget.inputBytes}-byte limit`,
+  });
 }
 
 /**

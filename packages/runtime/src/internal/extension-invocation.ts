@@ -2,7 +2,7 @@ import { TkError, type Manifest, type PointBudget, type getExtensionPoint } from
 import type { InvocationResult, LogLine, Measurements } from '../runtime.js';
 import type { GuestCallResult } from './plugin-isolate.js';
 import { mapGuestStack } from './source-map.js';
-import { refuseDeepJson } from './json-depth.js';
+import { encodeJsonValue } from './json-depth.js';
 import { assertMatches, nestsDeeperThan } from './validation.js';
 
 type ExtensionPointSpec = NonNullable<ReturnType<typeof getExtensionPoint>>;
@@ -25,23 +25,13 @@ export function encodeInput(point: string, spec: ExtensionPointSpec | undefined,
       hint: `It implements: ${manifest.extensions.join(', ') || 'no extension points'}.`,
     });
   }
-  // Depth first: JSON.stringify and the schema check below are recursive.
-  refuseDeepJson(input, 'the input');
-  let inputJson: string;
-  try {
-    inputJson = JSON.stringify(input);
-  } catch (error) {
-    throw new TkError('TK_VALIDATION', `the input is not JSON: ${(error as Error).message}`, { path: '/' });
-  }
-  if (inputJson === undefined) throw new TkError('TK_VALIDATION', 'the input is missing', { path: '/' });
-  const inputBytes = Buffer.byteLength(inputJson);
-  measurements.inputBytes = inputBytes;
-  if (inputBytes > budget.inputBytes) {
-    throw new TkError('TK_VALIDATION', `the input is ${inputBytes} bytes, over the ${budget.inputBytes}-byte limit of ${point}`, {
-      path: '/',
-      details: { bytes: inputBytes, limit: budget.inputBytes },
-    });
-  }
+  // Depth, JSON and size first: the schema check below is recursive.
+  const inputJson = encodeJsonValue(input, {
+    what: 'the input',
+    limitBytes: budget.inputBytes,
+    tooLarge: (bytes) => `the input is ${bytes} bytes, over the ${budget.inputBytes}-byte limit of ${point}`,
+    onBytes: (bytes) => (measurements.inputBytes = bytes),
+  });
   assertMatches(spec.input, input, 'TK_VALIDATION', `the ${point} input`);
   return inputJson;
 }

@@ -76,3 +76,41 @@ function pathOf(entry: Entry): string {
   for (let at: Entry | undefined = entry; at?.parent; at = at.parent) keys.push(at.key.replaceAll('~', '~0').replaceAll('/', '~1'));
   return keys.reverse().map((key) => `/${key}`).join('');
 }
+
+/** How {@link encodeJsonValue} names a value and bounds its size. */
+export interface JsonValueLimit {
+  /** The value in messages: `the input`, `the settings`, `the order.paid event`. */
+  what: string;
+  limitBytes: number;
+  /** The message when the JSON is larger than `limitBytes`. */
+  tooLarge: (bytes: number) => string;
+  hint?: string;
+  /** Told the size once it is known, even when the value is then refused (for measurements). */
+  onBytes?: (bytes: number) => void;
+}
+
+/**
+ * A value the runtime is handed (input, settings, event) as JSON, after the checks that must come
+ * before anything recursive touches it: nesting (the stringify itself is recursive), JSON-ness, then
+ * size. TK_VALIDATION at the offending path (`/` for the whole value) otherwise.
+ */
+export function encodeJsonValue(value: unknown, limit: JsonValueLimit): string {
+  refuseDeepJson(value, limit.what);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new TkError('TK_VALIDATION', `${limit.what} cannot be JSON: ${(error as Error).message}`, { path: '/' });
+  }
+  if (json === undefined) throw new TkError('TK_VALIDATION', `${limit.what} cannot be JSON: there is none (undefined, a function or a symbol)`, { path: '/' });
+  const bytes = Buffer.byteLength(json);
+  limit.onBytes?.(bytes);
+  if (bytes > limit.limitBytes) {
+    throw new TkError('TK_VALIDATION', limit.tooLarge(bytes), {
+      path: '/',
+      ...(limit.hint ? { hint: limit.hint } : {}),
+      details: { bytes, limit: limit.limitBytes },
+    });
+  }
+  return json;
+}

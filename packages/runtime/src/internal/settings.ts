@@ -1,7 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
-import { TkError } from '@tongkit/sdk';
-import { refuseDeepJson } from './json-depth.js';
+import { encodeJsonValue } from './json-depth.js';
 import { assertMatches } from './validation.js';
 
 /**
@@ -18,23 +17,12 @@ export const MAX_SETTINGS_BYTES = 64 * 1024;
  * (fault: user) with a path relative to the settings, as the schema check's.
  */
 export function encodeSettings(settings: unknown = {}): string {
-  refuseDeepJson(settings ?? {}, 'the settings');
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(settings ?? {});
-  } catch (error) {
-    throw new TkError('TK_VALIDATION', `the settings are not JSON: ${(error as Error).message}`, { path: '/' });
-  }
-  if (json === undefined) throw new TkError('TK_VALIDATION', 'the settings are not JSON: pass an object', { path: '/' });
-  const bytes = Buffer.byteLength(json);
-  if (bytes > MAX_SETTINGS_BYTES) {
-    throw new TkError('TK_VALIDATION', `the settings are ${bytes} bytes of JSON, over the ${MAX_SETTINGS_BYTES}-byte limit`, {
-      path: '/',
-      hint: 'Keep settings to configuration (thresholds, names, short lists); data belongs in the input or in storage.',
-      details: { bytes, limit: MAX_SETTINGS_BYTES },
-    });
-  }
-  return json;
+  return encodeJsonValue(settings ?? {}, {
+    what: 'the settings',
+    limitBytes: MAX_SETTINGS_BYTES,
+    tooLarge: (bytes) => `the settings are ${bytes} bytes of JSON, over the ${MAX_SETTINGS_BYTES}-byte limit`,
+    hint: 'Keep settings to configuration (thresholds, names, short lists); data belongs in the input or in storage.',
+  });
 }
 
 /** Applies `schema`'s defaults to a copy of `settings` and validates the result; throws TK_VALIDATION with the path. */
