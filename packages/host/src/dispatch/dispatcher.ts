@@ -92,6 +92,27 @@ interface LogRow {
 interface BatchWrites {
   done: ClaimedDelivery[];
   logs: LogRow[];
+  /** Deliveries put off (not an attempt): their merchant is over its sandbox quota. */
+  putOff?: Array<{ delivery: ClaimedDelivery; afterMs: number }>;
+}
+
+/** A handler's result, and whether it made any host call (whose writes are then in the transaction). */
+interface Ran {
+  result: EventResult;
+  madeHostCalls: boolean;
+}
+
+/**
+ * When a delivery refused by its merchant's sandbox quota (TK_RATE_LIMITED: its handler never ran) may be
+ * tried again: when the quota allows, at most a minute on.
+ */
+function putOffMs(refusal: FailedEvent): number {
+  return Math.min(60_000, Number(refusal.error.details?.['retryAfterMs']) || 100);
+}
+
+/** A refusal by the merchant's quota before the handler ran, so there is nothing of it to undo. */
+function refusedByQuota(ran: Ran): ran is Ran & { result: FailedEvent } {
+  return !ran.result.ok && ran.result.error.code === 'TK_RATE_LIMITED' && !ran.madeHostCalls;
 }
 
 function logRow(delivery: ClaimedDelivery, level: string, message: string, source: 'plugin' | 'host'): LogRow {
@@ -220,14 +241,35 @@ export class Dispatcher {
         [this.policy.batchSize],
       );
       if (isolated) {
-        for (const delivery of rows) await this.deliverIsolated(tx, delivery, failedFirst?.key === deliveryKey(delivery) ? failedFirst.result : undefined);
+        // A merchant refused for its sandbox quota is refused for the rest of the batch too: its
+        // deliveries are put off without running their handlers (which would only spend more of it).
+        const rateLimited = new Map<string, FailedEvent>();
+        for (const delivery of rows) {
+          const known = failedFirst?.key === deliveryKey(delivery) ? failedFirst.result : rateLimited.get(delivery.merchant_id);
+          const refused = await this.deliverIsolated(tx, delivery, known);
+          if (refused) rateLimited.set(delivery.merchant_id, refused);
+        }
         return rows.length;
       }
       // Acks and log lines are collected and written once per batch: each delivery then costs only its
       // handler's own host calls in round trips to PostgreSQL.
-      const batch: BatchWrites = { done: [], logs: [] };
+      const batch: BatchWrites = { done: [], logs: [], putOff: [] };
+      // A merchant over its sandbox quota: its deliveries are put off, not run (that would only spend
+      // more of the quota), and not redone isolated (the batch's other handlers would be refused too).
+      const refusals = new Map<string, FailedEvent>();
       for (const delivery of rows) {
-        const result = await this.runHandler(tx, delivery);
+        const refused = refusals.get(delivery.merchant_id);
+        if (refused) {
+          batch.putOff!.push({ delivery, afterMs: putOffMs(refused) });
+          continue;
+        }
+        const ran = await this.runHandler(tx, delivery);
+        if (refusedByQuota(ran)) {
+          refusals.set(delivery.merchant_id, ran.result);
+          batch.putOff!.push({ delivery, afterMs: putOffMs(ran.result) });
+          continue;
+        }
+        const { result } = ran;
         if (!result.ok) throw new IsolateBatch(deliveryKey(delivery), result);
         batch.done.push(delivery);
         for (const line of result.logs) batch.logs.push(logRow(delivery, line.level, line.message, 'plugin'));
@@ -243,9 +285,9 @@ export class Dispatcher {
    * its attempt. Savepoints are not released: ROLLBACK TO rolls back to the newest one of the name, which
    * is this delivery's, and releasing would cost a round trip per delivery.
    */
-  private async deliverIsolated(tx: Queryable, delivery: ClaimedDelivery, failedBefore?: EventResult): Promise<void> {
+  private async deliverIsolated(tx: Queryable, delivery: ClaimedDelivery, failedBefore?: EventResult): Promise<FailedEvent | undefined> {
     await tx.query('SAVEPOINT delivery');
-    const ran = failedBefore ?? (await this.runHandler(tx, delivery));
+    const ran = failedBefore ?? (await this.runHandler(tx, delivery)).result;
     let result: FailedEvent;
     if (ran.ok) {
       try {
@@ -262,12 +304,8 @@ export class Dispatcher {
     if (result.error.code === 'TK_RATE_LIMITED') {
       // The merchant's sandbox quota was used up: the handler never ran. Not an attempt; try again
       // when the quota allows.
-      const retryAfterMs = Number(result.error.details?.['retryAfterMs']) || 100;
-      await tx.query(
-        `UPDATE deliveries SET next_attempt_at = now() + ($4 * interval '1 millisecond') WHERE merchant_id = $1 AND event_id = $2 AND install_id = $3`,
-        [delivery.merchant_id, delivery.event_id, delivery.install_id, Math.min(60_000, retryAfterMs)],
-      );
-      return;
+      await this.writeOutcomes(tx, { done: [], logs: [], putOff: [{ delivery, afterMs: putOffMs(result) }] });
+      return result;
     }
     try {
       await this.recordFailure(tx, delivery, result);
@@ -292,8 +330,17 @@ export class Dispatcher {
     await this.writeOutcomes(tx, { done: [], logs: [failed, ...result.logs.map((line) => logRow(delivery, line.level, line.message, 'plugin'))] });
   }
 
-  /** Acknowledges the deliveries done and writes the log lines, one statement each. */
+  /** Acknowledges the deliveries done, puts off those refused by a quota and writes the log lines, one statement each. */
   private async writeOutcomes(tx: Queryable, batch: BatchWrites): Promise<void> {
+    if (batch.putOff && batch.putOff.length > 0) {
+      const column = <K extends keyof ClaimedDelivery>(key: K) => batch.putOff!.map(({ delivery }) => delivery[key]);
+      await tx.query(
+        `UPDATE deliveries d SET next_attempt_at = now() + (later.after_ms * interval '1 millisecond')
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS later(merchant_id, event_id, install_id, after_ms)
+         WHERE d.merchant_id = later.merchant_id AND d.event_id = later.event_id AND d.install_id = later.install_id`,
+        [column('merchant_id'), column('event_id'), column('install_id'), batch.putOff.map(({ afterMs }) => afterMs)],
+      );
+    }
     if (batch.done.length > 0) {
       const column = <K extends keyof ClaimedDelivery>(key: K) => batch.done.map((delivery) => delivery[key]);
       await tx.query(
@@ -320,7 +367,8 @@ export class Dispatcher {
    * whose statement failed fails the delivery even if the handler caught its error: the statement
    * aborted the transaction (see {@link HostCallTransaction}).
    */
-  private async runHandler(tx: Queryable, delivery: ClaimedDelivery): Promise<EventResult> {
+  private async runHandler(tx: Queryable, delivery: ClaimedDelivery): Promise<Ran> {
+    let madeHostCalls = false;
     try {
       const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version, merchant_id: delivery.merchant_id });
       const event: TongkitEvent = { id: delivery.event_id, type: delivery.type, occurredAt: delivery.created_at.toISOString(), data: delivery.data };
@@ -330,14 +378,15 @@ export class Dispatcher {
         merchantId: delivery.merchant_id,
         permissions: delivery.granted_permissions,
         call: (namespace, method, args) => {
+          madeHostCalls = true;
           if (namespace === 'kv') return kv.call(method, args);
           throw new TkError('TK_NOT_FOUND', `ctx.${namespace} is not available on this host yet`, { fault: 'plugin' });
         },
       });
-      return result.ok && hostCalls.failure ? { ...result, ok: false, error: hostCalls.failure } : result;
+      return { result: result.ok && hostCalls.failure ? { ...result, ok: false, error: hostCalls.failure } : result, madeHostCalls };
     } catch (error) {
       const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error), { cause: error });
-      return eventFailure(failure);
+      return { result: eventFailure(failure), madeHostCalls };
     }
   }
 
