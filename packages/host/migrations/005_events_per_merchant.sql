@@ -10,11 +10,13 @@ ALTER TABLE deliveries DROP CONSTRAINT deliveries_event_id_fkey;
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_install_id_fkey;
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_pkey;
 
+-- The id leads each key: it is what a delivery joins its event on, and far more selective than the
+-- merchant (see the dispatcher's claim for what a join on the merchant first cost).
 ALTER TABLE events DROP CONSTRAINT events_pkey;
-ALTER TABLE events ADD PRIMARY KEY (merchant_id, id);
+ALTER TABLE events ADD PRIMARY KEY (id, merchant_id);
 
-ALTER TABLE deliveries ADD PRIMARY KEY (merchant_id, event_id, install_id);
-ALTER TABLE deliveries ADD FOREIGN KEY (merchant_id, event_id) REFERENCES events (merchant_id, id);
+ALTER TABLE deliveries ADD PRIMARY KEY (event_id, install_id, merchant_id);
+ALTER TABLE deliveries ADD FOREIGN KEY (event_id, merchant_id) REFERENCES events (id, merchant_id);
 -- Composite, like the store overrides': a delivery can never point at another merchant's install.
 ALTER TABLE deliveries ADD FOREIGN KEY (merchant_id, install_id) REFERENCES installs (merchant_id, id) ON DELETE CASCADE;
 -- Serves the cascade when an install is removed, and "the deliveries of an install".

@@ -228,16 +228,23 @@ export class Dispatcher {
 
   private async runBatch(isolated: boolean, failedFirst?: IsolateBatch): Promise<number> {
     return this.db.transaction(async (tx) => {
+      // The batch is claimed first and joined to its events and installs after: the joins then touch
+      // the batch's rows only, whatever plan stale statistics lead to (10,000 events published in one
+      // transaction once made a join walk a merchant's events for every due delivery: 7.7 s a claim).
       const { rows } = await tx.query<ClaimedDelivery>(
-        `SELECT d.merchant_id, d.event_id, d.install_id, d.attempts, e.type, e.data, e.created_at,
+        `WITH claimed AS (
+           SELECT merchant_id, event_id, install_id, attempts, next_attempt_at FROM deliveries
+           WHERE status = 'pending' AND next_attempt_at <= now()
+           ORDER BY next_attempt_at
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED
+         )
+         SELECT c.merchant_id, c.event_id, c.install_id, c.attempts, e.type, e.data, e.created_at,
                 i.plugin_name, i.version, i.settings, i.granted_permissions
-         FROM deliveries d
-           JOIN events e ON e.merchant_id = d.merchant_id AND e.id = d.event_id
-           JOIN installs i ON i.merchant_id = d.merchant_id AND i.id = d.install_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-         ORDER BY d.next_attempt_at
-         LIMIT $1
-         FOR UPDATE OF d SKIP LOCKED`,
+         FROM claimed c
+           JOIN events e ON e.id = c.event_id AND e.merchant_id = c.merchant_id
+           JOIN installs i ON i.id = c.install_id AND i.merchant_id = c.merchant_id
+         ORDER BY c.next_attempt_at`,
         [this.policy.batchSize],
       );
       if (isolated) {
