@@ -398,8 +398,7 @@ export class Dispatcher {
       });
       return { result: result.ok && hostCalls.failure ? { ...result, ok: false, error: hostCalls.failure } : result, madeHostCalls };
     } catch (error) {
-      const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error), { cause: error });
-      return { result: eventFailure(failure), madeHostCalls };
+      return { result: eventFailure(TkError.from(error, 'the delivery could not be run')), madeHostCalls };
     }
   }
 
