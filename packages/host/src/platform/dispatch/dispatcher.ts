@@ -5,8 +5,8 @@ import type { Database, Queryable } from '../storage/database.js';
 import { storableJson, storableText } from '../storage/storable-text.js';
 import { TIER_ALLOWS_PLUGIN } from '../tenancy/tier-allows.js';
 import { HostCallTransaction } from './host-call-transaction.js';
-import { HostApiRouter } from '../platform/modules/host-api-router.js';
-import { createHostModules } from '../modules.js';
+import { HostApiRouter } from '../modules/host-api-router.js';
+import { createHostModules } from '../../modules.js';
 
 /** How deliveries are retried. */
 export interface DispatchPolicy {
