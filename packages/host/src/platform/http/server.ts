@@ -1,10 +1,11 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TkError, isTkError } from '@tongkit/sdk';
 import { authenticate } from '../auth/tokens.js';
-import type { Principal, Role } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
+import type { HostApp } from './app.js';
 import type { HostServices } from '../../host-services.js';
 import { CredentialThrottle } from './credential-throttle.js';
 import { statusOf, toTkError } from './errors.js';
@@ -14,18 +15,7 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerInstallRoutes } from './routes/installs.js';
 import { registerRegistryRoutes } from './routes/registry.js';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Who may call the route: roles (admins always may), or `public`. Every route must say. */
-    auth?: Role[] | 'public';
-  }
-  interface FastifyRequest {
-    principal: Principal;
-  }
-}
-
-/** The Fastify app with the TypeBox type provider, as route modules receive it. */
-export type HostApp = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+export type { HostApp } from './app.js';
 
 /** Default request body limit; deploy raises it for bundles and source maps. */
 export const BODY_LIMIT = 256 * 1024;
