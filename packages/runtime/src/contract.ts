@@ -23,6 +23,8 @@ import { encodeSettings } from './internal/settings.js';
 import { assertMatches } from './internal/validation.js';
 
 export type { PluginBundle } from './internal/load.js';
+/** The largest bundle a runtime loads (and `tongkit build` writes), in bytes. */
+export { MAX_BUNDLE_BYTES } from './internal/load.js';
 
 type ExtensionPointSpec = NonNullable<ReturnType<typeof getExtensionPoint>>;
 

@@ -12,6 +12,7 @@
 export { createRuntime } from './runtime.js';
 export {
   FIRST_CALL_CPU_FACTOR,
+  MAX_BUNDLE_BYTES,
   type EventHost,
   type EventMeasurements,
   type EventResult,
