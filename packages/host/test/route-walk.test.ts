@@ -370,3 +370,32 @@ describe.each(operations.map((op) => ({ op, name: nameOf(op) })))('$name', ({ op
     if ([...names].some((n) => (ID_PARAMS as readonly string[]).includes(n)) && op.roles.some((r) => r !== 'admin')) expect(probed, nameOf(op)).toBeGreaterThan(0);
   });
 });
+
+describe('a caller keeps the reason for what it may see', () => {
+  it('a brand is told its own private version is in review, at install and at upgrade; another merchant is told there is none', async () => {
+    const [a, b] = [byName('merchant A').token, byName('merchant B').token];
+    await ok(t.api(t.host.tokens.developer, 'POST', '/v1/versions', await uploadOf('upgradeV2')), 201);
+    await ok(t.api(t.host.tokens.developer, 'POST', '/v1/plugins/test-upgrade-tiers/versions/2.0.0/submit', {}));
+    const install = (token: string | undefined, version: string) => t.api(token, 'POST', '/v1/installs', { plugin: 'test-upgrade-tiers', version, grantPermissions: ['member:read', 'storage:kv'], enablePoints: [] });
+
+    expect(expectError(await install(a, '2.0.0'), 403, 'TK_FORBIDDEN').message).toBe('test-upgrade-tiers@2.0.0 is submitted; live merchants install approved versions only');
+    expect(expectError(await install(b, '2.0.0'), 404, 'TK_NOT_FOUND').message).toBe('no version test-upgrade-tiers@2.0.0');
+    const mine = await ok(install(a, '1.0.0'), 201);
+    const upgrade = expectError(await t.api(a, 'POST', `/v1/installs/${mine.id}/upgrade`, { version: '2.0.0', consent: ['storage:kv'] }), 403, 'TK_FORBIDDEN');
+    expect(upgrade.message).toMatch(/is submitted/);
+    expect(await ok(t.api(a, 'GET', `/v1/installs/${mine.id}`))).toMatchObject({ version: '1.0.0', pendingVersion: null });
+  });
+
+  it('a merchant is told a marketplace version it may see needs a reviewer', async () => {
+    const refused = expectError(await t.api(byName('merchant A').token, 'POST', '/v1/plugins/my-member-tiers/versions/0.1.0/approve', { comment: 'mine' }), 403, 'TK_FORBIDDEN');
+    expect(refused.hint).toMatch(/reviewer/);
+  });
+
+  it('effective settings are per store of the merchant’s own only: another merchant’s store is no store', async () => {
+    const a = byName('merchant A');
+    const settings = (store: string) => t.api(a.token, 'GET', `/v1/installs/${a.own.id}/settings?storeId=${store}`);
+    expect(await ok(settings(a.own.storeId))).toEqual({ weight: 5 });
+    const other = expectError(await settings(byName('merchant B').own.storeId), 404, 'TK_NOT_FOUND', '/querystring/storeId');
+    expect(other.message).toBe('merchant walk-a has no store walk-b-store1');
+  });
+});
