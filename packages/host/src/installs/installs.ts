@@ -154,7 +154,8 @@ export class Installs {
   /**
    * As {@link effectiveSettings}, from an install row already read. Settings that no longer validate
    * (stored before a schema change, say) fail with TK_VALIDATION at the path of what to fix: under
-   * `/storeOverrides/<store>` when the store's patch broke them, under `/settings` otherwise.
+   * `/storeOverrides/<store>` when the store's patch broke them, under `/settings` otherwise. The
+   * caller has checked `storeId` with requireStoreOfMerchant (invoke does, before it looks anything up).
    */
   async effectiveFor(row: { id: string; plugin_name: string; version: string; settings: Record<string, unknown> }, storeId?: string): Promise<Record<string, unknown>> {
     const plugin = await this.load(row.plugin_name, row.version);
