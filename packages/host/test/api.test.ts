@@ -167,7 +167,8 @@ describe('review: deploy → automated report → submit → queue → decision'
     const taken = expectError(await t.api(other, 'POST', '/v1/versions', await uploadOf('failingTiers')), 403, 'TK_FORBIDDEN');
     expect(taken.message).toMatch(/test-failing-tiers/);
     expectError(await t.api(other, 'POST', '/v1/versions', await uploadOf('failingTiers', { minify: false })), 403, 'TK_FORBIDDEN');
-    expectError(await t.api(other, 'POST', '/v1/plugins/test-failing-tiers/versions/1.0.0/submit', {}), 403, 'TK_FORBIDDEN');
+    // Another developer's version answers like none at all (the name itself is taken, as deploy says).
+    expectError(await t.api(other, 'POST', '/v1/plugins/test-failing-tiers/versions/1.0.0/submit', {}), 404, 'TK_NOT_FOUND');
     expectError(await t.api(other, 'GET', '/v1/plugins/test-failing-tiers/versions/1.0.0'), 404, 'TK_NOT_FOUND');
     expect((await ok(t.api(other, 'GET', '/v1/versions'))).items).toEqual([]);
     // Still the first developer's draft, unchanged.
@@ -194,14 +195,15 @@ describe('installs, settings and per-store overrides', () => {
     await ok(t.api(developer, 'POST', '/v1/versions', await uploadOf('failingTiers')), 201);
     const live = await createMerchant(t, 'live-draft');
 
-    const refused = expectError(await t.api(live, 'POST', '/v1/installs', { plugin: 'test-failing-tiers', version: '1.0.0', grantPermissions: ['member:read'] }), 403, 'TK_FORBIDDEN');
-    expect(refused.message).toMatch(/draft/);
+    // A public draft is not for a live merchant to see: it answers like a version that does not exist.
+    const refused = expectError(await t.api(live, 'POST', '/v1/installs', { plugin: 'test-failing-tiers', version: '1.0.0', grantPermissions: ['member:read'] }), 404, 'TK_NOT_FOUND');
+    expect(refused.message).toBe('no version test-failing-tiers@1.0.0');
     // Without a version, the newest approved one is meant: there is none.
     expectError(await t.api(live, 'POST', '/v1/installs', { plugin: 'test-failing-tiers', grantPermissions: ['member:read'] }), 404, 'TK_NOT_FOUND', '/plugin');
     // Submitted is not approved either.
     await ok(t.api(developer, 'POST', '/v1/versions', await uploadOf('unverifiedKv')), 201);
     await ok(t.api(developer, 'POST', '/v1/plugins/test-unverified-kv/versions/1.0.0/submit', {}));
-    expectError(await t.api(live, 'POST', '/v1/installs', { plugin: 'test-unverified-kv', version: '1.0.0', grantPermissions: ['storage:kv'] }), 403, 'TK_FORBIDDEN');
+    expectError(await t.api(live, 'POST', '/v1/installs', { plugin: 'test-unverified-kv', version: '1.0.0', grantPermissions: ['storage:kv'] }), 404, 'TK_NOT_FOUND');
     expect((await ok(t.api(live, 'GET', '/v1/installs'))).items).toEqual([]);
     // The catalog lists what each may install without naming a version (what `tongkit install --yes` consents to).
     const plugins = async (token: string) => (await ok(t.api(token, 'GET', '/v1/catalog'))).items.map((p: { plugin: string; status: string }) => `${p.plugin}:${p.status}`);

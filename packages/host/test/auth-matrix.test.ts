@@ -287,7 +287,7 @@ describe('tenant isolation', () => {
     expect((await ok(t.api(rival, 'GET', '/v1/versions?plugin=test-failing-tiers'))).items).toEqual([]);
     expectError(await t.api(rival, 'GET', '/v1/plugins/test-failing-tiers/versions/1.0.0'), 404, 'TK_NOT_FOUND');
     expectError(await t.api(rival, 'GET', '/v1/plugins/my-member-tiers/versions/0.1.0'), 404, 'TK_NOT_FOUND');
-    expectError(await t.api(rival, 'POST', '/v1/plugins/test-failing-tiers/versions/1.0.0/submit', {}), 403, 'TK_FORBIDDEN');
+    expectError(await t.api(rival, 'POST', '/v1/plugins/test-failing-tiers/versions/1.0.0/submit', {}), 404, 'TK_NOT_FOUND');
     // Logs: the owner sees its plugins' invocations at merchant A; the rival sees nothing.
     expect((await ok(t.api(owner, 'GET', '/v1/logs'))).items.length).toBeGreaterThan(0);
     expect((await ok(t.api(rival, 'GET', '/v1/logs'))).items).toEqual([]);
@@ -316,8 +316,9 @@ describe('tenant isolation', () => {
     await ok(t.api(t.host.tokens.developer, 'POST', '/v1/versions', upload), 201);
     await ok(t.api(t.host.tokens.developer, 'POST', '/v1/plugins/test-upgrade-tiers/versions/1.0.0/submit', {}));
     expectError(await t.api(b(), 'GET', '/v1/plugins/test-upgrade-tiers/versions/1.0.0'), 404, 'TK_NOT_FOUND');
-    expectError(await t.api(b(), 'POST', '/v1/plugins/test-upgrade-tiers/versions/1.0.0/approve', { comment: 'mine now' }), 403, 'TK_FORBIDDEN');
-    // Nor on the marketplace's plugins.
+    // Another brand's private plugin answers like a version that does not exist.
+    expectError(await t.api(b(), 'POST', '/v1/plugins/test-upgrade-tiers/versions/1.0.0/approve', { comment: 'mine now' }), 404, 'TK_NOT_FOUND');
+    // Nor on the marketplace's plugins: those it may see are refused with the reason.
     expectError(await t.api(a(), 'POST', '/v1/plugins/my-member-tiers/versions/0.1.0/reject', { comment: 'competitor' }), 403, 'TK_FORBIDDEN');
     expect(await ok(t.api(a(), 'POST', '/v1/plugins/test-upgrade-tiers/versions/1.0.0/approve', { comment: 'our own rules' }))).toMatchObject({ status: 'approved', reviewedBy: 'merchant:tenant-a' });
     // Private: B's catalog does not list it and B cannot install it; A can.

@@ -4,6 +4,7 @@ import { validateAgainst, type InvocationResult, type LoadedPlugin, type Measure
 import type { Database } from '../storage/database.js';
 import type { Installs } from '../installs/installs.js';
 import { storableJson, storableText, storableValue } from '../storage/storable-text.js';
+import { requireStoreOfMerchant } from '../tenancy/store-of-merchant.js';
 import { tierAllowsPluginAndPoint } from '../tenancy/tier-allows.js';
 import { CLOSED, DEFAULT_BREAKER_POLICY, admit, record, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
 
@@ -62,10 +63,7 @@ export class ExtensionInvoker {
     if (problems[0]) {
       throw new TkError('TK_VALIDATION', `the ${point} input is invalid at ${problems[0].path}: ${problems[0].message}`, { path: problems[0].path, details: { problems } });
     }
-    if (options.storeId) {
-      const store = await this.db.query('SELECT 1 FROM stores WHERE merchant_id = $1 AND id = $2', [merchantId, options.storeId]);
-      if (store.rowCount === 0) throw new TkError('TK_NOT_FOUND', `merchant ${merchantId} has no store ${options.storeId}`, { path: '/storeId' });
-    }
+    if (options.storeId !== undefined) await requireStoreOfMerchant(this.db, merchantId, options.storeId, '/storeId');
     const { rows } = await this.db.query<ServingInstall>(
       `SELECT id, plugin_name, version, settings FROM installs
        WHERE merchant_id = $1 AND status = 'active' AND $2 = ANY(enabled_points) AND ${tierAllowsPluginAndPoint('$2')} ORDER BY created_at`,

@@ -10,6 +10,7 @@ import type { HostApp } from './app.js';
 import type { HostServices } from '../../host-services.js';
 import { CredentialThrottle } from './credential-throttle.js';
 import { statusOf, toTkError } from './errors.js';
+import { documentAuth } from './openapi-auth.js';
 import { checkRequestJson, parseJsonBody } from './request-json.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -130,6 +131,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transform: documentAuth,
   });
 
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));

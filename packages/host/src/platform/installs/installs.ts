@@ -3,6 +3,8 @@ import { EXTENSION_POINTS, PERMISSIONS, TkError, type Manifest, type Permission 
 import type { LoadedPlugin } from '@tongkit/runtime';
 import type { Database, Queryable } from '../storage/database.js';
 import type { Registry } from '../registry/registry.js';
+import { requireStoreOfMerchant } from '../tenancy/store-of-merchant.js';
+import { versionVisibleTo } from '../registry/visibility.js';
 import { applyMergePatch } from './merge-patch.js';
 
 /** An install as the API returns it. */
@@ -123,8 +125,7 @@ export class Installs {
   /** Sets (or with `null`, removes) one store's JSON Merge Patch over the install's settings. */
   async setStoreOverride(merchantId: string, installId: string, storeId: string, patch: Record<string, unknown> | null): Promise<Install> {
     await this.row(this.db, merchantId, installId);
-    const store = await this.db.query('SELECT 1 FROM stores WHERE merchant_id = $1 AND id = $2', [merchantId, storeId]);
-    if (store.rowCount === 0) throw new TkError('TK_NOT_FOUND', `merchant ${merchantId} has no store ${storeId}`, { path: '/storeId' });
+    await requireStoreOfMerchant(this.db, merchantId, storeId, '/params/storeId');
     if (patch === null) {
       await this.db.query('DELETE FROM install_store_overrides WHERE install_id = $1 AND store_id = $2', [installId, storeId]);
       return this.get(merchantId, installId);
@@ -140,16 +141,21 @@ export class Installs {
     return this.get(merchantId, installId);
   }
 
-  /** The settings a store's invocations see: install settings, the store's patch merged, defaults applied. */
+  /**
+   * The settings a store's invocations see: install settings, the store's patch merged, defaults
+   * applied. A store that is not the merchant's is TK_NOT_FOUND, as in every call that takes a store.
+   */
   async effectiveSettings(merchantId: string, installId: string, storeId?: string): Promise<Record<string, unknown>> {
     const row = await this.row(this.db, merchantId, installId);
+    if (storeId !== undefined) await requireStoreOfMerchant(this.db, merchantId, storeId, '/querystring/storeId');
     return this.effectiveFor(row, storeId);
   }
 
   /**
    * As {@link effectiveSettings}, from an install row already read. Settings that no longer validate
    * (stored before a schema change, say) fail with TK_VALIDATION at the path of what to fix: under
-   * `/storeOverrides/<store>` when the store's patch broke them, under `/settings` otherwise.
+   * `/storeOverrides/<store>` when the store's patch broke them, under `/settings` otherwise. The
+   * caller has checked `storeId` with requireStoreOfMerchant (invoke does, before it looks anything up).
    */
   async effectiveFor(row: { id: string; plugin_name: string; version: string; settings: Record<string, unknown> }, storeId?: string): Promise<Record<string, unknown>> {
     const plugin = await this.load(row.plugin_name, row.version);
@@ -250,22 +256,31 @@ export class Installs {
     return rows[0];
   }
 
-  /** Live merchants run approved versions only; development merchants run any; a private plugin only its brand. */
+  /**
+   * Live merchants run approved versions only; development merchants run any; a private plugin only its
+   * brand. What the merchant may not see ({@link versionVisibleTo}: another brand's private plugin, a
+   * public version not yet approved for a live merchant) is looked up as the merchant, so it is the same
+   * TK_NOT_FOUND as a version that does not exist; the helpful refusal ("… is draft") is for what the
+   * merchant may see but not run: its own brand's unapproved versions.
+   */
   private async runnableVersion(merchant: MerchantRow, plugin: string, version: string): Promise<{ manifest: Manifest }> {
-    const bundle = await this.registry.bundleOf(this.db, plugin, version);
-    if (bundle.privateFor !== null && bundle.privateFor !== merchant.id) throw new TkError('TK_NOT_FOUND', `no plugin ${plugin}`);
-    if (bundle.status !== 'approved' && !merchant.is_development) {
-      throw new TkError('TK_FORBIDDEN', `${plugin}@${version} is ${bundle.status}; live merchants install approved versions only`, {
-        hint: 'Wait for review, or use a development merchant to try unreviewed versions.',
+    const visible = await this.registry.getVersion({ role: 'merchant', subjectId: merchant.id }, plugin, version);
+    if (visible.status !== 'approved' && !merchant.is_development) {
+      throw new TkError('TK_FORBIDDEN', `${plugin}@${version} is ${visible.status}; live merchants install approved versions only`, {
+        hint: 'Approve it for your brand first, or use a development merchant to try unreviewed versions.',
       });
     }
-    return { manifest: bundle.manifest };
+    return { manifest: visible.manifest };
   }
 
+  /** The newest version of `plugin` the merchant may see and run (approved, or any for a development merchant). */
   private async newestRunnable(merchant: MerchantRow, plugin: string): Promise<string> {
+    const params: unknown[] = [plugin, merchant.is_development];
+    const visible = versionVisibleTo({ role: 'merchant', subjectId: merchant.id }, params);
     const { rows } = await this.db.query<{ version: string }>(
-      `SELECT version FROM plugin_versions WHERE plugin_name = $1 AND (status = 'approved' OR $2) ORDER BY created_at DESC LIMIT 1`,
-      [plugin, merchant.is_development],
+      `SELECT v.version FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
+       WHERE v.plugin_name = $1 AND (v.status = 'approved' OR $2) AND ${visible} ORDER BY v.created_at DESC LIMIT 1`,
+      params,
     );
     if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no installable version of ${plugin}`, { path: '/plugin' });
     return rows[0].version;

@@ -194,11 +194,13 @@ export class Registry {
     return this.detail(stored);
   }
 
-  /** Moves a draft (or a rejected version, after fixes elsewhere) into the review queue. Idempotent. */
+  /**
+   * Moves a draft (or a rejected version, after fixes elsewhere) into the review queue. Idempotent.
+   * Another developer's version is looked up as the caller sees it: the same TK_NOT_FOUND as none.
+   */
   async submit(principal: Principal, name: string, version: string): Promise<VersionSummary> {
     requireRole(principal, 'developer');
-    const row = await this.requireVersion(name, version);
-    this.assertOwner(principal, row);
+    const row = await this.visibleVersion(principal, name, version);
     if (row.status === 'submitted' || row.status === 'approved') return summarize(row);
     if (row.status === 'rejected') {
       throw new TkError('TK_CONFLICT', `${name}@${version} was rejected: ${row.review_comment ?? ''}`, { hint: 'Fix it, bump the version and deploy again.' });
@@ -209,12 +211,19 @@ export class Registry {
 
   /**
    * A reviewer's decision. Approval needs passing automated checks. A brand's private plugin may
-   * instead be approved by that brand's own merchant account.
+   * instead be approved by that brand's own merchant account. The role is checked first and the
+   * version is looked up as the caller may see it ({@link versionVisibleTo}), so a version the caller
+   * may not see (another brand's private plugin, a draft) answers like one that does not exist; a
+   * merchant is told it needs a reviewer only about versions it may see.
    */
   async decide(principal: Principal, name: string, version: string, decision: 'approve' | 'reject', comment: string): Promise<VersionSummary> {
-    const row = await this.requireVersion(name, version);
-    const brandAdmin = principal.role === 'merchant' && row.private_merchant_id === principal.subjectId;
-    if (!brandAdmin) requireRole(principal, 'reviewer');
+    requireRole(principal, 'reviewer', 'merchant');
+    const row = await this.visibleVersion(principal, name, version);
+    if (principal.role === 'merchant' && row.private_merchant_id !== principal.subjectId) {
+      throw new TkError('TK_FORBIDDEN', `${name}@${version} is reviewed by the marketplace's reviewers`, {
+        hint: 'A merchant decides on its own brand’s private plugins only; a reviewer decides on this one.',
+      });
+    }
     const target = decision === 'approve' ? 'approved' : 'rejected';
     if (row.status === target) return summarize(row);
     if (row.status !== 'submitted') {
@@ -279,15 +288,7 @@ export class Registry {
    * caller may not see is the same TK_NOT_FOUND as one that does not exist, so its name leaks nothing.
    */
   async getVersion(principal: Principal, name: string, version: string): Promise<VersionDetail> {
-    const params: unknown[] = [name, version];
-    const visible = versionVisibleTo(principal, params);
-    const { rows } = await this.db.query<VersionRow>(
-      `SELECT ${VERSION_COLUMNS} FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
-       WHERE v.plugin_name = $1 AND v.version = $2 AND ${visible}`,
-      params,
-    );
-    if (!rows[0]) throw versionNotFound(name, version);
-    return this.detail(rows[0]);
+    return this.detail(await this.visibleVersion(principal, name, version));
   }
 
   /** The stored bundle of a version, for installs to run; its hash is checked again at load. */
@@ -369,6 +370,19 @@ export class Registry {
       `SELECT ${VERSION_COLUMNS} FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name WHERE v.plugin_name = $1 AND v.version = $2`,
       [name, version],
     );
+    return rows[0];
+  }
+
+  /** A version as `principal` may see it ({@link versionVisibleTo}); one it may not see is TK_NOT_FOUND like a missing one. */
+  private async visibleVersion(principal: Principal, name: string, version: string): Promise<VersionRow> {
+    const params: unknown[] = [name, version];
+    const visible = versionVisibleTo(principal, params);
+    const { rows } = await this.db.query<VersionRow>(
+      `SELECT ${VERSION_COLUMNS} FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
+       WHERE v.plugin_name = $1 AND v.version = $2 AND ${visible}`,
+      params,
+    );
+    if (!rows[0]) throw versionNotFound(name, version);
     return rows[0];
   }
 

@@ -52,9 +52,11 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(options.dataDir);
-  const { postgres, initdb } = await locatePostgresBinaries();
   const account = await postgresAccount();
-  if (account) assertReachableBy(dataDir, account);
+  // Everything PostgreSQL touches as `postgres`: its binaries and libraries (checked where they are
+  // located) and the data folder, which also holds its lock file (no Unix socket, see below).
+  const { postgres, initdb } = await locatePostgresBinaries(account);
+  if (account) assertReachableBy(dataDir, account, 'the data folder');
   const password = await initialiseDataFolder(dataDir, initdb, account);
   const settings = {
     listen_addresses: '127.0.0.1',

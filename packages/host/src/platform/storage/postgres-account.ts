@@ -51,26 +51,36 @@ async function lookUp(): Promise<PostgresAccount | undefined> {
 }
 
 /**
- * Refuses, with the folder to fix, when `postgres` cannot reach `dir`: a root-owned `0700` ancestor (e.g. a
- * `mkdtemp` folder) would otherwise surface as a bare "Permission denied" from initdb.
+ * The first folder on the way to `target` that `account` may not enter (no search permission for it as
+ * owner, group or other), or `undefined` when it can reach `target`. Folders not created yet are skipped:
+ * they will be created 0755 below a folder checked here.
  */
-export function assertReachableBy(dir: string, { uid, gid }: PostgresAccount): void {
-  for (let ancestor = path.dirname(dir); ; ancestor = path.dirname(ancestor)) {
+export function unenterableFolder(target: string, { uid, gid }: PostgresAccount): string | undefined {
+  for (let ancestor = path.dirname(path.resolve(target)); ; ancestor = path.dirname(ancestor)) {
     let mode: number, owner: number, group: number;
     try {
       ({ mode, uid: owner, gid: group } = statSync(ancestor));
     } catch {
-      // Not created yet: it will be created 0755 below an ancestor checked here.
-      if (ancestor === path.dirname(ancestor)) return;
+      if (ancestor === path.dirname(ancestor)) return undefined;
       continue;
     }
     const searchBit = owner === uid ? 0o100 : group === gid ? 0o010 : 0o001;
-    if ((mode & searchBit) === 0) {
-      throw new TkError('TK_VALIDATION', `PostgreSQL runs as the \`postgres\` OS user, which cannot enter ${ancestor}.`, {
-        hint: `Put the data folder somewhere \`postgres\` can reach, or allow it: chmod o+x ${ancestor}`,
-        details: { dataDir: dir, folder: ancestor },
-      });
-    }
-    if (ancestor === path.dirname(ancestor)) return;
+    if ((mode & searchBit) === 0) return ancestor;
+    if (ancestor === path.dirname(ancestor)) return undefined;
   }
+}
+
+/**
+ * Refuses, with the folder to fix, when `postgres` cannot reach `target`: a root-owned `0700` ancestor (e.g. a
+ * `mkdtemp` folder, or root's home) would otherwise surface as a bare "Permission denied" or `EACCES` from
+ * initdb or `spawn`. `what` names the path for the message ("the data folder", "the PostgreSQL binaries").
+ */
+export function assertReachableBy(target: string, account: PostgresAccount, what = 'the data folder'): void {
+  const folder = unenterableFolder(target, account);
+  if (folder === undefined) return;
+  throw new TkError('TK_VALIDATION', `PostgreSQL runs as the \`postgres\` OS user (uid ${account.uid}), which cannot enter ${folder} on the way to ${what} ${target}.`, {
+    fault: 'user',
+    hint: `Put ${what} somewhere \`postgres\` can reach, or allow it: chmod o+x ${folder}`,
+    details: { path: target, folder, account: 'postgres' },
+  });
 }
