@@ -35,7 +35,7 @@ export class MemberStore {
    * lock): two registrations or bindings of the same new phone cannot both create a member.
    */
   async lock(merchantId: string, scope: 'phone' | 'crm', value: string): Promise<void> {
-    await this.tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 14))', [`${scope}\0${merchantId}\0${value}`]);
+    await this.tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 14))', [`${scope}|${merchantId}|${value}`]);
   }
 
   async get(merchantId: string, id: string, forUpdate = false): Promise<MemberRow | undefined> {

@@ -95,7 +95,7 @@ export class Members {
     return this.db.transaction(async (tx) => {
       const store = new MemberStore(tx);
       if (request.idempotencyKey !== undefined) {
-        await store.lock(merchantId, 'phone', `registration\0${request.idempotencyKey}`);
+        await store.lock(merchantId, 'phone', `registration:${request.idempotencyKey}`);
         const existing = await store.getByRegistrationKey(merchantId, request.idempotencyKey);
         if (existing) {
           if (existing.registration_hash !== hash) {
