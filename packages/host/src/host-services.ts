@@ -7,11 +7,15 @@ import { ExtensionInvoker } from './extensions/invoke-extension.js';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from './extensions/circuit-breaker.js';
 import { DEFAULT_DISPATCH_POLICY, Dispatcher, type DispatchPolicy } from './dispatch/dispatcher.js';
 import { Tenancy } from './tenancy/tenancy.js';
+import { createHostModules } from './modules.js';
+import { HostApiRouter } from './platform/modules/host-api-router.js';
+import type { HostModule, HostPlatform } from './platform/modules/host-module.js';
 import { readLogs, type LogEntry } from './logs.js';
-import { generateHostKeyRing, type HostKeyRing } from './domains/members/host-keys.js';
-import { MemberCrypto } from './domains/members/member-crypto.js';
-import { Members } from './domains/members/members.js';
-import { Orders } from './domains/orders/orders.js';
+import type { HostKeyRing } from './platform/host-keys.js';
+import { membersOf } from './domains/members/index.js';
+import type { Members } from './domains/members/members.js';
+import { ordersOf } from './domains/orders/index.js';
+import type { Orders } from './domains/orders/orders.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -23,9 +27,11 @@ export interface HostServices {
   extensions: ExtensionInvoker;
   dispatcher: Dispatcher;
   tenancy: Tenancy;
-  /** 会员通 members: registration, consented binding, unbind, erasure, personal data kept apart. */
+  /** The host's modules (one per primitive): their routes are registered by the HTTP API. */
+  modules: readonly HostModule[];
+  /** 会员通 members (the members module's service): registration, consented binding, unbind, erasure. */
   members: Members;
-  /** Orders in, with tenders and refunds. */
+  /** Orders in, with tenders and refunds (the orders module's service). */
   orders: Orders;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
@@ -74,11 +80,19 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
 
   const installs = new Installs(db, registry, loadVersion);
   const extensions = new ExtensionInvoker(db, installs, loadInstall, { ...DEFAULT_BREAKER_POLICY, ...options.breaker });
-  const dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch });
+  // Modules are built before the dispatcher whose outbox they write to: publishIn reaches it once it exists.
+  let dispatcher: Dispatcher | undefined;
+  const platform: HostPlatform = {
+    db,
+    publishIn: (tx, merchantId, event, depth) => {
+      if (!dispatcher) throw new Error('a host module published an event while the host was being built');
+      return dispatcher.publishIn(tx, merchantId, event, depth);
+    },
+    hostKeys: options.hostKeys,
+  };
+  const modules = createHostModules(platform);
+  dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));
   const tenancy = new Tenancy(db);
-  const publishIn = dispatcher.publishIn.bind(dispatcher);
-  const members = new Members(db, new MemberCrypto(options.hostKeys ?? generateHostKeyRing('ephemeral')), publishIn);
-  const orders = new Orders(db, members, publishIn);
   return {
     db,
     runtime,
@@ -87,8 +101,9 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     extensions,
     dispatcher,
     tenancy,
-    members,
-    orders,
+    modules,
+    members: membersOf(platform),
+    orders: ordersOf(platform),
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

@@ -9,7 +9,7 @@ import { migrate } from './storage/migrate.js';
 import { createHostServices, type HostServiceOptions, type HostServices } from './host-services.js';
 import { buildHttpApi, type HostApp, type HttpApiOptions } from './http/server.js';
 import type { Role } from './auth/principal.js';
-import { loadHostKeys } from './domains/members/host-keys.js';
+import { loadHostKeys } from './platform/host-keys.js';
 
 /** Options of {@link startHost}. */
 export interface HostOptions {

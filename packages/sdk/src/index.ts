@@ -12,7 +12,7 @@ export * from './catalogue/index.js';
 export * from './define-plugin.js';
 export * from './events/index.js';
 export * from './errors.js';
-export * from './host-api.js';
+export * from './host-api/index.js';
 export * from './manifest.js';
 export * from './money.js';
 export * from './permissions.js';

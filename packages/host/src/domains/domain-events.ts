@@ -1,10 +1,10 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { EVENT_PAYLOADS, TkError, type EventData, type EventName, type TSchema } from '@tongkit/sdk';
-import type { PublishableEvent, PublishedEvent } from '../dispatch/dispatcher.js';
+import type { HostPlatform } from '../platform/modules/host-module.js';
 import type { Queryable } from '../storage/database.js';
 
-/** Writes an event to the outbox inside the caller's transaction (the dispatcher's `publishIn`). */
-export type PublishInTransaction = (tx: Queryable, merchantId: string, event: PublishableEvent) => Promise<PublishedEvent>;
+/** Writes an event to the outbox inside the caller's transaction (the platform's `publishIn`). */
+export type PublishInTransaction = HostPlatform['publishIn'];
 
 const checks = new Map<EventName, TypeCheck<TSchema>>();
 
@@ -27,7 +27,7 @@ export async function emitDomainEvent<E extends EventName>(
   tx: Queryable,
   merchantId: string,
   event: { id: string; type: E; data: EventData<E>; occurredAt: Date },
-): Promise<PublishedEvent> {
+): Promise<{ id: string; duplicate: boolean }> {
   const check = checkOf(event.type);
   if (!check.Check(event.data)) {
     const first = check.Errors(event.data).First();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TkError } from '@tongkit/sdk';
 import { createHostServices } from '../../src/index.js';
-import { generateHostKeyRing, loadHostKeys, parseHostKeyEnv } from '../../src/domains/members/host-keys.js';
+import { generateHostKeyRing, loadHostKeys, parseHostKeyEnv } from '../../src/platform/host-keys.js';
 import { MemberCrypto, normalisePhone } from '../../src/domains/members/member-crypto.js';
 import { eventsOf, startDomainHost, type DomainHost } from './support.js';
 

@@ -1,6 +1,6 @@
 // A host's domain services on a test database of their own: no HTTP, no sandbox workers.
 import { createHostServices, type HostServices } from '../../src/index.js';
-import { generateHostKeyRing, type HostKeyRing } from '../../src/domains/members/host-keys.js';
+import { generateHostKeyRing, type HostKeyRing } from '../../src/platform/host-keys.js';
 import { createTestDatabase, type TestDatabase } from '../../src/testing.js';
 
 export interface DomainHost {

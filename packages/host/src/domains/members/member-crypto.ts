@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { TkError } from '@tongkit/sdk';
-import type { HostKeyRing } from './host-keys.js';
+import type { HostKeyRing } from '../../platform/host-keys.js';
 
 /** A member's personal data as it is encrypted: every field optional. */
 export interface MemberPii {
