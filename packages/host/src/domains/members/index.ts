@@ -3,6 +3,7 @@ import type { HostModuleFactory, HostPlatform } from '../../platform/modules/hos
 import { generateHostKeyRing } from '../../platform/host-keys.js';
 import { MemberCrypto } from './member-crypto.js';
 import { Members } from './members.js';
+import { membersHostApi } from './host-api.js';
 import { registerMemberRoutes } from './routes.js';
 
 const services = new WeakMap<HostPlatform, Members>();
@@ -31,6 +32,7 @@ export const membersModule: HostModuleFactory = (platform) => {
     name: 'members',
     migrations: ['010_merchant_calendar.sql', '011_members.sql'],
     routes: async (app) => registerMemberRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), { members }),
+    hostApis: { members: membersHostApi(members) },
     emits: ['member.registered', 'member.bound', 'member.unbound', 'member.redact'],
   };
 };

@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CrmMemberId, MemberId, Timestamp } from '@tongkit/sdk';
+import { CrmMemberId, Member, MemberId, MemberPii, Timestamp } from '@tongkit/sdk';
+
+export { Member, MemberPii };
 
 const StoreRef = Type.String({ minLength: 1, maxLength: 64 });
 
@@ -60,36 +62,6 @@ export const UnbindMemberRequest = Type.Object(
 );
 export type UnbindMemberRequest = Static<typeof UnbindMemberRequest>;
 
-/** A member as the API and `ctx.members.get` return it: no personal data. */
-export const Member = Type.Object(
-  {
-    id: MemberId,
-    status: Type.Union([Type.Literal('active'), Type.Literal('deleted')]),
-    channel: Type.Union([Type.Literal('online'), Type.Literal('store')]),
-    storeId: Type.Union([Type.String(), Type.Null()]),
-    registeredAt: Timestamp(),
-    hasPhone: Type.Boolean(),
-    binding: Type.Union([
-      Type.Object({ crmMemberId: CrmMemberId, consentVersion: Type.String(), consentedAt: Timestamp(), boundAt: Timestamp() }, { additionalProperties: false }),
-      Type.Null(),
-    ]),
-    deletedAt: Type.Union([Timestamp(), Type.Null()]),
-  },
-  { additionalProperties: false },
-);
-export type Member = Static<typeof Member>;
-
-/** A member's personal data, for callers holding `member:pii`. */
-export const MemberPii = Type.Object(
-  {
-    memberId: MemberId,
-    phone: Type.Union([Type.String(), Type.Null()]),
-    name: Type.Union([Type.String(), Type.Null()]),
-    birthday: Type.Union([Type.String(), Type.Null()]),
-  },
-  { additionalProperties: false },
-);
-export type MemberPii = Static<typeof MemberPii>;
 
 /** The outcome of a member mutation: one result shape, with a stable code. */
 const Outcome = Type.Union([Type.Literal('applied'), Type.Literal('duplicate'), Type.Literal('rejected')]);

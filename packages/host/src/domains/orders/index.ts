@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HostModuleFactory, HostPlatform } from '../../platform/modules/host-module.js';
 import { membersOf } from '../members/index.js';
 import { Orders } from './orders.js';
+import { ordersHostApi } from './host-api.js';
 import { registerOrderRoutes } from './routes.js';
 
 const services = new WeakMap<HostPlatform, Orders>();
@@ -26,6 +27,7 @@ export const ordersModule: HostModuleFactory = (platform) => {
     name: 'orders',
     migrations: ['012_orders.sql'],
     routes: async (app) => registerOrderRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), { orders }),
+    hostApis: { orders: ordersHostApi(orders) },
     emits: ['order.paid', 'order.refunded'],
   };
 };
