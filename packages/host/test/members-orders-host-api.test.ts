@@ -104,6 +104,12 @@ describe('ctx.members and ctx.orders', () => {
     await paidOrder('hooli', 'H-1', memberId);
     const { rows } = await test.db.query<{ value: unknown }>(`SELECT k.value FROM plugin_kv k JOIN installs i ON i.id = k.install_id WHERE i.merchant_id = 'hooli' AND k.key = 'pii:H-1'`);
     expect(rows[0]?.value).toEqual({ phone: '+8613600000003', name: 'Gavin' });
+
+    // Erasure: the host purges the KV entry stored with the member and tells the install (member:read).
+    expect(await services.members.delete('hooli', memberId, { requestedAt: new Date('2026-12-01T00:00:00Z') })).toMatchObject({ code: 'DELETED', purged: { kvEntries: 1 } });
+    await services.dispatcher.drain();
+    const kv = await test.db.query<{ key: string; value: unknown }>(`SELECT k.key, k.value FROM plugin_kv k JOIN installs i ON i.id = k.install_id WHERE i.merchant_id = 'hooli' ORDER BY k.key`);
+    expect(kv.rows).toEqual([{ key: `redacted:${memberId}`, value: '2026-12-01T00:00:00.000Z' }]);
   });
 
   it('shows in review which permissions the handlers use', async () => {

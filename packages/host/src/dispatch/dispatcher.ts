@@ -219,7 +219,9 @@ export class Dispatcher {
     }
     const deliveries = await tx.query(
       `INSERT INTO deliveries (merchant_id, event_id, install_id)
-       SELECT merchant_id, $2, id FROM installs WHERE merchant_id = $1 AND status = 'active' AND $3 = ANY(enabled_events) AND ${TIER_ALLOWS_PLUGIN}`,
+       SELECT merchant_id, $2, id FROM installs WHERE merchant_id = $1 AND status = 'active' AND $3 = ANY(enabled_events) AND ${TIER_ALLOWS_PLUGIN}
+         -- A member's erasure goes to the installs that could read members (member:read), and only to them.
+         AND ($3 <> 'member.redact' OR 'member:read' = ANY(granted_permissions))`,
       [merchantId, id, event.type],
     );
     return { id, type: event.type, merchantId, deliveries: deliveries.rowCount, duplicate: false };

@@ -6,7 +6,7 @@ import { ORDERS_HOST_API } from './orders.js';
 import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
 
 export * from './method.js';
-export { KvKeySchema, KV_HOST_API } from './kv.js';
+export { KvKeySchema, KvSetOptionsSchema, KV_HOST_API } from './kv.js';
 export { LOG_HOST_API } from './log.js';
 export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
 export { Order, ORDERS_HOST_API, Refund } from './orders.js';

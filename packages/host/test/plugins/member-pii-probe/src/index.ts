@@ -11,7 +11,11 @@ export default definePlugin({
     'order.paid': async (event, ctx) => {
       if (!event.data.memberId) return;
       const pii = await ctx.members.pii(event.data.memberId);
-      await ctx.kv.set(`pii:${event.data.orderId}`, { phone: pii.phone, name: pii.name }, { idempotencyKey: event.id });
+      // Stored with the member: the host purges it when the member is erased.
+      await ctx.kv.set(`pii:${event.data.orderId}`, { phone: pii.phone, name: pii.name }, { idempotencyKey: event.id, memberId: event.data.memberId });
+    },
+    'member.redact': async (event, ctx) => {
+      await ctx.kv.set(`redacted:${event.data.memberId}`, event.data.requestedAt, { idempotencyKey: event.id });
     },
   },
 });
