@@ -14,6 +14,8 @@ export default definePlugin({
     readPii: Type.Boolean({ default: false }),
     probeOrderId: Type.String({ default: '' }),
     probeMemberId: Type.String({ default: '' }),
+    /** JSON of arguments to pass to ctx.members.get and ctx.orders.get as they are (attacks). */
+    probeRawArgs: Type.String({ default: '' }),
   }),
   events: {
     'order.paid': async (event, ctx) => {
@@ -32,6 +34,11 @@ export default definePlugin({
       if (ctx.settings.readPii && memberId) seen['pii'] = await outcome(() => ctx.members.pii(memberId));
       if (ctx.settings.probeOrderId) seen['probeOrder'] = await outcome(() => ctx.orders.get(ctx.settings.probeOrderId));
       if (ctx.settings.probeMemberId) seen['probeMember'] = await outcome(() => ctx.members.get(ctx.settings.probeMemberId));
+      if (ctx.settings.probeRawArgs) {
+        const args = JSON.parse(ctx.settings.probeRawArgs) as unknown[];
+        seen['rawMember'] = await outcome(() => (ctx.members.get as (...a: unknown[]) => Promise<unknown>)(...args));
+        seen['rawOrder'] = await outcome(() => (ctx.orders.get as (...a: unknown[]) => Promise<unknown>)(...args));
+      }
       ctx.log.info('order.paid seen', { orderId: event.data.orderId, spendFen: event.data.spendFen });
       await ctx.kv.set(`seen:${event.data.orderId}`, JSON.parse(JSON.stringify(seen)), { idempotencyKey: event.id });
     },

@@ -1,5 +1,6 @@
-// ctx.members and ctx.orders through the real sandbox: typed order.paid data, tenant scope, permissions
-// per method, and no phone number in any plugin input or log without member:pii.
+// Attacks on ctx.members and ctx.orders through the real sandbox: another merchant's IDs, malformed
+// arguments, personal data without member:pii, phone numbers in plugin inputs or logs; and what an
+// honest plugin gets (typed order.paid data, the member without PII, review's permission scan).
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
@@ -76,6 +77,18 @@ describe('ctx.members and ctx.orders', () => {
     expect(JSON.stringify(seen.member.ok)).not.toContain('13600000001');
     expect(seen.probeOrder).toEqual({ error: 'TK_NOT_FOUND' });
     expect(seen.probeMember).toEqual({ error: 'TK_NOT_FOUND' });
+  });
+
+  it('refuses malformed arguments (TK_VALIDATION by the catalogue’s schemas, never a query with them)', async () => {
+    await services.tenancy.upsertMerchant({ id: 'umbrella', name: 'umbrella', tierId: 'standard', development: true });
+    const { memberId } = await services.members.register('umbrella', { channel: 'online' });
+    const install = await services.installs.install('umbrella', { plugin: plugin.plugin, grantPermissions: ['member:read', 'orders:read', 'storage:kv'] });
+    for (const [i, args] of [[123], ['x'.repeat(10_000)], [{ $ne: null }], ["mem_' OR 1=1 --"], []].entries()) {
+      await services.installs.setSettings('umbrella', install.id, { probeRawArgs: JSON.stringify(args) });
+      const seen = await paidOrder('umbrella', `U-${i}`, memberId);
+      expect(seen?.rawMember, JSON.stringify(args)).toMatchObject({ error: expect.stringMatching(/^TK_(VALIDATION|NOT_FOUND)$/) });
+      expect(seen?.rawOrder, JSON.stringify(args)).toMatchObject({ error: expect.stringMatching(/^TK_(VALIDATION|NOT_FOUND)$/) });
+    }
   });
 
   it('refuses ctx.members.pii without member:pii', async () => {
