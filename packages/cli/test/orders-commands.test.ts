@@ -48,6 +48,7 @@ describe('tongkit orders import', () => {
     // A run that fails at once: the host is not reachable, nothing is done.
     const down = await tongkitAsync(['orders', 'import', file, '--json'], { env: { TONGKIT_HOST: 'http://127.0.0.1:1', TONGKIT_TOKEN: host.tokens.devMerchant, TONGKIT_HOME: home } });
     expect(down.status).toBe(1);
+    expect(down.json.error.code).toBe('TK_HOST_UNREACHABLE');
     const first = await tongkitAsync(['orders', 'import', file, '--json'], as(host.tokens.devMerchant));
     expect(first.json).toMatchObject({ ok: true, applied: 2, duplicate: 0, resumedAfterLine: 0 });
     writeFileSync(file, [order('J-1'), order('J-2'), order('J-3')].join('\n'));

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, dropDatabase, migrate, openDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/index.js';
-import { linkSharedLibraries } from '../src/storage/postgres-binaries.js';
+import { linkSharedLibraries } from '../src/platform/storage/postgres-binaries.js';
 import { createTestDatabase } from '../src/testing.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));

@@ -96,7 +96,7 @@ export async function importOrders(
       else state.duplicate++;
     } catch (error) {
       // About this line: the host judged it. Anything else (unreachable, unauthorised) stops the run.
-      if (isTkError(error) && ['TK_VALIDATION', 'TK_CONFLICT', 'TK_NOT_FOUND'].includes(error.code) && !/cannot reach the host/.test(error.message)) {
+      if (isTkError(error) && ['TK_VALIDATION', 'TK_CONFLICT', 'TK_NOT_FOUND'].includes(error.code)) {
         state.rejected.push({ line, orderId, code: error.code, message: error.message, ...(error.path ? { path: error.path } : {}) });
         return;
       }

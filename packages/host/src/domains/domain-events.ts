@@ -1,7 +1,7 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { EVENT_PAYLOADS, TkError, type EventData, type EventName, type TSchema } from '@tongkit/sdk';
 import type { HostPlatform } from '../platform/modules/host-module.js';
-import type { Queryable } from '../storage/database.js';
+import type { Queryable } from '../platform/storage/database.js';
 
 /** Writes an event to the outbox inside the caller's transaction (the platform's `publishIn`). */
 export type PublishInTransaction = HostPlatform['publishIn'];

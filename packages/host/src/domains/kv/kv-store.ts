@@ -1,6 +1,6 @@
 import { TkError, type JsonValue } from '@tongkit/sdk';
-import type { Queryable } from '../../storage/database.js';
-import { storableText } from '../../storage/storable-text.js';
+import type { Queryable } from '../../platform/storage/database.js';
+import { storableText } from '../../platform/storage/storable-text.js';
 import { claimIdempotencyKey, requestHashOf, storeIdempotentResult } from '../../platform/modules/idempotency.js';
 
 const MAX_VALUE_BYTES = 64 * 1024;

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../storage/database.js';
+import type { Queryable } from '../../platform/storage/database.js';
 import type { PhoneDigest, SealedPii } from './member-crypto.js';
 
 /** A member row with its binding, as the store reads it. */

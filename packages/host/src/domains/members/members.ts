@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TkError } from '@tongkit/sdk';
-import type { Database, Queryable } from '../../storage/database.js';
+import type { Database, Queryable } from '../../platform/storage/database.js';
 import { emitDomainEvent, type PublishInTransaction } from '../domain-events.js';
 import { requestHash } from '../request-hash.js';
 import { MemberCrypto, normalisePhone, type MemberPii as SealablePii } from './member-crypto.js';

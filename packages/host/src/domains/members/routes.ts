@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { merchantScope } from '../../auth/principal.js';
+import { merchantScope } from '../../platform/auth/principal.js';
 import type { HostServices } from '../../host-services.js';
-import type { HostApp } from '../../http/server.js';
+import type { HostApp } from '../../platform/http/server.js';
 import { BindMemberRequest, BindResult, DeleteResult, Member, MemberPii, RegisterMemberRequest, RegisterResult, UnbindMemberRequest, UnbindResult } from './schemas.js';
 
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });

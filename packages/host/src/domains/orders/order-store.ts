@@ -1,5 +1,5 @@
 import type { TenderMethod } from '@tongkit/sdk';
-import type { Queryable } from '../../storage/database.js';
+import type { Queryable } from '../../platform/storage/database.js';
 
 /** An order row as the store reads it. */
 export interface OrderRow {

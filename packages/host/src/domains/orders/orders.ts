@@ -1,7 +1,7 @@
 import { TkError } from '@tongkit/sdk';
-import type { Database, Queryable } from '../../storage/database.js';
+import type { Database, Queryable } from '../../platform/storage/database.js';
 import { emitDomainEvent, type PublishInTransaction } from '../domain-events.js';
-import { MerchantCalendar } from '../merchant-calendar.js';
+import { MerchantCalendar } from '../../platform/tenancy/merchant-calendar.js';
 import type { Members } from '../members/members.js';
 import { requestHash } from '../request-hash.js';
 import { OrderStore, type LineRow, type OrderRow, type RefundRow, type TenderRow } from './order-store.js';

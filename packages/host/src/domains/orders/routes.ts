@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { OrderId } from '@tongkit/sdk';
-import { merchantScope } from '../../auth/principal.js';
+import { merchantScope } from '../../platform/auth/principal.js';
 import type { HostServices } from '../../host-services.js';
-import type { HostApp } from '../../http/server.js';
+import type { HostApp } from '../../platform/http/server.js';
 import { CreateOrderRequest, CreateOrderResult, Order, OrderPage, RefundRequest, RefundResult } from './schemas.js';
 
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });

@@ -1,6 +1,6 @@
 import { TkError, getHostMethod, type HostMethodSpec } from '@tongkit/sdk';
 import { validateAgainst } from '@tongkit/runtime';
-import type { Database, Queryable } from '../../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import type { HostCallScope, HostModule } from './host-module.js';
 
 type AnyHandler = (call: unknown, ...args: unknown[]) => Promise<unknown>;

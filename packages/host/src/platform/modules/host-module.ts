@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import type { EventName, HOST_API, HostApiNamespace, HostMethodArgs, HostMethodSpec } from '@tongkit/sdk';
-import type { Database, Queryable } from '../../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import type { HostKeyRing } from '../host-keys.js';
 
 /** Who a host call is made for: the install (the tenant of its idempotency keys) and its merchant. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TkError } from '@tongkit/sdk';
-import type { Database, Queryable } from '../../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 
 const IDEMPOTENCY_HINT = 'Use one idempotency key per change (e.g. the event id and what it changes), never the same key for two payloads.';
 

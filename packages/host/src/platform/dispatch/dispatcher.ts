@@ -5,8 +5,8 @@ import type { Database, Queryable } from '../storage/database.js';
 import { storableJson, storableText } from '../storage/storable-text.js';
 import { TIER_ALLOWS_PLUGIN } from '../tenancy/tier-allows.js';
 import { HostCallTransaction } from './host-call-transaction.js';
-import { HostApiRouter } from '../platform/modules/host-api-router.js';
-import { createHostModules } from '../modules.js';
+import { HostApiRouter } from '../modules/host-api-router.js';
+import { createHostModules } from '../../modules.js';
 
 /** How deliveries are retried. */
 export interface DispatchPolicy {
@@ -409,8 +409,7 @@ export class Dispatcher {
       });
       return { result: result.ok && hostCalls.failure ? { ...result, ok: false, error: hostCalls.failure } : result, madeHostCalls };
     } catch (error) {
-      const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error), { cause: error });
-      return { result: eventFailure(failure), madeHostCalls };
+      return { result: eventFailure(TkError.from(error, 'the delivery could not be run')), madeHostCalls };
     }
   }
 

@@ -5,7 +5,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import { TkError, isTkError } from '@tongkit/sdk';
 import { authenticate } from '../auth/tokens.js';
 import type { Principal, Role } from '../auth/principal.js';
-import type { HostServices } from '../host-services.js';
+import type { HostServices } from '../../host-services.js';
 import { CredentialThrottle } from './credential-throttle.js';
 import { statusOf, toTkError } from './errors.js';
 import { checkRequestJson, parseJsonBody } from './request-json.js';

@@ -1,7 +1,7 @@
 import { TkError } from '@tongkit/sdk';
 import type { Database } from '../storage/database.js';
 import { issueToken } from '../auth/tokens.js';
-import { DEFAULT_TIME_ZONE, checkTimeZone } from '../domains/merchant-calendar.js';
+import { DEFAULT_TIME_ZONE, checkTimeZone } from './merchant-calendar.js';
 import type { Role } from '../auth/principal.js';
 
 /**
