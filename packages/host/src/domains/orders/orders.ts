@@ -131,7 +131,11 @@ export class Orders {
           occurredAt: paidAt,
         });
       }
-      return { result: 'applied', order: await this.read(tx, merchantId, request.id, calendar) };
+      // What was just written, as read back would give it (no second round of queries on the hot path).
+      const row: OrderRow = { merchant_id: merchantId, id: request.id, request_hash: hash, kind: request.kind, channel: request.channel, store_id: request.storeId ?? null, member_id: memberId, guide_id: request.guideId ?? null, status, total_fen: totalFen, spend_fen: spendFen, refunded_fen: 0, paid_at: paidAt };
+      const lineRows = lines.map((l, i) => ({ ...l, line_no: i, refunded_quantity: 0, refunded_fen: 0 }));
+      const tenderRows = request.payments.map((p, i) => ({ tender_no: i, method: p.method, amount_fen: p.amountFen, refunded_fen: 0, hold_id: p.holdId ?? null }));
+      return { result: 'applied', order: toOrder(row, lineRows, tenderRows, [], calendar) };
     });
   }
 
