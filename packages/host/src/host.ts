@@ -8,7 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './platform/storage
 import { migrate } from './platform/storage/migrate.js';
 import { createHostServices, type HostServiceOptions, type HostServices } from './host-services.js';
 import { buildHttpApi, type HostApp, type HttpApiOptions } from './platform/http/server.js';
-import type { Role } from './platform/auth/principal.js';
+import type { PlatformRole as Role } from './platform/auth/principal.js';
 import { loadHostKeys } from './platform/host-keys.js';
 
 /** Options of {@link startHost}. */

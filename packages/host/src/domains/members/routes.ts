@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { merchantScope } from '../../platform/auth/principal.js';
-import type { HostServices } from '../../host-services.js';
-import type { HostApp } from '../../platform/http/server.js';
+import type { Members } from './members.js';
+import type { HostApp } from '../../platform/http/app.js';
 import { BindMemberRequest, BindResult, DeleteResult, Member, MemberPii, RegisterMemberRequest, RegisterResult, UnbindMemberRequest, UnbindResult } from './schemas.js';
 
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });
@@ -13,7 +13,7 @@ const merchantOnly = { auth: ['merchant'] as ['merchant'] };
  * route), and delete (erasure). Results carry a stable `code`; an applied change answers 201 (delete:
  * 200), a duplicate or refusal 200.
  */
-export function registerMemberRoutes(app: HostApp, { members }: Pick<HostServices, 'members'>): void {
+export function registerMemberRoutes(app: HostApp, { members }: { members: Members }): void {
   app.post(
     '/v1/members',
     {

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { OrderId } from '@tongkit/sdk';
 import { merchantScope } from '../../platform/auth/principal.js';
-import type { HostServices } from '../../host-services.js';
-import type { HostApp } from '../../platform/http/server.js';
+import type { Orders } from './orders.js';
+import type { HostApp } from '../../platform/http/app.js';
 import { CreateOrderRequest, CreateOrderResult, Order, OrderPage, RefundRequest, RefundResult } from './schemas.js';
 
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });
@@ -15,7 +15,7 @@ const ORDER_BODY_LIMIT = 128 * 1024;
  * Merchant tokens (and admins naming the merchant); a new order or refund answers 201, a duplicate or a
  * refused refund 200 with its `result` and `code`.
  */
-export function registerOrderRoutes(app: HostApp, { orders }: Pick<HostServices, 'orders'>): void {
+export function registerOrderRoutes(app: HostApp, { orders }: { orders: Orders }): void {
   app.post(
     '/v1/orders',
     {

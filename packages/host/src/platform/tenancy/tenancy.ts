@@ -2,7 +2,7 @@ import { TkError } from '@tongkit/sdk';
 import type { Database } from '../storage/database.js';
 import { issueToken } from '../auth/tokens.js';
 import { DEFAULT_TIME_ZONE, checkTimeZone } from './merchant-calendar.js';
-import type { Role } from '../auth/principal.js';
+import type { PlatformRole } from '../auth/principal.js';
 
 /**
  * Tenancy administration: merchant tiers (商家分层), merchants (live or development), their stores,
@@ -55,7 +55,7 @@ export class Tenancy {
     return developer;
   }
 
-  async issueToken(role: Role, subjectId: string) {
+  async issueToken(role: PlatformRole, subjectId: string) {
     if (role === 'merchant') {
       const merchant = await this.db.query('SELECT 1 FROM merchants WHERE id = $1', [subjectId]);
       if (merchant.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no merchant ${subjectId}`, { path: '/subjectId' });

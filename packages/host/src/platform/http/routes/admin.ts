@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { HostServices } from '../../../host-services.js';
-import type { HostApp } from '../server.js';
+import type { HostApp } from '../app.js';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase id' });
 const admin = { config: { auth: ['admin'] as ['admin'] } };
