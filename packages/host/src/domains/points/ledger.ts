@@ -6,7 +6,7 @@ import { earnOrderPoints, reverseOrderPoints, type OrderGrant, type OrderLedgerR
 import { readLedger, readMemberPoints, type LedgerPage } from './reads.js';
 import { sweepDue, type SweepResult } from './sweeps.js';
 import type { LedgerAccount, LedgerResult, LedgerSource, MemberPoints, RejectionReason } from './types.js';
-import { requireAmount, requireExpiry, requireHoldTtl, requireIdempotencyKey, requireMemberId, requireReason, requireText } from './validate.js';
+import { requireAmount, requireExpiry, requireLater, requireHoldTtl, requireIdempotencyKey, requireMemberId, requireReason, requireText } from './validate.js';
 
 /**
  * Whether a member exists, asked of the members service inside the ledger's transaction. The ledger keeps
@@ -112,8 +112,9 @@ export class PointsLedger {
     const now = this.clock();
     const account = requireAccount(request.account);
     const amount = requireAmount(request.amount, '/amount');
-    const expiresAt = requireExpiry(request.expiresAt, '/expiresAt', now);
+    const expiresAt = requireExpiry(request.expiresAt, '/expiresAt');
     return this.mutateMember(request, now, account, 'grant', { account, amount, expiresAt: expiresAt?.toISOString() ?? null }, async (member, cause) => {
+      requireLater(expiresAt, '/expiresAt', now);
       const { entryId } = await member.grant(account, amount, cause, { expiresAt });
       return { entryId };
     });

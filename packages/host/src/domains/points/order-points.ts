@@ -3,7 +3,7 @@ import { claimKey, requestHashOf } from './idempotency.js';
 import { LockedMember, type Cause, type LedgerOutbox } from './locked-member.js';
 import { cumulativeReversal } from './reversal.js';
 import { LEDGER_ACCOUNTS, type LedgerAccount, type LedgerResult, type LedgerSource, type RejectionReason } from './types.js';
-import { requireAmount, requireExpiry, requireMemberId, requireReason, requireText } from './validate.js';
+import { requireAmount, requireExpiry, requireLater, requireMemberId, requireReason, requireText } from './validate.js';
 
 /** An order as the ledger needs it: whose, and what was paid (integer fen). */
 export interface OrderRef {
@@ -99,7 +99,8 @@ export async function earnOrderPoints(deps: OrderLedgerDeps, merchantId: string,
     source: grant.source,
     points: requireAmount(grant.points, `/grants/${index}/points`, { allowZero: true }),
     growth: requireAmount(grant.growth, `/grants/${index}/growth`, { allowZero: true }),
-    pointsExpiresAt: requireExpiry(grant.pointsExpiresAt, `/grants/${index}/pointsExpiresAt`, now),
+    pointsExpiresAt: requireExpiry(grant.pointsExpiresAt, `/grants/${index}/pointsExpiresAt`),
+    index,
     reason: requireReason(grant.reason, `/grants/${index}/reason`),
   }));
   return deps.db.transaction(async (tx) => {
@@ -120,6 +121,7 @@ export async function earnOrderPoints(deps: OrderLedgerDeps, merchantId: string,
         const amount = account === 'points' ? grant.points : grant.growth;
         if (amount === 0 || known.has(`${grant.source.kind}:${grant.source.id}:${account}`)) continue;
         known.add(`${grant.source.kind}:${grant.source.id}:${account}`);
+        requireLater(grant.pointsExpiresAt, `/grants/${grant.index}/pointsExpiresAt`, now);
         const cause: Cause = { kind: 'grant', reason: grant.reason, source: grant.source, orderId: order.orderId };
         const before = member.state(account).balance;
         const { entryId, lotId } = await member.grant(account, amount, cause, { expiresAt: account === 'points' ? grant.pointsExpiresAt : null, orderId: order.orderId });

@@ -30,12 +30,16 @@ export const requireMemberId = (value: unknown, path = '/memberId'): string => r
 export const requireIdempotencyKey = (value: unknown, path = '/idempotencyKey'): string => requireText(value, path, 256);
 export const requireReason = (value: unknown, path = '/reason'): string => requireText(value, path, 200);
 
-/** An expiry: an ISO 8601 time (or Date) later than `now`, or null/undefined for points that never expire. */
-export function requireExpiry(value: unknown, path: string, now: Date): Date | null {
+/**
+ * An expiry: an ISO 8601 time (or Date), or null/undefined for points that never expire. With `now`, it
+ * must be later. A request is checked against the clock only once it is known not to be a redelivery
+ * (which answers with its first outcome, however late it comes).
+ */
+export function requireExpiry(value: unknown, path: string, now?: Date): Date | null {
   if (value === undefined || value === null) return null;
   const date = value instanceof Date ? value : typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value) ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) return refuse('must be an ISO 8601 date-time such as 2027-12-31T16:00:00Z, or null', path);
-  if (date.getTime() <= now.getTime()) refuse('must be later than now (points that are already expired cannot be granted)', path);
+  if (now) requireLater(date as Date, path, now);
   return date;
 }
 
@@ -46,4 +50,9 @@ export function requireHoldTtl(value: unknown, path = '/ttlMs'): number {
     refuse(`must be a whole number of milliseconds from 1000 to ${MAX_HOLD_TTL_MS}`, path);
   }
   return value as number;
+}
+
+/** Refuses an expiry that is not later than `now`: points that are already expired cannot be granted. */
+export function requireLater(date: Date | null, path: string, now: Date): void {
+  if (date && date.getTime() <= now.getTime()) refuse('must be later than now (points that are already expired cannot be granted)', path);
 }
