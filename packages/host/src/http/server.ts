@@ -137,6 +137,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   registerInstallRoutes(app, services);
   registerEventRoutes(app, services);
   registerAdminRoutes(app, services);
+  for (const module of services.modules) if (module.routes) await app.register(module.routes);
   return app;
 }
 
