@@ -11,6 +11,10 @@ import { createHostModules } from './modules.js';
 import { HostApiRouter } from './platform/modules/host-api-router.js';
 import type { HostModule } from './platform/modules/host-module.js';
 import { readLogs, type LogEntry } from './logs.js';
+import { generateHostKeyRing, type HostKeyRing } from './domains/members/host-keys.js';
+import { MemberCrypto } from './domains/members/member-crypto.js';
+import { Members } from './domains/members/members.js';
+import { Orders } from './domains/orders/orders.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -24,6 +28,10 @@ export interface HostServices {
   tenancy: Tenancy;
   /** The host's modules (one per primitive): their routes are registered by the HTTP API. */
   modules: readonly HostModule[];
+  /** 会员通 members: registration, consented binding, unbind, erasure, personal data kept apart. */
+  members: Members;
+  /** Orders in, with tenders and refunds. */
+  orders: Orders;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -37,6 +45,12 @@ export interface HostServiceOptions {
   runtime?: WorkerRuntimeOptions & { isolation?: SandboxIsolation };
   breaker?: Partial<BreakerPolicy>;
   dispatch?: Partial<DispatchPolicy>;
+  /**
+   * The host key ring of members' personal data and phone digests. `startHost` loads it from
+   * configuration or the key file; without one a random in-memory key is used, which is for tests
+   * only: what it encrypted cannot be read by the next process.
+   */
+  hostKeys?: HostKeyRing;
 }
 
 /** Wires the host's services on one database. */
@@ -76,6 +90,9 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
   });
   dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));
   const tenancy = new Tenancy(db);
+  const publishIn = dispatcher.publishIn.bind(dispatcher);
+  const members = new Members(db, new MemberCrypto(options.hostKeys ?? generateHostKeyRing('ephemeral')), publishIn);
+  const orders = new Orders(db, members, publishIn);
   return {
     db,
     runtime,
@@ -85,6 +102,8 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     dispatcher,
     tenancy,
     modules,
+    members,
+    orders,
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

@@ -49,7 +49,9 @@ interface Executed {
 
 let runs = 0;
 
-async function runScenario({ orders, rounds }: fc.infer<typeof scenario>): Promise<void> {
+type Scenario = typeof scenario extends fc.Arbitrary<infer S> ? S : never;
+
+async function runScenario({ orders, rounds }: Scenario): Promise<void> {
   const run = ++runs;
   const start = new Date(f.clock.now);
   const members = Array.from({ length: MEMBERS }, (_, i) => `p${run}_m${i}`);

@@ -13,6 +13,8 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerInstallRoutes } from './routes/installs.js';
 import { registerRegistryRoutes } from './routes/registry.js';
+import { registerMemberRoutes } from '../domains/members/routes.js';
+import { registerOrderRoutes } from '../domains/orders/routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -137,6 +139,8 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   registerInstallRoutes(app, services);
   registerEventRoutes(app, services);
   registerAdminRoutes(app, services);
+  registerMemberRoutes(app, services);
+  registerOrderRoutes(app, services);
   for (const module of services.modules) if (module.routes) await app.register(module.routes);
   return app;
 }
