@@ -1,4 +1,5 @@
 import { createRuntime, createWorkerRuntime, type LoadedPlugin, type Runtime, type WorkerRuntime, type WorkerRuntimeOptions } from '@tongkit/runtime';
+import { isTkError } from '@tongkit/sdk';
 import type { Database } from './storage/database.js';
 import type { Principal } from './auth/principal.js';
 import { Registry } from './registry/registry.js';
@@ -15,6 +16,7 @@ import { generateHostKeyRing, type HostKeyRing } from './domains/members/host-ke
 import { MemberCrypto } from './domains/members/member-crypto.js';
 import { Members } from './domains/members/members.js';
 import { Orders } from './domains/orders/orders.js';
+import { pointsLedgerOf, type PointsLedger } from './domains/points/index.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -32,6 +34,8 @@ export interface HostServices {
   members: Members;
   /** Orders in, with tenders and refunds. */
   orders: Orders;
+  /** The points & growth ledger (the points module's service). */
+  points: PointsLedger;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -79,20 +83,32 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
 
   const installs = new Installs(db, registry, loadVersion);
   const extensions = new ExtensionInvoker(db, installs, loadInstall, { ...DEFAULT_BREAKER_POLICY, ...options.breaker });
-  // Modules are built before the dispatcher whose outbox they write to: publishIn reaches it once it exists.
+  // Services and modules are built before the dispatcher whose outbox they write to: publishIn reaches
+  // it once it exists.
   let dispatcher: Dispatcher | undefined;
+  const publishIn: Dispatcher['publishIn'] = (tx, merchantId, event, depth) => {
+    if (!dispatcher) throw new Error('an event was published while the host was being built');
+    return dispatcher.publishIn(tx, merchantId, event, depth);
+  };
+  const members = new Members(db, new MemberCrypto(options.hostKeys ?? generateHostKeyRing('ephemeral')), publishIn);
+  const orders = new Orders(db, members, publishIn);
   const modules = createHostModules({
     db,
-    publishIn: (tx, merchantId, event, depth) => {
-      if (!dispatcher) throw new Error('a host module published an event while the host was being built');
-      return dispatcher.publishIn(tx, merchantId, event, depth);
-    },
+    publishIn,
+    // Through the members service, never its tables: an unknown (or another merchant's) member is
+    // TK_NOT_FOUND there. An erased member earns and spends nothing more.
+    memberExists: (tx, merchantId, memberId) =>
+      members.get(merchantId, memberId, tx).then(
+        (member) => member.status === 'active',
+        (error: unknown) => {
+          if (isTkError(error) && error.code === 'TK_NOT_FOUND') return false;
+          throw error;
+        },
+      ),
   });
   dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));
   const tenancy = new Tenancy(db);
-  const publishIn = dispatcher.publishIn.bind(dispatcher);
-  const members = new Members(db, new MemberCrypto(options.hostKeys ?? generateHostKeyRing('ephemeral')), publishIn);
-  const orders = new Orders(db, members, publishIn);
+  const points = pointsLedgerOf(modules);
   return {
     db,
     runtime,
@@ -104,6 +120,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     modules,
     members,
     orders,
+    points,
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

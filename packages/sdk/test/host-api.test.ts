@@ -29,14 +29,17 @@ describe('HOST_API', () => {
     }
   });
 
-  it('splits the surface into host calls (kv) and methods the sandbox answers itself (log)', () => {
-    expect(hostCallSurface()).toEqual({ kv: ['get', 'set', 'delete', 'increment'] });
+  it('splits the surface into host calls (kv, points) and methods the sandbox answers itself (log)', () => {
+    expect(hostCallSurface()).toEqual({ kv: ['get', 'set', 'delete', 'increment'], points: ['grant', 'freeze', 'confirm', 'release', 'balance'] });
     expect(guestSideSurface()).toEqual({ log: ['info', 'warn', 'error'] });
   });
 
   it('looks methods and a namespace’s permissions up', () => {
     expect(getHostMethod('kv', 'increment')?.permission).toBe('storage:kv');
     expect(getHostMethod('kv', 'drop')).toBeUndefined();
+    // Reading a balance is read consent; changing it is write consent.
+    expect(getHostMethod('points', 'balance')?.permission).toBe('member:read');
+    expect(getHostMethod('points', 'grant')?.permission).toBe('points:write');
     expect(getHostMethod('__proto__', 'get')).toBeUndefined();
     expect(permissionsOfNamespace('kv')).toEqual(['storage:kv']);
     expect(permissionsOfNamespace('log')).toEqual([]);

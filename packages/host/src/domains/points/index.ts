@@ -9,3 +9,4 @@ export type { LedgerPage } from './reads.js';
 export type { SweepResult } from './sweeps.js';
 export { cumulativeReversal } from './reversal.js';
 export { REJECTION_REASONS, type AccountBalance, type EntryKind, type LedgerAccount, type LedgerEntry, type LedgerResult, type LedgerSource, type MemberPoints, type OpenHold, type RejectionReason } from './types.js';
+export { pointsModule, pointsLedgerOf } from './module.js';
