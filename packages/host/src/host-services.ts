@@ -16,7 +16,7 @@ import { generateHostKeyRing, type HostKeyRing } from './domains/members/host-ke
 import { MemberCrypto } from './domains/members/member-crypto.js';
 import { Members } from './domains/members/members.js';
 import { Orders } from './domains/orders/orders.js';
-import { pointsLedgerOf, type PointsLedger } from './domains/points/index.js';
+import { OrderPointsWorker, pointsLedgerOf, type PointsLedger } from './domains/points/index.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -36,6 +36,8 @@ export interface HostServices {
   orders: Orders;
   /** The points & growth ledger (the points module's service). */
   points: PointsLedger;
+  /** Points per order: member.points.earn on order.paid, reversal on order.refunded. */
+  orderPoints: OrderPointsWorker;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -91,7 +93,6 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     return dispatcher.publishIn(tx, merchantId, event, depth);
   };
   const members = new Members(db, new MemberCrypto(options.hostKeys ?? generateHostKeyRing('ephemeral')), publishIn);
-  const orders = new Orders(db, members, publishIn);
   const modules = createHostModules({
     db,
     publishIn,
@@ -109,6 +110,13 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
   dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));
   const tenancy = new Tenancy(db);
   const points = pointsLedgerOf(modules);
+  const orderPoints = new OrderPointsWorker(db, points, extensions);
+  // order.paid and order.refunded also reach the points worker's queue, in the transaction that publishes them.
+  const orders = new Orders(db, members, async (tx, merchantId, event) => {
+    const published = await publishIn(tx, merchantId, event);
+    if (!published.duplicate) await orderPoints.enqueueIn(tx, merchantId, { id: published.id, type: event.type, data: event.data });
+    return published;
+  });
   return {
     db,
     runtime,
@@ -121,6 +129,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     members,
     orders,
     points,
+    orderPoints,
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };
