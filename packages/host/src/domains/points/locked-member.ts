@@ -239,11 +239,18 @@ export class LockedMember {
   async flush(outbox: LedgerOutbox): Promise<void> {
     if (this.pending.length === 0) return;
     const column = <T>(pick: (entry: PendingEntry) => T): T[] => this.pending.map(pick);
+    const accounts = [...this.touched];
+    // Entries and the balances they explain, in one statement (one round trip).
     await this.tx.query(
-      `INSERT INTO points_entries (merchant_id, member_id, created_at, id, account, kind, delta, balance_before, balance_after, debt_after,
-                                   reason, source_kind, source_id, order_id, hold_id, lot_id)
-       SELECT $1, $2, $3, * FROM unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[],
-                                       $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])`,
+      `WITH entries AS (
+         INSERT INTO points_entries (merchant_id, member_id, created_at, id, account, kind, delta, balance_before, balance_after, debt_after,
+                                     reason, source_kind, source_id, order_id, hold_id, lot_id)
+         SELECT $1, $2, $3, * FROM unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[],
+                                         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+       )
+       UPDATE points_accounts p SET balance = s.balance, held = s.held, debt = s.debt, updated_at = $3
+       FROM unnest($17::text[], $18::bigint[], $19::bigint[], $20::bigint[]) AS s(account, balance, held, debt)
+       WHERE p.merchant_id = $1 AND p.member_id = $2 AND p.account = s.account`,
       [
         this.merchantId,
         this.memberId,
@@ -261,14 +268,9 @@ export class LockedMember {
         column((e) => e.cause.orderId ?? null),
         column((e) => e.cause.holdId ?? null),
         column((e) => e.lotId),
+        accounts,
+        ...(['balance', 'held', 'debt'] as const).map((field) => accounts.map((account) => this.state(account)[field])),
       ],
-    );
-    const accounts = [...this.touched];
-    await this.tx.query(
-      `UPDATE points_accounts p SET balance = s.balance, held = s.held, debt = s.debt, updated_at = $3
-       FROM unnest($4::text[], $5::bigint[], $6::bigint[], $7::bigint[]) AS s(account, balance, held, debt)
-       WHERE p.merchant_id = $1 AND p.member_id = $2 AND p.account = s.account`,
-      [this.merchantId, this.memberId, this.now, accounts, ...(['balance', 'held', 'debt'] as const).map((field) => accounts.map((account) => this.state(account)[field]))],
     );
     for (const group of groupByCause(this.pending)) {
       const first = group[0]!;

@@ -118,7 +118,7 @@ export class OrderPointsWorker {
   }
 
   /** Starts a worker loop in this process. */
-  start(idlePollMs = 50): void {
+  start(idlePollMs = 200): void {
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
