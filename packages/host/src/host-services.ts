@@ -1,4 +1,5 @@
 import { createRuntime, createWorkerRuntime, type LoadedPlugin, type Runtime, type WorkerRuntime, type WorkerRuntimeOptions } from '@tongkit/runtime';
+import { isTkError } from '@tongkit/sdk';
 import type { Database } from './platform/storage/database.js';
 import type { Principal } from './platform/auth/principal.js';
 import { Registry } from './platform/registry/registry.js';
@@ -16,6 +17,7 @@ import { membersOf } from './domains/members/index.js';
 import type { Members } from './domains/members/members.js';
 import { ordersOf } from './domains/orders/index.js';
 import type { Orders } from './domains/orders/orders.js';
+import { OrderPointsWorker, pointsLedgerOf, type PointsLedger } from './domains/points/index.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -33,6 +35,10 @@ export interface HostServices {
   members: Members;
   /** Orders in, with tenders and refunds (the orders module's service). */
   orders: Orders;
+  /** The points & growth ledger (the points module's service). */
+  points: PointsLedger;
+  /** Points per order: member.points.earn on order.paid, reversal on order.refunded. */
+  orderPoints: OrderPointsWorker;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -80,19 +86,39 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
 
   const installs = new Installs(db, registry, loadVersion);
   const extensions = new ExtensionInvoker(db, installs, loadInstall, { ...DEFAULT_BREAKER_POLICY, ...options.breaker });
-  // Modules are built before the dispatcher whose outbox they write to: publishIn reaches it once it exists.
+  // Services and modules are built before the dispatcher whose outbox they write to: publishIn reaches
+  // it once it exists.
   let dispatcher: Dispatcher | undefined;
+  // order.paid and order.refunded also reach the points worker's queue, in the transaction that publishes
+  // them; the worker is built once the modules (its ledger) exist.
+  let orderPoints: OrderPointsWorker | undefined;
   const platform: HostPlatform = {
     db,
-    publishIn: (tx, merchantId, event, depth) => {
+    publishIn: async (tx, merchantId, event, depth) => {
       if (!dispatcher) throw new Error('a host module published an event while the host was being built');
-      return dispatcher.publishIn(tx, merchantId, event, depth);
+      const published = await dispatcher.publishIn(tx, merchantId, event, depth);
+      if (!published.duplicate && (event.type === 'order.paid' || event.type === 'order.refunded')) {
+        await orderPoints!.enqueueIn(tx, merchantId, { id: published.id, type: event.type, data: event.data });
+      }
+      return published;
     },
     hostKeys: options.hostKeys,
+    // Through the members service, never its tables: an unknown (or another merchant's) member is
+    // TK_NOT_FOUND there. An erased member earns and spends nothing more.
+    memberExists: (tx, merchantId, memberId) =>
+      membersOf(platform).get(merchantId, memberId, tx).then(
+        (member) => member.status === 'active',
+        (error: unknown) => {
+          if (isTkError(error) && error.code === 'TK_NOT_FOUND') return false;
+          throw error;
+        },
+      ),
   };
   const modules = createHostModules(platform);
   dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));
   const tenancy = new Tenancy(db);
+  const points = pointsLedgerOf(modules);
+  orderPoints = new OrderPointsWorker(db, points, extensions);
   return {
     db,
     runtime,
@@ -104,6 +130,8 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     modules,
     members: membersOf(platform),
     orders: ordersOf(platform),
+    points,
+    orderPoints,
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

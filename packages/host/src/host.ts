@@ -119,7 +119,10 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
     const services = createHostServices(storage.db, { ...options.services, hostKeys });
     const tokens = await bootstrap(services, dataDir);
     const app = await buildHttpApi(services, options.http);
-    if (options.dispatch !== false) services.dispatcher.start();
+    if (options.dispatch !== false) {
+      services.dispatcher.start();
+      services.orderPoints.start();
+    }
     let closed = false;
     return {
       services,
@@ -133,6 +136,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
         if (closed) return;
         closed = true;
         await services.dispatcher.stop();
+        await services.orderPoints.stop();
         await app.close();
         await services.runtime.dispose();
         await storage.db.close();

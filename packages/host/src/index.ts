@@ -29,3 +29,19 @@ export { Dispatcher, DEFAULT_DISPATCH_POLICY, type DeadLetter, type DispatchPoli
 export { Tenancy } from './platform/tenancy/tenancy.js';
 export type { Principal, Role } from './platform/auth/principal.js';
 export type { LogEntry } from './logs.js';
+export {
+  PointsLedger,
+  OrderPointsWorker,
+  cumulativeReversal,
+  mergeEarnAnswers,
+  REJECTION_REASONS,
+  type EarnPolicy,
+  type LedgerAccount,
+  type LedgerEntry,
+  type LedgerResult,
+  type LedgerSource,
+  type MemberPoints,
+  type OrderLedgerResult,
+  type PointsLedgerOptions,
+  type RejectionReason,
+} from './domains/points/index.js';

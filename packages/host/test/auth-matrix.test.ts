@@ -67,6 +67,10 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'GET /v1/members/:id': ['merchant'],
   'GET /v1/members/:id/pii': ['merchant'],
   'DELETE /v1/members/:id': ['merchant'],
+  // 会员通: the points ledger (operator adjustments and reads)
+  'POST /v1/members/:id/points': ['merchant'],
+  'GET /v1/members/:id/points': ['merchant'],
+  'GET /v1/members/:id/ledger': ['merchant'],
   // administration
   'POST /v1/admin/merchant-tiers': ['admin'],
   'POST /v1/admin/merchants': ['admin'],
@@ -263,6 +267,8 @@ describe('tenant isolation', () => {
       ['POST', '/v1/extensions/member.tier.compute/invoke?merchantId=tenant-a', { input: tierInput() }],
       ['GET', '/v1/orders/o-1?merchantId=tenant-a'],
       ['POST', '/v1/members?merchantId=tenant-a', { channel: 'online' }],
+      ['GET', '/v1/members/m-1/points?merchantId=tenant-a'],
+      ['GET', '/v1/members/m-1/ledger?merchantId=tenant-a'],
     ];
     for (const [method, path, body] of attempts) {
       expectError(await t.api(b(), method, path, body), 403, 'TK_FORBIDDEN');

@@ -24,6 +24,9 @@ export const PLUGIN_DIRS = {
   /** The five-level example: member-tiers@1.0.0. */
   example: join(repo, 'examples/member-tiers'),
   kvCounter: join(here, 'plugins/kv-counter'),
+  pointsGranter: join(here, 'plugins/points-granter'),
+  earnPerYuan: join(here, 'plugins/earn-per-yuan'),
+  earnFailing: join(here, 'plugins/earn-failing'),
   failingTiers: join(here, 'plugins/failing-tiers'),
   unverifiedKv: join(here, 'plugins/unverified-kv'),
   unusedPermission: join(here, 'plugins/unused-permission'),

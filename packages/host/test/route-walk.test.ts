@@ -36,6 +36,7 @@ interface JsonSchema {
   enum?: unknown[];
   const?: unknown;
   minimum?: number;
+  format?: string;
 }
 interface Operation {
   method: string;
@@ -70,9 +71,11 @@ const nameOf = (op: Operation) => `${op.method} ${op.path}`;
  * listing's filter (answers 200 with nothing of another tenant's); every other id names one thing,
  * and one the caller may not see must be refused.
  */
-const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId'] as const;
+const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId'] as const;
 type IdParam = (typeof ID_PARAMS)[number];
-const FIXED: Record<string, string> = { point: 'member.tier.compute' };
+// A body's crmMemberId is the brand CRM's own id of the member being bound: created, never looked up.
+// An order's guideId is recorded as given (no guide is looked up yet); a refundId is the merchant's new refund's.
+const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund' };
 /** What nothing is: ids shaped like real ones that name nothing. */
 const NOTHING: Record<IdParam, string> = {
   id: 'ins_walk0000000000none',
@@ -84,9 +87,12 @@ const NOTHING: Record<IdParam, string> = {
   merchantId: 'walk-none',
   staffId: 'walk-none-guide',
   tokenId: 'tok_walk0000none',
+  memberId: 'mem_walk0000000none',
 };
 /** Values for body properties a generated sample would get wrong (an input the point validates). */
-const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: {} };
+const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: {}, phone: '13800138000' };
+/** Optional object properties the walk sends anyway, so a request reaches its look-up (a binding's consent). */
+const OPTIONAL_SAMPLES: Record<string, unknown> = { consent: { textVersion: 'walk-v1', consentedAt: '2026-11-01T02:00:00.000Z' } };
 
 /** Another tenant's thing, as the parameters that name it. */
 interface Probe {
@@ -138,6 +144,7 @@ beforeAll(async () => {
     // A staff member and a store token (principals the merchant issued).
     await ok(t.api(token, 'POST', '/v1/staff', { id: `${merchant}-guide`, name: 'Guide', storeId: `${merchant}-store1` }));
     const storeToken = await ok(t.api(token, 'POST', '/v1/tokens', { role: 'store', storeId: `${merchant}-store1` }), 201);
+    const member = await ok(t.api(token, 'POST', '/v1/members', { channel: 'online' }), 201);
     return {
       id: weight.id as string,
       installId: counter.id as string,
@@ -146,6 +153,7 @@ beforeAll(async () => {
       merchantId: merchant,
       staffId: `${merchant}-guide`,
       tokenId: storeToken.id as string,
+      memberId: member.memberId as string,
     };
   };
   const a = await things(tokenA, 'walk-a');
@@ -168,6 +176,7 @@ beforeAll(async () => {
     { label: 'the other merchant', values: { merchantId: other.merchantId } },
     { label: 'the other merchant’s staff member', values: { staffId: other.staffId } },
     { label: 'the other merchant’s store token', values: { tokenId: other.tokenId } },
+    { label: 'the other merchant’s member', values: { memberId: other.memberId } },
     // With the caller's own install of test-bounded-weight (upgrade), this is its version in review.
     { label: 'a version in review', values: { version: '1.1.0' } },
     ...unseenVersions,
@@ -246,11 +255,14 @@ function sample(schema: JsonSchema | undefined, name?: string): unknown {
   if (first) return sample(first, name);
   switch (schema.type) {
     case 'object':
-      return Object.fromEntries((schema.required ?? []).map((key) => [key, sample(schema.properties?.[key], key)]));
+      return Object.fromEntries([
+        ...(schema.required ?? []).map((key) => [key, sample(schema.properties?.[key], key)]),
+        ...Object.keys(schema.properties ?? {}).filter((key) => key in OPTIONAL_SAMPLES && schema.properties?.[key]?.type === 'object' && !(schema.required ?? []).includes(key)).map((key) => [key, OPTIONAL_SAMPLES[key]]),
+      ]);
     case 'array':
       return [];
     case 'string':
-      return 'walked';
+      return schema.format === 'date-time' ? '2026-11-01T02:00:00.000Z' : 'walked';
     case 'integer':
     case 'number':
       return schema.minimum ?? 1;
@@ -285,7 +297,8 @@ function requestOf(op: Operation, own: Record<IdParam, string>, values: Partial<
   return { method: op.method, url: query.size > 0 ? `${url}?${query}` : url, body };
 }
 
-const send = (caller: Caller, request: { method: string; url: string; body: unknown }) => t.api(caller.token, request.method, request.url, request.body);
+// Required headers (an idempotency key) get a value, so a request reaches its tenant check.
+const send = (caller: Caller, request: { method: string; url: string; body: unknown }) => t.api(caller.token, request.method, request.url, request.body, { headers: { 'idempotency-key': 'walked' } });
 
 // --- what "nothing changed" means --------------------------------------------------------------------
 

@@ -29,8 +29,8 @@ describe('HOST_API', () => {
     }
   });
 
-  it('splits the surface into host calls (kv, members, orders) and methods the sandbox answers itself (log)', () => {
-    expect(hostCallSurface()).toEqual({ kv: ['get', 'set', 'delete', 'increment'], members: ['get', 'pii'], orders: ['get'] });
+  it('splits the surface into host calls (kv, members, orders, points) and methods the sandbox answers itself (log)', () => {
+    expect(hostCallSurface()).toEqual({ kv: ['get', 'set', 'delete', 'increment'], members: ['get', 'pii'], orders: ['get'], points: ['grant', 'freeze', 'confirm', 'release', 'balance'] });
     expect(guestSideSurface()).toEqual({ log: ['info', 'warn', 'error'] });
   });
 
@@ -41,6 +41,9 @@ describe('HOST_API', () => {
     expect(getHostMethod('members', 'get')?.permission).toBe('member:read');
     expect(getHostMethod('members', 'pii')?.permission).toBe('member:pii');
     expect(getHostMethod('orders', 'get')?.permission).toBe('orders:read');
+    // Reading a balance is read consent; changing it is write consent.
+    expect(getHostMethod('points', 'balance')?.permission).toBe('member:read');
+    expect(getHostMethod('points', 'grant')?.permission).toBe('points:write');
     expect(getHostMethod('__proto__', 'get')).toBeUndefined();
     expect(permissionsOfNamespace('kv')).toEqual(['storage:kv']);
     expect(permissionsOfNamespace('log')).toEqual([]);

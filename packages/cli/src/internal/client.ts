@@ -12,13 +12,14 @@ export class HostClient {
     return this.profile.host;
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  /** `headers` adds request headers (e.g. `idempotency-key`). */
+  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     const url = `${this.profile.host}${path}`;
     let response: Response;
     try {
       response = await fetch(url, {
         method,
-        headers: { authorization: `Bearer ${this.profile.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { ...headers, authorization: `Bearer ${this.profile.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {

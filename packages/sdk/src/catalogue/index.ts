@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox';
+import { memberPointsEarn } from './member-points-earn.js';
 import { memberTierCompute } from './member-tier-compute.js';
 import type { ExtensionPointSpec } from './shared.js';
 
@@ -16,6 +17,7 @@ export type ApiVersion = (typeof API_VERSIONS)[number];
  */
 export const EXTENSION_POINTS = {
   'member.tier.compute': memberTierCompute,
+  'member.points.earn': memberPointsEarn,
 } as const;
 
 type Points = typeof EXTENSION_POINTS;

@@ -3,6 +3,7 @@ import { KV_HOST_API } from './kv.js';
 import { LOG_HOST_API } from './log.js';
 import { MEMBERS_HOST_API } from './members.js';
 import { ORDERS_HOST_API } from './orders.js';
+import { POINTS_HOST_API } from './points.js';
 import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
 
 export * from './method.js';
@@ -10,6 +11,7 @@ export { KvKeySchema, KvSetOptionsSchema, KV_HOST_API } from './kv.js';
 export { LOG_HOST_API } from './log.js';
 export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
 export { Order, ORDERS_HOST_API, Refund } from './orders.js';
+export { LedgerAccountSchema, LedgerResultSchema, MemberBalanceSchema, POINTS_HOST_API, type LedgerResultData, type MemberBalance } from './points.js';
 
 /**
  * The host-API catalogue: every namespace of an event handler's `ctx`, each method with its permission
@@ -26,6 +28,7 @@ export const HOST_API = {
   log: LOG_HOST_API,
   members: MEMBERS_HOST_API,
   orders: ORDERS_HOST_API,
+  points: POINTS_HOST_API,
 } as const satisfies Record<string, HostNamespaceSpec>;
 
 type Catalogue = typeof HOST_API;
@@ -42,6 +45,8 @@ export type HostApiContext = { readonly [N in HostApiNamespace]: HostApiClient<N
 export type PluginKv = HostApiClient<'kv'>;
 /** Structured logs the merchant and the developer see in `tongkit logs`. */
 export type PluginLogger = HostApiClient<'log'>;
+/** Members' points and growth value (`points:write`; `balance`: `member:read`). */
+export type PluginPoints = HostApiClient<'points'>;
 
 /** All namespaces, in catalogue order. */
 export const HOST_API_NAMESPACES = Object.keys(HOST_API) as HostApiNamespace[];

@@ -70,7 +70,9 @@ export class ExtensionInvoker {
       [merchantId, point],
     );
     if (spec.combine !== 'exclusive' && rows.length > 1) {
-      throw new TkError('TK_INTERNAL', `${point} merges several installs, and its merge rule has not been implemented yet`);
+      throw new TkError('TK_CONFLICT', `${point} merges several installs: the host applies it itself (member.points.earn on order.paid), so it cannot be invoked for one decision`, {
+        hint: 'Read the result in the member’s ledger (GET /v1/members/:id/ledger).',
+      });
     }
     const install = rows[0];
     const invocationId = `inv_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
@@ -115,6 +117,56 @@ export class ExtensionInvoker {
     };
     await this.log(merchantId, options.storeId, input, decision, install.version);
     return decision;
+  }
+
+  /**
+   * Runs a `merge` point on every install serving it, in install order, each behind its own circuit
+   * breaker and each logged: the caller combines the answers by the point's merge rule. A failed install
+   * answers `ok: false` (its error logged as a fallback: it contributes nothing) rather than the point's
+   * fallback output, which the merge rule applies once, only when no install answered.
+   */
+  async invokeEach(merchantId: string, point: string, input: unknown, options: { storeId?: string | undefined } = {}): Promise<ExtensionDecision[]> {
+    const spec = getExtensionPoint(point);
+    if (!spec || spec.combine !== 'merge') throw new TkError('TK_INTERNAL', `${point} is not a merge point`);
+    const problems = validateAgainst(spec.input, input);
+    if (problems[0]) throw new TkError('TK_INTERNAL', `the host assembled an invalid ${point} input at ${problems[0].path}: ${problems[0].message}`);
+    const { rows } = await this.db.query<ServingInstall>(
+      `SELECT id, plugin_name, version, settings FROM installs
+       WHERE merchant_id = $1 AND status = 'active' AND $2 = ANY(enabled_points) AND ${tierAllowsPluginAndPoint('$2')} ORDER BY created_at, id`,
+      [merchantId, point],
+    );
+    const decisions: ExtensionDecision[] = [];
+    for (const install of rows) {
+      const invocationId = `inv_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+      const gate = await this.admit(install.id, point);
+      let result: InvocationResult | undefined;
+      let error: TkError | undefined;
+      if (!gate.allowed) {
+        error = new TkError('TK_CIRCUIT_OPEN', `${install.plugin_name} failed too often on ${point} and is paused; it contributes nothing`, { details: { installId: install.id } });
+      } else {
+        try {
+          const plugin = await this.loadInstall({ ...install, merchant_id: merchantId });
+          result = await plugin.invoke(point as ExtensionPointId, input, await this.installs.effectiveFor(install, options.storeId));
+          if (!result.ok) error = result.error;
+        } catch (cause) {
+          error = cause instanceof TkError ? cause : new TkError('TK_INTERNAL', String(cause), { cause });
+        }
+        await this.recordOutcome(install.id, point, gate.probe, error === undefined, error === undefined || countsAgainstPlugin(error, result?.measurements));
+      }
+      const decision: ExtensionDecision = {
+        invocationId,
+        point,
+        output: error ? null : storableValue((result as { output: unknown }).output),
+        source: error ? 'fallback' : 'plugin',
+        installId: install.id,
+        plugin: install.plugin_name,
+        error: error ? merchantFacing(error) : null,
+        measurements: result?.measurements ?? null,
+      };
+      await this.log(merchantId, options.storeId, input, decision, install.version);
+      decisions.push(decision);
+    }
+    return decisions;
   }
 
   /** The breaker's state for an install's point (closed when it has never failed). */

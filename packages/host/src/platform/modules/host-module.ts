@@ -84,6 +84,12 @@ export interface HostPlatform {
    * what it encrypted cannot be read by another process.
    */
   readonly hostKeys?: HostKeyRing | undefined;
+  /**
+   * Whether the merchant has this member, asked of the members service in the caller's transaction:
+   * for modules that key their data by member (points) and must not read the members' tables. Absent
+   * where no members service runs (a bare dispatcher in tests): every member id is then accepted.
+   */
+  readonly memberExists?: (tx: Queryable, merchantId: string, memberId: string) => Promise<boolean>;
 }
 
 /**
