@@ -12,11 +12,11 @@ import { CredentialThrottle } from './credential-throttle.js';
 import { statusOf, toTkError } from './errors.js';
 import { documentAuth } from './openapi-auth.js';
 import { checkRequestJson, parseJsonBody } from './request-json.js';
-import { registerAdminRoutes } from './routes/admin.js';
-import { registerEventRoutes } from './routes/events.js';
-import { registerInstallRoutes } from './routes/installs.js';
-import { registerRegistryRoutes } from './routes/registry.js';
-import { registerPrincipalRoutes } from './routes/principals.js';
+import { adminRoutes } from './routes/admin.js';
+import { eventRoutes } from './routes/events.js';
+import { installRoutes } from './routes/installs.js';
+import { registryRoutes } from './routes/registry.js';
+import { principalRoutes } from './routes/principals.js';
 
 export type { HostApp } from './app.js';
 
@@ -137,11 +137,11 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
-  registerRegistryRoutes(app, services);
-  registerInstallRoutes(app, services);
-  registerEventRoutes(app, services);
-  registerAdminRoutes(app, services);
-  registerPrincipalRoutes(app, services);
+  await app.register(registryRoutes, { services });
+  await app.register(installRoutes, { services });
+  await app.register(eventRoutes, { services });
+  await app.register(adminRoutes, { services });
+  await app.register(principalRoutes, { services });
   for (const module of services.modules) if (module.routes) await app.register(module.routes);
   return app;
 }

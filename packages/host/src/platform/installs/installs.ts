@@ -1,3 +1,4 @@
+import type { InstallRequest } from './install-request.js';
 import { randomUUID } from 'node:crypto';
 import { EXTENSION_POINTS, PERMISSIONS, TkError, type Manifest, type Permission } from '@tongkit/sdk';
 import type { LoadedPlugin } from '@tongkit/runtime';
@@ -26,17 +27,7 @@ export interface Install {
 }
 
 /** What a merchant asks for when installing. */
-export interface InstallRequest {
-  plugin: string;
-  /** Defaults to the newest version the merchant may run. */
-  version?: string | undefined;
-  settings?: Record<string, unknown> | undefined;
-  /** The permissions the merchant consents to; must cover the manifest's. */
-  grantPermissions: Permission[];
-  /** Defaults to every point / event the plugin declares. */
-  enablePoints?: string[] | undefined;
-  enableEvents?: string[] | undefined;
-}
+export type { InstallRequest } from './install-request.js';
 
 interface InstallRow {
   id: string;

@@ -1,12 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import type { HostServices } from '../../../host-services.js';
-import type { HostApp } from '../app.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { HostApp, HostRoutes } from '../app.js';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase id' });
 const admin = { config: { auth: ['admin'] as ['admin'] } };
 
 /** Tenancy administration: merchant tiers, merchants, stores, developers, tokens. */
-export function registerAdminRoutes(app: HostApp, { tenancy, runtime }: HostServices): void {
+export const adminRoutes: HostRoutes = async (instance, { services }) => {
+  const app: HostApp = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const { tenancy, runtime } = services;
   app.get(
     '/v1/admin/sandbox',
     { ...admin, schema: { summary: 'The sandbox: isolates and caches, and its worker processes (restarts, hangs, quotas, quarantine)', tags: ['admin'] } },
@@ -87,4 +89,4 @@ export function registerAdminRoutes(app: HostApp, { tenancy, runtime }: HostServ
     },
     async (request, reply) => reply.status(201).send(await tenancy.issueToken(request.body.role, request.body.subjectId)),
   );
-}
+};

@@ -1,13 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import { EVENT_HANDLER_BUDGET, EVENT_NAMES, EXTENSION_POINT_IDS, TkError } from '@tongkit/sdk';
 import { merchantScope } from '../../auth/principal.js';
-import type { HostServices } from '../../../host-services.js';
-import type { HostApp } from '../app.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { HostApp, HostRoutes } from '../app.js';
 
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) });
 
 /** Extension invocations, domain events, dead letters and logs. */
-export function registerEventRoutes(app: HostApp, { extensions, dispatcher, logs }: HostServices): void {
+export const eventRoutes: HostRoutes = async (instance, { services }) => {
+  const app: HostApp = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const { extensions, dispatcher, logs } = services;
   app.post(
     '/v1/extensions/:point/invoke',
     {
@@ -88,7 +90,7 @@ export function registerEventRoutes(app: HostApp, { extensions, dispatcher, logs
     },
     async (request) => logs(request.principal, request.query),
   );
-}
+};
 
 /** An event id as the dispatcher makes one when the publisher gives none (`evt_` and 32 hex digits). */
 const GENERATED_ID = `evt_${'0'.repeat(32)}`;

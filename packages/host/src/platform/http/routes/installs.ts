@@ -1,16 +1,17 @@
 import { Type } from '@sinclair/typebox';
-import { PERMISSION_NAMES } from '@tongkit/sdk';
 import { merchantScope } from '../../auth/principal.js';
-import type { HostServices } from '../../../host-services.js';
-import type { HostApp } from '../app.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { HostApp, HostRoutes } from '../app.js';
+import { InstallRequestSchema, PermissionSchema as Permission } from '../../installs/install-request.js';
 
-const Permission = Type.Union(PERMISSION_NAMES.map((p) => Type.Literal(p)));
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'Admins only: the merchant to act for' })) });
 const InstallParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Settings = Type.Record(Type.String(), Type.Unknown());
 
 /** Catalog, installs, settings, per-store overrides, upgrade/rollback, enable/disable, uninstall. */
-export function registerInstallRoutes(app: HostApp, { installs, catalog }: HostServices): void {
+export const installRoutes: HostRoutes = async (instance, { services }) => {
+  const app: HostApp = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const { installs, catalog } = services;
   const merchant = { config: { auth: ['merchant'] as ['merchant'] } };
 
   app.get(
@@ -27,17 +28,7 @@ export function registerInstallRoutes(app: HostApp, { installs, catalog }: HostS
         summary: 'Install a plugin (consenting to its permissions)',
         tags: ['installs'],
         querystring: MerchantQuery,
-        body: Type.Object(
-          {
-            plugin: Type.String({ minLength: 1, maxLength: 64 }),
-            version: Type.Optional(Type.String({ maxLength: 64 })),
-            settings: Type.Optional(Settings),
-            grantPermissions: Type.Array(Permission, { uniqueItems: true }),
-            enablePoints: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
-            enableEvents: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
-          },
-          { additionalProperties: false },
-        ),
+        body: InstallRequestSchema,
       },
     },
     async (request, reply) => reply.status(201).send(await installs.install(merchantScope(request.principal, request.query.merchantId), request.body)),
@@ -127,4 +118,4 @@ export function registerInstallRoutes(app: HostApp, { installs, catalog }: HostS
       return reply.status(204).send();
     },
   );
-}
+};

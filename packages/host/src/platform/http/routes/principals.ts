@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import type { HostServices } from '../../../host-services.js';
 import { PrincipalTokens } from '../../auth/principal-tokens.js';
 import type { ResolvedTenant } from '../../auth/route-tenant.js';
-import type { HostApp } from '../app.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { HostApp, HostRoutes } from '../app.js';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase id' });
 const TokenId = Type.String({ pattern: '^tok_[A-Za-z0-9_-]{8,64}$' });
@@ -28,7 +28,9 @@ const tenantOf = (request: { tenant: ResolvedTenant | undefined }): ResolvedTena
  * the first routes store and staff tokens reach (their store, themselves), each declaring how the
  * resource's tenant is resolved.
  */
-export function registerPrincipalRoutes(app: HostApp, { db }: HostServices): void {
+export const principalRoutes: HostRoutes = async (instance, { services }) => {
+  const app: HostApp = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = services;
   const principals = new PrincipalTokens(db);
 
   app.post(
@@ -100,4 +102,4 @@ export function registerPrincipalRoutes(app: HostApp, { db }: HostServices): voi
     },
     async (request) => principals.revoke(tenantOf(request).merchantId, request.params.tokenId),
   );
-}
+};

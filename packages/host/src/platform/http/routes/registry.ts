@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { HostServices } from '../../../host-services.js';
-import type { HostApp } from '../app.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { HostApp, HostRoutes } from '../app.js';
 
 const PluginVersionParams = Type.Object({
   plugin: Type.String({ minLength: 1, maxLength: 64 }),
@@ -15,7 +15,9 @@ const VersionQuery = Type.Object({
 });
 
 /** Deploy, submit, versions, review queue and decisions. */
-export function registerRegistryRoutes(app: HostApp, { registry }: HostServices): void {
+export const registryRoutes: HostRoutes = async (instance, { services }) => {
+  const app: HostApp = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const { registry } = services;
   app.post(
     '/v1/versions',
     {
@@ -86,4 +88,4 @@ export function registerRegistryRoutes(app: HostApp, { registry }: HostServices)
       async (request) => registry.decide(request.principal, request.params.plugin, request.params.version, decision, request.body.comment ?? ''),
     );
   }
-}
+};
