@@ -28,6 +28,7 @@ const order = (id: string, totalFen = 1_000) =>
   JSON.stringify({ id, kind: 'goods', channel: 'online', lines: [{ sku: 's', title: 'T', category: 'c', quantity: 1, unitPriceFen: totalFen }], payments: [{ method: 'cash', amountFen: totalFen }], paidAt: '2026-11-25T08:00:00Z' });
 
 describe('tongkit orders import', () => {
+  // Each test runs the built CLI several times (a node process each): roomy timeouts for a loaded machine.
   it('imports a file with a summary: applied, duplicate, and each rejected line with its reason', async () => {
     const file = join(home, 'orders.jsonl');
     const badTenders = JSON.stringify({ ...JSON.parse(order('I-4')), payments: [{ method: 'cash', amountFen: 1 }] });
@@ -40,7 +41,7 @@ describe('tongkit orders import', () => {
       expect.objectContaining({ line: 5, orderId: null, code: 'TK_VALIDATION' }),
     ]);
     expect(existsSync(`${file}.import-state.json`)).toBe(true);
-  });
+  }, 90_000);
 
   it('resumes after the last line done, and --restart starts over (idempotent: duplicates only)', async () => {
     const file = join(home, 'resume.jsonl');
@@ -59,11 +60,11 @@ describe('tongkit orders import', () => {
     expect(again.json).toMatchObject({ applied: 1, duplicate: 2, resumedAfterLine: 3 });
     const restart = await tongkitAsync(['orders', 'import', file, '--restart', '--json'], as(host.tokens.devMerchant));
     expect(restart.json).toMatchObject({ applied: 0, duplicate: 3, resumedAfterLine: 0 });
-  });
+  }, 90_000);
 });
 
 describe('tongkit orders get / members get', () => {
-  it('shows an order, and a member with --pii', async () => {
+  it('shows an order', async () => {
     const shown = await tongkitAsync(['orders', 'get', 'I-1', '--json'], as(host.tokens.devMerchant));
     expect(shown.status, shown.stderr).toBe(0);
     expect(shown.json).toMatchObject({ id: 'I-1', totalFen: 1_000, spendFen: 1_000 });
@@ -71,12 +72,14 @@ describe('tongkit orders get / members get', () => {
     expect(text.stdout).toContain('¥10.00');
     const missing = await tongkitAsync(['orders', 'get', 'nope', '--json'], as(host.tokens.devMerchant));
     expect(missing.json.error.code).toBe('TK_NOT_FOUND');
+  }, 90_000);
 
+  it('shows a member, and its personal data with --pii only', async () => {
     const { memberId } = (await host.services.members.register('dev-merchant', { channel: 'online', pii: { phone: '13700000001', name: 'Ada' } }));
     const member = await tongkitAsync(['members', 'get', memberId, '--json'], as(host.tokens.devMerchant));
     expect(member.json).toMatchObject({ id: memberId, hasPhone: true });
     expect(member.json.pii).toBeUndefined();
     const withPii = await tongkitAsync(['members', 'get', memberId, '--pii', '--json'], as(host.tokens.devMerchant));
     expect(withPii.json.pii).toMatchObject({ phone: '+8613700000001', name: 'Ada' });
-  });
+  }, 90_000);
 });
