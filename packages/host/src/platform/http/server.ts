@@ -5,7 +5,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import { TkError, isTkError } from '@tongkit/sdk';
 import { authenticate } from '../auth/tokens.js';
 import type { Principal, Role } from '../auth/principal.js';
-import type { HostServices } from '../host-services.js';
+import type { HostServices } from '../../host-services.js';
 import { CredentialThrottle } from './credential-throttle.js';
 import { statusOf, toTkError } from './errors.js';
 import { documentAuth } from './openapi-auth.js';
@@ -139,6 +139,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   registerInstallRoutes(app, services);
   registerEventRoutes(app, services);
   registerAdminRoutes(app, services);
+  for (const module of services.modules) if (module.routes) await app.register(module.routes);
   return app;
 }
 
