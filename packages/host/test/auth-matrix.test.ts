@@ -56,6 +56,17 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'GET /v1/deliveries/dead': ['merchant'],
   'POST /v1/deliveries/:eventId/:installId/replay': ['merchant'],
   'GET /v1/logs': ['merchant', 'developer'],
+  // 会员通: orders and members (a merchant's own data; admins name the merchant)
+  'POST /v1/orders': ['merchant'],
+  'GET /v1/orders/:id': ['merchant'],
+  'POST /v1/orders/:id/refunds': ['merchant'],
+  'GET /v1/members/:id/orders': ['merchant'],
+  'POST /v1/members': ['merchant'],
+  'POST /v1/members/bind': ['merchant'],
+  'POST /v1/members/unbind': ['merchant'],
+  'GET /v1/members/:id': ['merchant'],
+  'GET /v1/members/:id/pii': ['merchant'],
+  'DELETE /v1/members/:id': ['merchant'],
   // administration
   'POST /v1/admin/merchant-tiers': ['admin'],
   'POST /v1/admin/merchants': ['admin'],
@@ -236,6 +247,8 @@ describe('tenant isolation', () => {
       ['POST', `/v1/deliveries/${deadOfA.eventId}/${deadOfA.installId}/replay?merchantId=tenant-a`, {}],
       ['POST', '/v1/events?merchantId=tenant-a', { type: 'order.paid', data: {} }],
       ['POST', '/v1/extensions/member.tier.compute/invoke?merchantId=tenant-a', { input: tierInput() }],
+      ['GET', '/v1/orders/o-1?merchantId=tenant-a'],
+      ['POST', '/v1/members?merchantId=tenant-a', { channel: 'online' }],
     ];
     for (const [method, path, body] of attempts) {
       expectError(await t.api(b(), method, path, body), 403, 'TK_FORBIDDEN');

@@ -1,11 +1,15 @@
 import type { Permission } from '../permissions.js';
 import { KV_HOST_API } from './kv.js';
 import { LOG_HOST_API } from './log.js';
+import { MEMBERS_HOST_API } from './members.js';
+import { ORDERS_HOST_API } from './orders.js';
 import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
 
 export * from './method.js';
 export { KvKeySchema, KV_HOST_API } from './kv.js';
 export { LOG_HOST_API } from './log.js';
+export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
+export { Order, ORDERS_HOST_API, Refund } from './orders.js';
 
 /**
  * The host-API catalogue: every namespace of an event handler's `ctx`, each method with its permission
@@ -20,6 +24,8 @@ export { LOG_HOST_API } from './log.js';
 export const HOST_API = {
   kv: KV_HOST_API,
   log: LOG_HOST_API,
+  members: MEMBERS_HOST_API,
+  orders: ORDERS_HOST_API,
 } as const satisfies Record<string, HostNamespaceSpec>;
 
 type Catalogue = typeof HOST_API;

@@ -1,0 +1,17 @@
+import { definePlugin } from '@tongkit/sdk';
+
+// A test plugin granted member:pii: on order.paid it reads the member's personal data into KV.
+export default definePlugin({
+  name: 'test-member-pii-probe',
+  version: '1.0.0',
+  apiVersion: '2026-11',
+  description: 'Reads members’ personal data through ctx (test plugin)',
+  permissions: ['member:read', 'member:pii', 'storage:kv'],
+  events: {
+    'order.paid': async (event, ctx) => {
+      if (!event.data.memberId) return;
+      const pii = await ctx.members.pii(event.data.memberId);
+      await ctx.kv.set(`pii:${event.data.orderId}`, { phone: pii.phone, name: pii.name }, { idempotencyKey: event.id });
+    },
+  },
+});
