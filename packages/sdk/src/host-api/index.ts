@@ -3,6 +3,7 @@ import { KV_HOST_API } from './kv.js';
 import { LOG_HOST_API } from './log.js';
 import { MEMBERS_HOST_API } from './members.js';
 import { ORDERS_HOST_API } from './orders.js';
+import { SERVICE_HOST_API } from './service.js';
 import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
 
 export * from './method.js';
@@ -10,6 +11,7 @@ export { KvKeySchema, KV_HOST_API } from './kv.js';
 export { LOG_HOST_API } from './log.js';
 export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
 export { Order, ORDERS_HOST_API, Refund } from './orders.js';
+export { AdvanceTarget, PaymentCallbackRecord, PaymentIntent, ServiceMutationResult, ServiceOrder, ServiceStage, SERVICE_HOST_API, StageTransition } from './service.js';
 
 /**
  * The host-API catalogue: every namespace of an event handler's `ctx`, each method with its permission
@@ -26,6 +28,7 @@ export const HOST_API = {
   log: LOG_HOST_API,
   members: MEMBERS_HOST_API,
   orders: ORDERS_HOST_API,
+  service: SERVICE_HOST_API,
 } as const satisfies Record<string, HostNamespaceSpec>;
 
 type Catalogue = typeof HOST_API;

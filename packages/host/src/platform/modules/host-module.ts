@@ -84,6 +84,13 @@ export interface HostPlatform {
    * what it encrypted cannot be read by another process.
    */
   readonly hostKeys?: HostKeyRing | undefined;
+  /**
+   * Runs an extension point for a merchant (the host's extension invoker: the serving install, or the
+   * point's fallback, logged). Absent in a platform built without plugins: modules use the fallback.
+   */
+  readonly invokePoint?:
+    | ((merchantId: string, point: string, input: unknown, storeId: string | undefined) => Promise<{ output: unknown; source: 'plugin' | 'fallback' | 'platform'; installId: string | null }>)
+    | undefined;
 }
 
 /**
