@@ -50,8 +50,14 @@ interface Operation {
 const document = (await ok(t.api(undefined, 'GET', '/openapi.json'))) as {
   paths: Record<string, Record<string, { 'x-tongkit-roles'?: Role[]; responses: Record<string, unknown>; parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>>;
 };
+/**
+ * Routes authenticated by a signature over their body instead of a bearer token: the payment provider's
+ * callback. Its refusals are logged (a row per forged callback, by design), so it is walked in
+ * service-orders-api.test.ts and domains/service.test.ts instead.
+ */
+const SIGNED_ROUTES = new Set(['POST /v1/payments/callback']);
 const operations: Operation[] = Object.entries(document.paths).flatMap(([path, methods]) =>
-  Object.entries(methods).map(([method, op]) => ({
+  Object.entries(methods).filter(([method]) => !SIGNED_ROUTES.has(`${method.toUpperCase()} ${path}`)).map(([method, op]) => ({
     method: method.toUpperCase(),
     path,
     roles: op['x-tongkit-roles'] ?? [],
@@ -70,9 +76,9 @@ const nameOf = (op: Operation) => `${op.method} ${op.path}`;
  * listing's filter (answers 200 with nothing of another tenant's); every other id names one thing,
  * and one the caller may not see must be refused.
  */
-const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId'] as const;
+const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'orderId', 'intentId'] as const;
 type IdParam = (typeof ID_PARAMS)[number];
-const FIXED: Record<string, string> = { point: 'member.tier.compute' };
+const FIXED: Record<string, string> = { point: 'member.tier.compute', stageNo: '1' };
 /** What nothing is: ids shaped like real ones that name nothing. */
 const NOTHING: Record<IdParam, string> = {
   id: 'ins_walk0000000000none',
@@ -82,6 +88,8 @@ const NOTHING: Record<IdParam, string> = {
   plugin: 'test-walk-none',
   version: '9.9.9',
   merchantId: 'walk-none',
+  orderId: 'walk-none-order',
+  intentId: 'pi_walk0000000000none',
 };
 /** Values for body properties a generated sample would get wrong (an input the point validates). */
 const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: {} };
@@ -133,7 +141,12 @@ beforeAll(async () => {
     await ok(t.api(token, 'PUT', `/v1/installs/${weight.id}/stores/${merchant}-store1/settings`, { weight: 5 }));
     const counter = await ok(t.api(token, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'], settings: { failPaid: true } }), 201);
     await ok(t.api(token, 'POST', '/v1/events', { id: `evt-${merchant}-dead`, type: 'order.paid', data: {} }), 202);
-    return { id: weight.id as string, installId: counter.id as string, storeId: `${merchant}-store1`, eventId: `evt-${merchant}-dead`, merchantId: merchant };
+    // A service order with a payment intent for its one stage.
+    const orderId = `${merchant}-svc`;
+    await ok(t.api(token, 'POST', '/v1/orders', { id: orderId, kind: 'service', channel: 'online', lines: [{ sku: 'w', title: 'W', category: 'c', quantity: 1, unitPriceFen: 100 }], payments: [{ method: 'card', amountFen: 100 }], paidAt: '2026-12-01T08:00:00Z' }), 201);
+    await ok(t.api(token, 'POST', '/v1/service-orders', { orderId }), 201);
+    const { intentId } = await ok(t.api(token, 'POST', `/v1/service-orders/${orderId}/stages/1/pay`), 201);
+    return { id: weight.id as string, installId: counter.id as string, storeId: `${merchant}-store1`, eventId: `evt-${merchant}-dead`, merchantId: merchant, orderId, intentId: intentId as string };
   };
   const a = await things(tokenA, 'walk-a');
   const b = await things(tokenB, 'walk-b');
@@ -153,6 +166,8 @@ beforeAll(async () => {
     { label: 'the other merchant’s dead delivery', values: { eventId: other.eventId, installId: other.installId } },
     { label: 'the other merchant’s event', values: { eventId: other.eventId, installId: mine.installId } },
     { label: 'the other merchant', values: { merchantId: other.merchantId } },
+    { label: 'the other merchant’s service order', values: { orderId: other.orderId } },
+    { label: 'the other merchant’s payment intent', values: { intentId: other.intentId } },
     // With the caller's own install of test-bounded-weight (upgrade), this is its version in review.
     { label: 'a version in review', values: { version: '1.1.0' } },
     ...unseenVersions,
