@@ -31,7 +31,8 @@ afterAll(async () => {
 });
 
 describe('tongkit service pay / show', () => {
-  it('records a wrong amount as unmatched, pays the stage with the right one, and shows the order', async () => {
+  // Each step runs the built CLI as its own process: a limit sized for a loaded machine, not a timing assertion.
+  it('records a wrong amount as unmatched, pays the stage with the right one, and shows the order', { timeout: 180_000 }, async () => {
     const wrong = await tongkitAsync(['service', 'pay', 'S-1', '1', '--amount', '1', '--json'], as(host.tokens.devMerchant));
     expect(wrong.status, wrong.stderr).toBe(0);
     expect(wrong.json).toMatchObject({ result: 'unmatched', code: 'wrong_amount' });
