@@ -103,7 +103,7 @@ describe('service orders API', () => {
     await ok(t.api(live, 'POST', '/v1/orders', { ...serviceOrderBody('L-1', 100), storeId: 'svc-live-store1' }), 201);
     await ok(t.api(live, 'POST', '/v1/service-orders', { orderId: 'L-1' }), 201);
     const { intentId } = await ok(t.api(live, 'POST', '/v1/service-orders/L-1/stages/1/pay'), 201);
-    expectError(await t.api(live, 'POST', `/v1/dev/payments/${intentId}/capture`, {}), 403, 'TK_FORBIDDEN');
+    expectError(await t.api(live, 'POST', `/v1/dev/payments/${intentId}/capture`, {}), 404, 'TK_NOT_FOUND');
     const developer = await createDeveloper(t, 'svc-dev');
     expectError(await t.api(developer, 'GET', '/v1/service-orders/S-1'), 403, 'TK_FORBIDDEN');
   });

@@ -150,7 +150,8 @@ export class PaymentCallbacks {
   async fakeCapture(merchantId: string, intentId: string, options: { amountFen?: number | undefined; paymentId?: string | undefined; now?: Date } = {}): Promise<{ headers: Record<string, string>; body: string }> {
     const store = new ServiceStore(this.db);
     if (!(await store.isDevelopmentMerchant(merchantId))) {
-      throw new TkError('TK_FORBIDDEN', 'the fake payment provider pays development merchants only', { hint: 'Live merchants are paid through their real provider.' });
+      // Like a test-mode endpoint in live mode: for a live merchant there is no fake provider at all.
+      throw new TkError('TK_NOT_FOUND', 'the fake payment provider pays development merchants only', { hint: 'Live merchants are paid through their real provider.' });
     }
     const intent = await store.intent(merchantId, intentId);
     if (!intent) throw new TkError('TK_NOT_FOUND', `no payment intent ${intentId.slice(0, 64)}`, { path: '/intentId' });
