@@ -154,7 +154,7 @@ describe('plan checks', () => {
   it('service.plan falls back to a single full payment and checks outputs with the JSON path', () => {
     const point = EXTENSION_POINTS['service.plan'];
     const input = { order: { id: 'o1', totalFen: 100_000, channel: 'store', storeId: 's1', lines: [], category: 'sofa' }, member: null, now: '2026-12-03T00:00:00Z' } as const;
-    expect(point.fallbackOutput(input).stages).toEqual([expect.objectContaining({ ratioBps: 10_000, refundable: true })]);
+    expect(point.fallbackOutput().stages).toEqual([expect.objectContaining({ ratioBps: 10_000, refundable: true })]);
     expect(point.checkOutput(input, { stages: [stage(9_000)] })).toEqual([{ path: '/stages', message: expect.any(String) }]);
   });
 

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AdvanceTarget, OrderId, ServiceMutationResult, ServiceOrder } from '@tongkit/sdk';
+import { AdvanceTarget, OrderId, ServiceMutationResult, ServiceOrder, TkError } from '@tongkit/sdk';
 import { merchantScope } from '../../platform/auth/principal.js';
 import type { HostApp } from '../../platform/http/server.js';
 import type { PaymentCallbacks } from './payments.js';
@@ -194,7 +194,8 @@ export function registerServiceRoutes(app: HostApp, services: { serviceOrders: S
       const signed = await payments.fakeCapture(scope(request), request.params.intentId, { amountFen: request.body.amountFen, paymentId: request.body.paymentId });
       // Through HTTP, like a real provider: the callback route verifies it as it would any other.
       const answer = await app.inject({ method: 'POST', url: '/v1/payments/callback', headers: signed.headers, payload: signed.body });
-      return reply.status(answer.statusCode).send(answer.json());
+      if (answer.statusCode !== 200) throw TkError.fromJSON((answer.json() as { error?: unknown }).error, 'the payment callback route');
+      return reply.status(200).send(answer.json());
     },
   );
 }
