@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MemberBoundData, MemberRedactData, MemberRegisteredData, MemberUnboundData } from './members.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
-import { ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData } from './service.js';
+import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData } from './service.js';
 
 export * from './members.js';
 export * from './orders.js';
@@ -29,7 +29,8 @@ export const EVENT_PAYLOADS = {
   'service.stage.paid': ServiceStagePaidData,
   'service.stage.refunded': ServiceStageRefundedData,
   'service.stage.completed': ServiceStageCompletedData,
-  'appointment.booked': UntypedData,
+  'appointment.booked': AppointmentBookedData,
+  'appointment.completed': AppointmentCompletedData,
   'voucher.redeemed': UntypedData,
   'member.redact': MemberRedactData,
   'merchant.redact': UntypedData,

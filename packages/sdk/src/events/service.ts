@@ -29,3 +29,20 @@ export const ServiceStageRefundedData = Type.Object({ ...StageFacts, refundedAt:
 
 /** `service.stage.completed`: the stage's work is done. */
 export const ServiceStageCompletedData = Type.Object({ ...StageFacts, completedAt: Timestamp() }, { additionalProperties: false });
+
+const AppointmentFacts = {
+  appointmentId: Type.String(),
+  orderId: OrderId,
+  stageNo: Type.Integer({ minimum: 1, maximum: 10 }),
+  storeId: Type.String(),
+  day: Type.String({ description: 'The visit’s date in the merchant’s time zone (YYYY-MM-DD)' }),
+};
+
+/** `appointment.booked`: a visit for a paid stage was booked (or rescheduled) at a store. */
+export const AppointmentBookedData = Type.Object({ ...AppointmentFacts, rescheduled: Type.Boolean() }, { additionalProperties: false });
+
+/** `appointment.completed`: the visit was done (its stage completes with it). */
+export const AppointmentCompletedData = Type.Object(
+  { ...AppointmentFacts, notes: Type.Union([Type.String(), Type.Null()]), photoIds: Type.Array(Type.String()) },
+  { additionalProperties: false },
+);

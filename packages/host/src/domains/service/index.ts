@@ -2,12 +2,20 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { singleFullPaymentPlan, type ServiceStagePlan } from '@tongkit/sdk';
 import type { HostModuleFactory, HostPlatform } from '../../platform/modules/host-module.js';
 import { ordersOf } from '../orders/index.js';
+import { Appointments } from './appointments.js';
 import { serviceHostApi } from './host-api.js';
 import { PaymentCallbacks } from './payments.js';
 import { registerServiceRoutes } from './routes.js';
 import { ServiceOrders, type ServicePlanner } from './service-orders.js';
 
-const services = new WeakMap<HostPlatform, { serviceOrders: ServiceOrders; payments: PaymentCallbacks }>();
+/** The services of the module, shared by its routes and host APIs. */
+export interface ServiceModuleServices {
+  serviceOrders: ServiceOrders;
+  payments: PaymentCallbacks;
+  appointments: Appointments;
+}
+
+const services = new WeakMap<HostPlatform, ServiceModuleServices>();
 
 /** The `service.plan` decision through the platform's extension invoker (single full payment without one). */
 function plannerOf(platform: HostPlatform): ServicePlanner {
@@ -19,11 +27,11 @@ function plannerOf(platform: HostPlatform): ServicePlanner {
 }
 
 /** The service-order services of a platform, built once and shared by routes and host APIs. */
-export function serviceOf(platform: HostPlatform): { serviceOrders: ServiceOrders; payments: PaymentCallbacks } {
+export function serviceOf(platform: HostPlatform): ServiceModuleServices {
   let built = services.get(platform);
   if (!built) {
     const serviceOrders = new ServiceOrders(platform.db, ordersOf(platform), platform.publishIn, plannerOf(platform));
-    built = { serviceOrders, payments: new PaymentCallbacks(platform.db, serviceOrders) };
+    built = { serviceOrders, payments: new PaymentCallbacks(platform.db, serviceOrders), appointments: new Appointments(platform.db, serviceOrders, platform.publishIn) };
     services.set(platform, built);
   }
   return built;
@@ -38,9 +46,9 @@ export const serviceModule: HostModuleFactory = (platform) => {
   const built = serviceOf(platform);
   return {
     name: 'service',
-    migrations: ['070_service_orders.sql'],
+    migrations: ['070_service_orders.sql', '071_appointments.sql'],
     routes: async (app) => registerServiceRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), built),
     hostApis: { service: serviceHostApi(built.serviceOrders) },
-    emits: ['service.stage.changed', 'service.stage.paid', 'service.stage.refunded', 'service.stage.completed'],
+    emits: ['service.stage.changed', 'service.stage.paid', 'service.stage.refunded', 'service.stage.completed', 'appointment.booked', 'appointment.completed'],
   };
 };
