@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MemberBoundData, MemberRedactData, MemberRegisteredData, MemberUnboundData } from './members.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
-import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData } from './service.js';
+import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData, VoucherRedeemedData } from './service.js';
 
 export * from './members.js';
 export * from './orders.js';
@@ -31,7 +31,7 @@ export const EVENT_PAYLOADS = {
   'service.stage.completed': ServiceStageCompletedData,
   'appointment.booked': AppointmentBookedData,
   'appointment.completed': AppointmentCompletedData,
-  'voucher.redeemed': UntypedData,
+  'voucher.redeemed': VoucherRedeemedData,
   'member.redact': MemberRedactData,
   'merchant.redact': UntypedData,
   'install.created': UntypedData,

@@ -46,3 +46,18 @@ export const AppointmentCompletedData = Type.Object(
   { ...AppointmentFacts, notes: Type.Union([Type.String(), Type.Null()]), photoIds: Type.Array(Type.String()) },
   { additionalProperties: false },
 );
+
+/** `voucher.redeemed`: one use of an e-voucher was redeemed at a store. */
+export const VoucherRedeemedData = Type.Object(
+  {
+    serial: Type.String(),
+    templateId: Type.String(),
+    redemptionId: Type.String(),
+    storeId: Type.String(),
+    memberId: Type.Union([MemberId, Type.Null()]),
+    orderId: Type.Union([OrderId, Type.Null()]),
+    stageNo: Type.Union([Type.Integer(), Type.Null()]),
+    redeemedAt: Timestamp(),
+  },
+  { additionalProperties: false },
+);

@@ -7,12 +7,14 @@ import { serviceHostApi } from './host-api.js';
 import { PaymentCallbacks } from './payments.js';
 import { registerServiceRoutes } from './routes.js';
 import { ServiceOrders, type ServicePlanner } from './service-orders.js';
+import { Vouchers } from './vouchers.js';
 
 /** The services of the module, shared by its routes and host APIs. */
 export interface ServiceModuleServices {
   serviceOrders: ServiceOrders;
   payments: PaymentCallbacks;
   appointments: Appointments;
+  vouchers: Vouchers;
 }
 
 const services = new WeakMap<HostPlatform, ServiceModuleServices>();
@@ -31,7 +33,7 @@ export function serviceOf(platform: HostPlatform): ServiceModuleServices {
   let built = services.get(platform);
   if (!built) {
     const serviceOrders = new ServiceOrders(platform.db, ordersOf(platform), platform.publishIn, plannerOf(platform));
-    built = { serviceOrders, payments: new PaymentCallbacks(platform.db, serviceOrders), appointments: new Appointments(platform.db, serviceOrders, platform.publishIn) };
+    built = { serviceOrders, payments: new PaymentCallbacks(platform.db, serviceOrders), appointments: new Appointments(platform.db, serviceOrders, platform.publishIn), vouchers: new Vouchers(platform.db, platform.publishIn) };
     services.set(platform, built);
   }
   return built;
@@ -46,9 +48,9 @@ export const serviceModule: HostModuleFactory = (platform) => {
   const built = serviceOf(platform);
   return {
     name: 'service',
-    migrations: ['070_service_orders.sql', '071_appointments.sql'],
+    migrations: ['070_service_orders.sql', '071_appointments.sql', '072_vouchers.sql'],
     routes: async (app) => registerServiceRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), built),
     hostApis: { service: serviceHostApi(built.serviceOrders) },
-    emits: ['service.stage.changed', 'service.stage.paid', 'service.stage.refunded', 'service.stage.completed', 'appointment.booked', 'appointment.completed'],
+    emits: ['service.stage.changed', 'service.stage.paid', 'service.stage.refunded', 'service.stage.completed', 'appointment.booked', 'appointment.completed', 'voucher.redeemed'],
   };
 };
