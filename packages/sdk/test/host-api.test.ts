@@ -29,8 +29,13 @@ describe('HOST_API', () => {
     }
   });
 
-  it('splits the surface into host calls (kv) and methods the sandbox answers itself (log)', () => {
-    expect(hostCallSurface()).toEqual({ kv: ['get', 'set', 'delete', 'increment'] });
+  it('splits the surface into host calls (kv, members, orders, service) and methods the sandbox answers itself (log)', () => {
+    expect(hostCallSurface()).toEqual({
+      kv: ['get', 'set', 'delete', 'increment'],
+      members: ['get', 'pii'],
+      orders: ['get'],
+      service: ['get', 'advance'],
+    });
     expect(guestSideSurface()).toEqual({ log: ['info', 'warn', 'error'] });
   });
 
