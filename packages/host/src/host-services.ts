@@ -113,6 +113,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
           throw error;
         },
       ),
+    invokePoint: (merchantId, point, input, storeId) => extensions.invoke(merchantId, point, input, { storeId }),
   };
   const modules = createHostModules(platform);
   dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));

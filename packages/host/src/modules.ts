@@ -2,13 +2,14 @@ import { kvModule } from './domains/kv/index.js';
 import { membersModule } from './domains/members/index.js';
 import { ordersModule } from './domains/orders/index.js';
 import { pointsModule } from './domains/points/index.js';
+import { serviceModule } from './domains/service/index.js';
 import type { HostModule, HostModuleFactory, HostPlatform } from './platform/modules/host-module.js';
 
 /**
  * The host's modules, one per primitive under `src/domains/<primitive>/`: the one list a new primitive
  * is added to (see docs/architecture.md).
  */
-export const HOST_MODULES: readonly HostModuleFactory[] = [kvModule, membersModule, ordersModule, pointsModule];
+export const HOST_MODULES: readonly HostModuleFactory[] = [kvModule, membersModule, ordersModule, pointsModule, serviceModule];
 
 /** Builds the modules on the platform's services. */
 export function createHostModules(platform: HostPlatform, factories: readonly HostModuleFactory[] = HOST_MODULES): HostModule[] {

@@ -71,6 +71,17 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/members/:id/points': ['merchant'],
   'GET /v1/members/:id/points': ['merchant'],
   'GET /v1/members/:id/ledger': ['merchant'],
+  // 服务通: service orders and payments (the callback is authenticated by its signature, not a token)
+  'POST /v1/service-orders': ['merchant'],
+  'GET /v1/service-orders/:id': ['merchant'],
+  'POST /v1/service-orders/:id/stages/:stageNo/advance': ['merchant'],
+  'POST /v1/service-orders/:id/stages/:stageNo/pay': ['merchant'],
+  'POST /v1/service-orders/:id/reprice': ['merchant'],
+  'POST /v1/service-orders/:id/cancel': ['merchant'],
+  'POST /v1/payments/secrets': ['merchant'],
+  'GET /v1/payments/unmatched': ['merchant'],
+  'POST /v1/payments/callback': 'public',
+  'POST /v1/dev/payments/:intentId/capture': ['merchant'],
   // administration
   'POST /v1/admin/merchant-tiers': ['admin'],
   'POST /v1/admin/merchants': ['admin'],
@@ -91,6 +102,9 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
  * Values for path parameters in the matrix: ids that exist nowhere, so that an allowed caller reaches
  * the handler (and gets a 4xx from it) without changing anything.
  */
+/** Public routes authenticated by a signature over their body (the payment provider's callback). */
+const SIGNED = new Set(['POST /v1/payments/callback']);
+
 const PARAMS: Record<string, string> = {
   plugin: 'no-such-plugin',
   version: '9.9.9',
@@ -101,6 +115,8 @@ const PARAMS: Record<string, string> = {
   installId: 'ins_matrix_none',
   staffId: 'matrix-staff',
   tokenId: 'tok_matrix_none',
+  stageNo: '1',
+  intentId: 'pi_matrix_none',
 };
 
 type Caller = 'no token' | 'bad token' | 'developer' | 'reviewer' | 'merchant A' | 'merchant B' | 'store of A' | 'staff of A' | 'admin';
@@ -199,6 +215,11 @@ describe.each(routes.map((route) => ({ route, name: `${route.method} ${route.url
     const role = ROLE_OF[caller];
     const head = route.method === 'HEAD';
     if (auth === undefined) throw new Error(`${key(route)} has no entry in EXPECTED_AUTH`);
+    if (auth === 'public' && SIGNED.has(key(route))) {
+      // Public to tokens, closed to anything unsigned: every caller's unsigned request is 401.
+      expectError(res, 401, 'TK_UNAUTHORIZED');
+      return;
+    }
     if (auth === 'public') {
       expect(res.status, res.text).toBe(200);
       return;

@@ -51,8 +51,14 @@ interface Operation {
 const document = (await ok(t.api(undefined, 'GET', '/openapi.json'))) as {
   paths: Record<string, Record<string, { 'x-tongkit-roles'?: Role[]; responses: Record<string, unknown>; parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>>;
 };
+/**
+ * Routes authenticated by a signature over their body instead of a bearer token: the payment provider's
+ * callback. Its refusals are logged (a row per forged callback, by design), so it is walked in
+ * service-orders-api.test.ts and domains/service.test.ts instead.
+ */
+const SIGNED_ROUTES = new Set(['POST /v1/payments/callback']);
 const operations: Operation[] = Object.entries(document.paths).flatMap(([path, methods]) =>
-  Object.entries(methods).map(([method, op]) => ({
+  Object.entries(methods).filter(([method]) => !SIGNED_ROUTES.has(`${method.toUpperCase()} ${path}`)).map(([method, op]) => ({
     method: method.toUpperCase(),
     path,
     roles: op['x-tongkit-roles'] ?? [],
@@ -71,11 +77,11 @@ const nameOf = (op: Operation) => `${op.method} ${op.path}`;
  * listing's filter (answers 200 with nothing of another tenant's); every other id names one thing,
  * and one the caller may not see must be refused.
  */
-const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId'] as const;
+const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId', 'orderId', 'intentId'] as const;
 type IdParam = (typeof ID_PARAMS)[number];
 // A body's crmMemberId is the brand CRM's own id of the member being bound: created, never looked up.
-// An order's guideId is recorded as given (no guide is looked up yet); a refundId is the merchant's new refund's.
-const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund' };
+// An order's guideId is recorded as given (no guide is looked up yet); a refundId is the merchant's new refund's, a paymentId the fake provider's new payment's.
+const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment' };
 /** What nothing is: ids shaped like real ones that name nothing. */
 const NOTHING: Record<IdParam, string> = {
   id: 'ins_walk0000000000none',
@@ -88,6 +94,8 @@ const NOTHING: Record<IdParam, string> = {
   staffId: 'walk-none-guide',
   tokenId: 'tok_walk0000none',
   memberId: 'mem_walk0000000none',
+  orderId: 'walk-none-order',
+  intentId: 'pi_walk0000000000none',
 };
 /** Values for body properties a generated sample would get wrong (an input the point validates). */
 const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: {}, phone: '13800138000' };
@@ -145,6 +153,11 @@ beforeAll(async () => {
     await ok(t.api(token, 'POST', '/v1/staff', { id: `${merchant}-guide`, name: 'Guide', storeId: `${merchant}-store1` }));
     const storeToken = await ok(t.api(token, 'POST', '/v1/tokens', { role: 'store', storeId: `${merchant}-store1` }), 201);
     const member = await ok(t.api(token, 'POST', '/v1/members', { channel: 'online' }), 201);
+    // A service order with a payment intent for its one stage.
+    const orderId = `${merchant}-svc`;
+    await ok(t.api(token, 'POST', '/v1/orders', { id: orderId, kind: 'service', channel: 'online', lines: [{ sku: 'w', title: 'W', category: 'c', quantity: 1, unitPriceFen: 100 }], payments: [{ method: 'card', amountFen: 100 }], paidAt: '2026-12-01T08:00:00Z' }), 201);
+    await ok(t.api(token, 'POST', '/v1/service-orders', { orderId }), 201);
+    const { intentId } = await ok(t.api(token, 'POST', `/v1/service-orders/${orderId}/stages/1/pay`), 201);
     return {
       id: weight.id as string,
       installId: counter.id as string,
@@ -154,6 +167,8 @@ beforeAll(async () => {
       staffId: `${merchant}-guide`,
       tokenId: storeToken.id as string,
       memberId: member.memberId as string,
+      orderId,
+      intentId: intentId as string,
     };
   };
   const a = await things(tokenA, 'walk-a');
@@ -177,6 +192,8 @@ beforeAll(async () => {
     { label: 'the other merchant’s staff member', values: { staffId: other.staffId } },
     { label: 'the other merchant’s store token', values: { tokenId: other.tokenId } },
     { label: 'the other merchant’s member', values: { memberId: other.memberId } },
+    { label: 'the other merchant’s service order', values: { orderId: other.orderId } },
+    { label: 'the other merchant’s payment intent', values: { intentId: other.intentId } },
     // With the caller's own install of test-bounded-weight (upgrade), this is its version in review.
     { label: 'a version in review', values: { version: '1.1.0' } },
     ...unseenVersions,

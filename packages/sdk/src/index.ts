@@ -16,6 +16,7 @@ export * from './host-api/index.js';
 export * from './manifest.js';
 export * from './money.js';
 export * from './permissions.js';
+export * from './service/stage-amounts.js';
 
 /** The version of this SDK, recorded in every built manifest. */
 export const SDK_VERSION = '0.1.0';

@@ -29,8 +29,14 @@ describe('HOST_API', () => {
     }
   });
 
-  it('splits the surface into host calls (kv, members, orders, points) and methods the sandbox answers itself (log)', () => {
-    expect(hostCallSurface()).toEqual({ kv: ['get', 'set', 'delete', 'increment'], members: ['get', 'pii'], orders: ['get'], points: ['grant', 'freeze', 'confirm', 'release', 'balance'] });
+  it('splits the surface into host calls (kv, members, orders, points, service) and methods the sandbox answers itself (log)', () => {
+    expect(hostCallSurface()).toEqual({
+      kv: ['get', 'set', 'delete', 'increment'],
+      members: ['get', 'pii'],
+      orders: ['get'],
+      points: ['grant', 'freeze', 'confirm', 'release', 'balance'],
+      service: ['get', 'advance'],
+    });
     expect(guestSideSurface()).toEqual({ log: ['info', 'warn', 'error'] });
   });
 

@@ -182,7 +182,7 @@ describe('APIs ctx does not have', () => {
         'add-method': 'TypeError',
         'bridge-global': 'TypeError',
       },
-      keys: ['kv', 'log', 'merchantId', 'settings'],
+      keys: ['kv', 'log', 'members', 'merchantId', 'orders', 'service', 'settings'],
       kvKeys: ['delete', 'get', 'increment', 'set'],
     });
     expect(host.calls).toEqual([]);

@@ -1,10 +1,12 @@
 import type { Static } from '@sinclair/typebox';
 import { memberPointsEarn } from './member-points-earn.js';
 import { memberTierCompute } from './member-tier-compute.js';
+import { servicePlan } from './service-plan.js';
 import type { ExtensionPointSpec } from './shared.js';
 
 export * from './shared.js';
 export { TierDefinition } from './member-tier-compute.js';
+export { checkServicePlan, ServiceStagePlan, singleFullPaymentPlan, STAGE_DUE_RULES, STAGE_KINDS, type StageKind } from './service-plan.js';
 
 /** The API versions (contract versions of points and events) this SDK knows, newest last. */
 export const API_VERSIONS = ['2026-11'] as const;
@@ -18,6 +20,7 @@ export type ApiVersion = (typeof API_VERSIONS)[number];
 export const EXTENSION_POINTS = {
   'member.tier.compute': memberTierCompute,
   'member.points.earn': memberPointsEarn,
+  'service.plan': servicePlan,
 } as const;
 
 type Points = typeof EXTENSION_POINTS;

@@ -1,9 +1,11 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MemberBoundData, MemberRedactData, MemberRegisteredData, MemberUnboundData } from './members.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
+import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData, VoucherRedeemedData } from './service.js';
 
 export * from './members.js';
 export * from './orders.js';
+export * from './service.js';
 
 /** Data of an event whose primitive has not typed its payload yet. */
 const UntypedData = Type.Record(Type.String(), Type.Unknown(), { description: 'Not typed yet: arrives with its primitive' });
@@ -23,10 +25,13 @@ export const EVENT_PAYLOADS = {
   'order.allocated': UntypedData,
   'inventory.changed': UntypedData,
   'code.scanned': UntypedData,
-  'service.stage.paid': UntypedData,
-  'service.stage.completed': UntypedData,
-  'appointment.booked': UntypedData,
-  'voucher.redeemed': UntypedData,
+  'service.stage.changed': ServiceStageChangedData,
+  'service.stage.paid': ServiceStagePaidData,
+  'service.stage.refunded': ServiceStageRefundedData,
+  'service.stage.completed': ServiceStageCompletedData,
+  'appointment.booked': AppointmentBookedData,
+  'appointment.completed': AppointmentCompletedData,
+  'voucher.redeemed': VoucherRedeemedData,
   'member.redact': MemberRedactData,
   'merchant.redact': UntypedData,
   'install.created': UntypedData,

@@ -4,6 +4,7 @@ import { LOG_HOST_API } from './log.js';
 import { MEMBERS_HOST_API } from './members.js';
 import { ORDERS_HOST_API } from './orders.js';
 import { POINTS_HOST_API } from './points.js';
+import { SERVICE_HOST_API } from './service.js';
 import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
 
 export * from './method.js';
@@ -12,6 +13,7 @@ export { LOG_HOST_API } from './log.js';
 export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
 export { Order, ORDERS_HOST_API, Refund } from './orders.js';
 export { LedgerAccountSchema, LedgerResultSchema, MemberBalanceSchema, POINTS_HOST_API, type LedgerResultData, type MemberBalance } from './points.js';
+export { AdvanceTarget, PaymentCallbackRecord, PaymentIntent, ServiceMutationResult, ServiceOrder, ServiceStage, SERVICE_HOST_API, StageTransition } from './service.js';
 
 /**
  * The host-API catalogue: every namespace of an event handler's `ctx`, each method with its permission
@@ -29,6 +31,7 @@ export const HOST_API = {
   members: MEMBERS_HOST_API,
   orders: ORDERS_HOST_API,
   points: POINTS_HOST_API,
+  service: SERVICE_HOST_API,
 } as const satisfies Record<string, HostNamespaceSpec>;
 
 type Catalogue = typeof HOST_API;

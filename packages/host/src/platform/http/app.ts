@@ -1,5 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { HostServices } from '../../host-services.js';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Principal, Role } from '../auth/principal.js';
 import type { ResolvedTenant, RouteTenant } from '../auth/route-tenant.js';
@@ -23,10 +22,3 @@ declare module 'fastify' {
 
 /** The Fastify app with the TypeBox type provider, as route modules receive it. */
 export type HostApp = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
-
-/**
- * A group of routes as a Fastify plugin, registered with the host's services (`app.register(installRoutes,
- * { services })`): the server imports the plugins, the plugins import nothing of the server. The
- * server's hooks (auth, tenant, request checks, errors) apply inside them.
- */
-export type HostRoutes = FastifyPluginAsync<{ services: HostServices }>;

@@ -90,6 +90,13 @@ export interface HostPlatform {
    * where no members service runs (a bare dispatcher in tests): every member id is then accepted.
    */
   readonly memberExists?: (tx: Queryable, merchantId: string, memberId: string) => Promise<boolean>;
+  /**
+   * Runs an extension point for a merchant (the host's extension invoker: the serving install, or the
+   * point's fallback, logged). Absent in a platform built without plugins: modules use the fallback.
+   */
+  readonly invokePoint?:
+    | ((merchantId: string, point: string, input: unknown, storeId: string | undefined) => Promise<{ output: unknown; source: 'plugin' | 'fallback' | 'platform'; installId: string | null }>)
+    | undefined;
 }
 
 /**

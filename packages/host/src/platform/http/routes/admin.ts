@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { HostApp, HostRoutes } from '../app.js';
+import type { HostApp } from '../app.js';
+import type { HostRoutes } from '../host-routes.js';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase id' });
 const admin = { config: { auth: ['admin'] as ['admin'] } };

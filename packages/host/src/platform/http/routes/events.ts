@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { EVENT_HANDLER_BUDGET, EVENT_NAMES, EXTENSION_POINT_IDS, TkError } from '@tongkit/sdk';
 import { merchantScope } from '../../auth/principal.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { HostApp, HostRoutes } from '../app.js';
+import type { HostApp } from '../app.js';
+import type { HostRoutes } from '../host-routes.js';
 
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) });
 

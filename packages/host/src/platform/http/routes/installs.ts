@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { merchantScope } from '../../auth/principal.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { HostApp, HostRoutes } from '../app.js';
+import type { HostApp } from '../app.js';
+import type { HostRoutes } from '../host-routes.js';
 import { InstallRequestSchema, PermissionSchema as Permission } from '../../installs/install-request.js';
 
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'Admins only: the merchant to act for' })) });

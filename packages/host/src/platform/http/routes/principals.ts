@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { PrincipalTokens } from '../../auth/principal-tokens.js';
 import type { ResolvedTenant } from '../../auth/route-tenant.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { HostApp, HostRoutes } from '../app.js';
+import type { HostApp } from '../app.js';
+import type { HostRoutes } from '../host-routes.js';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase id' });
 const TokenId = Type.String({ pattern: '^tok_[A-Za-z0-9_-]{8,64}$' });

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { HostApp, HostRoutes } from '../app.js';
+import type { HostApp } from '../app.js';
+import type { HostRoutes } from '../host-routes.js';
 
 const PluginVersionParams = Type.Object({
   plugin: Type.String({ minLength: 1, maxLength: 64 }),
