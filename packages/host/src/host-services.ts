@@ -8,6 +8,7 @@ import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from './extensions/circuit
 import { DEFAULT_DISPATCH_POLICY, Dispatcher, type DispatchPolicy } from './dispatch/dispatcher.js';
 import { Tenancy } from './tenancy/tenancy.js';
 import { readLogs, type LogEntry } from './logs.js';
+import { StoreFulfilment } from './domains/fulfilment/store-fulfilment.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -19,6 +20,8 @@ export interface HostServices {
   extensions: ExtensionInvoker;
   dispatcher: Dispatcher;
   tenancy: Tenancy;
+  /** Stores as fulfilment points (商品通). */
+  fulfilment: StoreFulfilment;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -70,6 +73,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     extensions,
     dispatcher,
     tenancy,
+    fulfilment: new StoreFulfilment(db),
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

@@ -63,6 +63,9 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/admin/developers': ['admin'],
   'POST /v1/admin/tokens': ['admin'],
   'GET /v1/admin/sandbox': ['admin'],
+  // fulfilment (商品通)
+  'PUT /v1/stores/:storeId/fulfilment': ['merchant'],
+  'GET /v1/stores/:storeId/fulfilment': ['merchant'],
 };
 
 /**

@@ -13,6 +13,7 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerInstallRoutes } from './routes/installs.js';
 import { registerRegistryRoutes } from './routes/registry.js';
+import { registerFulfilmentRoutes } from '../domains/fulfilment/routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -137,6 +138,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   registerInstallRoutes(app, services);
   registerEventRoutes(app, services);
   registerAdminRoutes(app, services);
+  registerFulfilmentRoutes(app, services.fulfilment);
   return app;
 }
 
