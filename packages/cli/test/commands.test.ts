@@ -57,6 +57,14 @@ describe('tongkit run', () => {
     expect(run.json.error.message).toContain('nope.json');
   });
 
+  it('says the host is unreachable, and at which URL, when nothing listens there', () => {
+    const run = tongkit(['versions', 'list', '--host', 'http://127.0.0.1:9', '--token', 'tk_nothing', '--json']);
+    expect(run.status).toBe(1);
+    expect(run.json.error.code).toBe('TK_HOST_UNREACHABLE');
+    expect(run.json.error.message).toContain('http://127.0.0.1:9');
+    expect(run.json.error.hint).toMatch(/tongkit host start/);
+  });
+
   it('exits 2 on a usage error', () => {
     const run = tongkit(['run', '--json']);
     expect(run.status).toBe(2);

@@ -1,14 +1,16 @@
 import { createRuntime, createWorkerRuntime, type LoadedPlugin, type Runtime, type WorkerRuntime, type WorkerRuntimeOptions } from '@tongkit/runtime';
-import type { Database } from './storage/database.js';
-import type { Principal } from './auth/principal.js';
-import { Registry } from './registry/registry.js';
-import { Installs } from './installs/installs.js';
-import { ExtensionInvoker } from './extensions/invoke-extension.js';
-import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from './extensions/circuit-breaker.js';
-import { DEFAULT_DISPATCH_POLICY, Dispatcher, type DispatchPolicy } from './dispatch/dispatcher.js';
-import { Tenancy } from './tenancy/tenancy.js';
+import type { Database } from './platform/storage/database.js';
+import type { Principal } from './platform/auth/principal.js';
+import { Registry } from './platform/registry/registry.js';
+import { Installs } from './platform/installs/installs.js';
+import { ExtensionInvoker } from './platform/extensions/invoke-extension.js';
+import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from './platform/extensions/circuit-breaker.js';
+import { DEFAULT_DISPATCH_POLICY, Dispatcher, type DispatchPolicy } from './platform/dispatch/dispatcher.js';
+import { Tenancy } from './platform/tenancy/tenancy.js';
+import { createHostModules } from './modules.js';
+import { HostApiRouter } from './platform/modules/host-api-router.js';
+import type { HostModule } from './platform/modules/host-module.js';
 import { readLogs, type LogEntry } from './logs.js';
-import { StoreFulfilment } from './domains/fulfilment/store-fulfilment.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -20,8 +22,8 @@ export interface HostServices {
   extensions: ExtensionInvoker;
   dispatcher: Dispatcher;
   tenancy: Tenancy;
-  /** Stores as fulfilment points (商品通). */
-  fulfilment: StoreFulfilment;
+  /** The host's modules (one per primitive): their routes are registered by the HTTP API. */
+  modules: readonly HostModule[];
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -63,7 +65,16 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
 
   const installs = new Installs(db, registry, loadVersion);
   const extensions = new ExtensionInvoker(db, installs, loadInstall, { ...DEFAULT_BREAKER_POLICY, ...options.breaker });
-  const dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch });
+  // Modules are built before the dispatcher whose outbox they write to: publishIn reaches it once it exists.
+  let dispatcher: Dispatcher | undefined;
+  const modules = createHostModules({
+    db,
+    publishIn: (tx, merchantId, event, depth) => {
+      if (!dispatcher) throw new Error('a host module published an event while the host was being built');
+      return dispatcher.publishIn(tx, merchantId, event, depth);
+    },
+  });
+  dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));
   const tenancy = new Tenancy(db);
   return {
     db,
@@ -73,7 +84,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     extensions,
     dispatcher,
     tenancy,
-    fulfilment: new StoreFulfilment(db),
+    modules,
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

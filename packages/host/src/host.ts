@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase, openDatabase, withDatabase, type Database } from './storage/database.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './storage/embedded.js';
-import { migrate } from './storage/migrate.js';
+import { createDatabase, openDatabase, withDatabase, type Database } from './platform/storage/database.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './platform/storage/embedded.js';
+import { migrate } from './platform/storage/migrate.js';
 import { createHostServices, type HostServiceOptions, type HostServices } from './host-services.js';
-import { buildHttpApi, type HostApp, type HttpApiOptions } from './http/server.js';
-import type { Role } from './auth/principal.js';
+import { buildHttpApi, type HostApp, type HttpApiOptions } from './platform/http/server.js';
+import type { Role } from './platform/auth/principal.js';
 
 /** Options of {@link startHost}. */
 export interface HostOptions {

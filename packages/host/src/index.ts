@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './storage/embedded.js';
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './platform/storage/embedded.js';
 export {
   createDatabase,
   dropDatabase,
@@ -13,19 +13,19 @@ export {
   type Queryable,
   type QueryResult,
   type TransactionOptions,
-} from './storage/database.js';
-export { migrate, type Migration, type MigrateOptions } from './storage/migrate.js';
+} from './platform/storage/database.js';
+export { migrate, type Migration, type MigrateOptions } from './platform/storage/migrate.js';
 export { startHost, type BootstrapTokens, type Host, type HostOptions } from './host.js';
 export { createHostServices, type HostServiceOptions, type HostServices } from './host-services.js';
-export { DEFAULT_RATE_LIMIT, buildHttpApi, type HostApp, type HttpApiOptions } from './http/server.js';
-export { Registry, type DeployUpload, type VersionFilter, type VersionPage, type VersionDetail, type VersionStatus, type VersionSummary } from './registry/registry.js';
-export type { ReviewReport, ReviewCheck, PermissionFinding, ManifestDiff } from './registry/review-report.js';
-export { scanHostApiUse, type PermissionScan } from './registry/permission-scan.js';
-export { Installs, type Install, type InstallRequest } from './installs/installs.js';
-export { applyMergePatch } from './installs/merge-patch.js';
-export { ExtensionInvoker, type ExtensionDecision, type DecisionSource } from './extensions/invoke-extension.js';
-export { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerState } from './extensions/circuit-breaker.js';
-export { Dispatcher, DEFAULT_DISPATCH_POLICY, type DeadLetter, type DispatchPolicy, type PublishedEvent } from './dispatch/dispatcher.js';
-export { Tenancy } from './tenancy/tenancy.js';
-export type { Principal, Role } from './auth/principal.js';
+export { DEFAULT_RATE_LIMIT, buildHttpApi, type HostApp, type HttpApiOptions } from './platform/http/server.js';
+export { Registry, type DeployUpload, type VersionFilter, type VersionPage, type VersionDetail, type VersionStatus, type VersionSummary } from './platform/registry/registry.js';
+export type { ReviewReport, ReviewCheck, PermissionFinding, ManifestDiff } from './platform/registry/review-report.js';
+export { scanHostApiUse, type PermissionScan } from './platform/registry/permission-scan.js';
+export { Installs, type Install, type InstallRequest } from './platform/installs/installs.js';
+export { applyMergePatch } from './platform/installs/merge-patch.js';
+export { ExtensionInvoker, type ExtensionDecision, type DecisionSource } from './platform/extensions/invoke-extension.js';
+export { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerState } from './platform/extensions/circuit-breaker.js';
+export { Dispatcher, DEFAULT_DISPATCH_POLICY, type DeadLetter, type DispatchPolicy, type PublishedEvent } from './platform/dispatch/dispatcher.js';
+export { Tenancy } from './platform/tenancy/tenancy.js';
+export type { Principal, Role } from './platform/auth/principal.js';
 export type { LogEntry } from './logs.js';

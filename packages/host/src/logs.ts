@@ -1,7 +1,7 @@
 import { TkError } from '@tongkit/sdk';
-import type { Database } from './storage/database.js';
-import type { Principal } from './auth/principal.js';
-import { merchantScope } from './auth/principal.js';
+import type { Database } from './platform/storage/database.js';
+import type { Principal } from './platform/auth/principal.js';
+import { merchantScope } from './platform/auth/principal.js';
 
 /** One line of `tongkit logs`: an invocation (with fallback/failure) or a plugin's own log line. */
 export interface LogEntry {

@@ -3,4 +3,4 @@
  *
  * @packageDocumentation
  */
-export { createTestDatabase, type TestDatabase } from './storage/test-database.js';
+export { createTestDatabase, type TestDatabase } from './platform/storage/test-database.js';

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresAccount, type PostgresAccount } from '../src/storage/postgres-account.js';
-import { POSTGRES_CACHE_ENV, reachablePackageDir, type PostgresPackage } from '../src/storage/postgres-binary-cache.js';
+import { postgresAccount, type PostgresAccount } from '../src/platform/storage/postgres-account.js';
+import { POSTGRES_CACHE_ENV, reachablePackageDir, type PostgresPackage } from '../src/platform/storage/postgres-binary-cache.js';
 import { makeRootOnlyInstall, type RootOnlyInstall } from './root-only-install.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createDatabase, dropDatabase, openDatabase } from '../src/storage/database.js';
-import { migrate } from '../src/storage/migrate.js';
-import { TEST_SERVER_URL_ENV } from '../src/storage/test-database.js';
+import { createDatabase, dropDatabase, openDatabase } from '../src/platform/storage/database.js';
+import { migrate } from '../src/platform/storage/migrate.js';
+import { TEST_SERVER_URL_ENV } from '../src/platform/storage/test-database.js';
 import { createMerchant, expectError, kvValue, ok, publish, startTestHost, uploadOf, type TestHost } from './helpers.js';
 
 let t: TestHost;

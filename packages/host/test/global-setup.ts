@@ -5,7 +5,7 @@
  * environment variable, which vitest passes on to the worker processes it starts after this setup.
  */
 import { rm } from 'node:fs/promises';
-import { removeOnExit, startTestServer, TEST_SERVER_URL_ENV } from '../src/storage/test-database.js';
+import { removeOnExit, startTestServer, TEST_SERVER_URL_ENV } from '../src/platform/storage/test-database.js';
 
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
   if (process.env['DATABASE_URL']) return undefined;

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant, expectError, expectErrorBody, ok, publish, startTestHost, tierInput, uploadOf, type TestHost } from './helpers.js';
-import { MAX_REQUEST_DEPTH } from '../src/http/request-json.js';
-import { toTkError } from '../src/http/errors.js';
+import { MAX_REQUEST_DEPTH } from '../src/platform/http/request-json.js';
+import { toTkError } from '../src/platform/http/errors.js';
 
 describe('request text, nesting and keys', () => {
   let t: TestHost;

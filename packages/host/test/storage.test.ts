@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, dropDatabase, migrate, openDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/index.js';
-import { linkSharedLibraries } from '../src/storage/shared-library-links.js';
+import { linkSharedLibraries } from '../src/platform/storage/shared-library-links.js';
 import { createTestDatabase } from '../src/testing.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));

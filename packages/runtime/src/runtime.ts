@@ -288,7 +288,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       /** A failure before the guest answered (bad input or settings, a stop, a crash of the isolate). */
       const fail = (error: unknown): InvocationResult<PointOutput<P>> => ({
         ok: false,
-        error: error instanceof TkError ? error : new TkError('TK_INTERNAL', `unexpected runtime failure: ${String(error)}`, { cause: error }),
+        error: TkError.from(error, 'unexpected runtime failure'),
         logs: [],
         logsTruncated: false,
         measurements,
@@ -353,7 +353,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         eventJson = encodeEvent(manifest, event, eventBudget);
         settingsJson = settingsJsonFor(settings);
       } catch (error) {
-        const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error));
+        const failure = TkError.from(error, 'the event could not be run');
         return eventFailure(failure);
       }
       // One event at a time per event isolate key, and the isolate is taken only when it is this
@@ -370,7 +370,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           } catch (error) {
             // The bundle loaded for extension points, but its top level fails in the (larger) event
             // isolate: ran too long, out of memory, or threw. A failed result like any other, not a throw.
-            const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', `the event isolate could not be created: ${String(error)}`, { cause: error });
+            const failure = TkError.from(error, 'the event isolate could not be created');
             counters.coldStarts++;
             return eventFailure(failure, 'cold');
           }

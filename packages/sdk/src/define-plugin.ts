@@ -1,6 +1,6 @@
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { ApiVersion, EventName, ExtensionPointId, PointInput, PointOutput, TongkitEvent } from './catalogue/index.js';
-import type { PluginKv, PluginLogger } from './host-api.js';
+import type { HostApiContext } from './host-api/index.js';
 import type { Permission } from './permissions.js';
 
 /** What an extension handler receives besides its input. */
@@ -10,17 +10,14 @@ export interface ExtensionContext<S> {
 }
 
 /**
- * What an event handler receives besides the event: settings and the host APIs, each call checked
- * against the permissions the merchant granted. Domain APIs (points, inventory, …) arrive with their
- * primitives.
+ * What an event handler receives besides the event: settings and the host APIs of the catalogue
+ * ({@link HOST_API}: `ctx.kv`, `ctx.log`, …), each call checked against the permissions the merchant
+ * granted. Domain APIs (points, inventory, …) arrive with their primitives, as catalogue entries.
  */
-export interface EventContext<S> {
+export interface EventContext<S> extends HostApiContext {
   readonly settings: Readonly<S>;
   /** The merchant this install belongs to. */
   readonly merchantId: string;
-  /** Plugin KV storage (`storage:kv`). */
-  readonly kv: PluginKv;
-  readonly log: PluginLogger;
 }
 
 /** The extension handlers of a plugin: at most one per catalogued point, each typed from its schemas. */

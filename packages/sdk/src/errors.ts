@@ -21,6 +21,7 @@ export const TK_ERROR_CODES = {
   TK_WORKER_CRASHED: { fault: 'platform', hint: 'Retry; the worker was restarted.' },
   TK_NOT_FOUND: { fault: 'user', hint: 'Check the name or path.' },
   TK_CONFLICT: { fault: 'user', hint: 'It clashes with the current state: read it again (the message says what clashed), then retry or choose another name.' },
+  TK_HOST_UNREACHABLE: { fault: 'user', hint: 'Is the host running? Start one with `tongkit host start`, or check --host.' },
   TK_UNAUTHORIZED: { fault: 'user', hint: 'Log in again (`tongkit login`).' },
   TK_FORBIDDEN: { fault: 'user', hint: 'Your role or tenant may not do this.' },
   TK_TEST_FAILED: { fault: 'plugin', hint: 'Compare the expected and actual outputs shown, then fix the plugin or the fixture.' },
@@ -75,6 +76,63 @@ export class TkError extends Error {
     this.hint = options.hint ?? TK_ERROR_CODES[code].hint;
     this.path = options.path;
     this.details = options.details;
+  }
+
+  /**
+   * Rebuilds a TkError from its JSON (an HTTP body's `error`, a worker's answer), never trusting it
+   * blindly: a code this version does not know (a newer host's) becomes a readable TK_INTERNAL naming
+   * the code (`details.code`), and anything that is not an error's JSON becomes TK_INTERNAL saying so —
+   * never a TypeError. `source` says where it came from, for those messages.
+   *
+   * @example
+   * throw TkError.fromJSON(body.error, `the host at ${url}`);
+   */
+  static fromJSON(json: unknown, source = 'the other side'): TkError {
+    const record = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : undefined;
+    const code = record?.['code'];
+    const message = typeof record?.['message'] === 'string' ? record['message'] : undefined;
+    if (!record || typeof code !== 'string') {
+      let shown: string | undefined;
+      try {
+        shown = JSON.stringify(json)?.slice(0, 200);
+      } catch {
+        shown = undefined;
+      }
+      return new TkError('TK_INTERNAL', `${source} answered with an unreadable error: ${shown ?? String(json)}`);
+    }
+    if (!Object.hasOwn(TK_ERROR_CODES, code)) {
+      return new TkError('TK_INTERNAL', `${source} answered with the error code ${code.slice(0, 100)}, which this version of Tongkit does not know${message ? `: ${message}` : ''}`, {
+        hint: 'Update Tongkit to the version of the other side, or report it.',
+        details: { code: code.slice(0, 100) },
+      });
+    }
+    const fault = record['fault'];
+    const details = record['details'];
+    return new TkError(code as TkErrorCode, message ?? code, {
+      ...(fault === 'user' || fault === 'plugin' || fault === 'platform' ? { fault } : {}),
+      ...(typeof record['hint'] === 'string' ? { hint: record['hint'] } : {}),
+      ...(typeof record['path'] === 'string' ? { path: record['path'] } : {}),
+      ...(details !== null && typeof details === 'object' && !Array.isArray(details) ? { details: details as Record<string, unknown> } : {}),
+    });
+  }
+
+  /**
+   * Anything caught, as a TkError: a TkError as it is (one from another copy of the package is rebuilt
+   * from its fields), anything else as TK_INTERNAL (or `options.code`) with `context` and the original
+   * as its cause. `opaque` leaves the original's text out of the message — for errors that cross to a
+   * plugin, which must not read the host's internals.
+   *
+   * @example
+   * catch (error) { return { ok: false, error: TkError.from(error, 'the event isolate could not be created') }; }
+   */
+  static from(error: unknown, context = 'unexpected failure', options: { code?: TkErrorCode; opaque?: boolean } = {}): TkError {
+    if (error instanceof TkError) return error;
+    if (isTkError(error)) {
+      const copy = TkError.fromJSON({ ...(error as TkError), code: error.code, message: error.message }, context);
+      return copy;
+    }
+    const text = error instanceof Error ? error.message : String(error);
+    return new TkError(options.code ?? 'TK_INTERNAL', options.opaque ? context : `${context}: ${text}`, { cause: error });
   }
 
   /** Plain JSON for logs, `--json` output and HTTP bodies (no stack: stacks are for bugs only). */

@@ -11,7 +11,7 @@ export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export * from './catalogue/index.js';
 export * from './define-plugin.js';
 export * from './errors.js';
-export * from './host-api.js';
+export * from './host-api/index.js';
 export * from './manifest.js';
 export * from './money.js';
 export * from './permissions.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { TK_ERROR_CODES, TkError, isTkError, type TkErrorCode } from '@tongkit/sdk';
 
 describe('TkError', () => {
@@ -80,5 +81,60 @@ describe('isTkError', () => {
     expect(isTkError({ code: 'TK_TIMEOUT', message: 'not an Error' })).toBe(false);
     expect(isTkError(null)).toBe(false);
     expect(isTkError('TK_TIMEOUT')).toBe(false);
+  });
+});
+
+describe('TkError.fromJSON', () => {
+  it('rebuilds an error from its JSON, keeping code, message, fault, hint, path and details', () => {
+    const original = new TkError('TK_VALIDATION', 'must be an integer', { path: '/amountFen', details: { limit: 1 }, hint: 'Use fen.' });
+    const rebuilt = TkError.fromJSON(JSON.parse(JSON.stringify(original.toJSON())));
+    expect(rebuilt).toBeInstanceOf(TkError);
+    expect(rebuilt.toJSON()).toEqual(original.toJSON());
+  });
+
+  it('turns a code this version does not know into a readable TK_INTERNAL naming the code', () => {
+    const rebuilt = TkError.fromJSON({ code: 'TK_FROM_THE_FUTURE', message: 'a newer host said so' }, 'the host at http://h');
+    expect(rebuilt.code).toBe('TK_INTERNAL');
+    expect(rebuilt.message).toBe('the host at http://h answered with the error code TK_FROM_THE_FUTURE, which this version of Tongkit does not know: a newer host said so');
+    expect(rebuilt.details).toEqual({ code: 'TK_FROM_THE_FUTURE' });
+  });
+
+  it('never throws, whatever it is given', () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        expect(TkError.fromJSON(value)).toBeInstanceOf(TkError);
+      }),
+    );
+    expect(TkError.fromJSON({ code: 'TK_NOT_FOUND', fault: 'nobody', details: [1], hint: 3 }).toJSON()).toEqual({
+      code: 'TK_NOT_FOUND',
+      message: 'TK_NOT_FOUND',
+      fault: 'user',
+      hint: TK_ERROR_CODES.TK_NOT_FOUND.hint,
+    });
+  });
+});
+
+describe('TkError.from', () => {
+  it('keeps a TkError as it is and wraps anything else as TK_INTERNAL with its context and cause', () => {
+    const tk = new TkError('TK_TIMEOUT', 'slow');
+    expect(TkError.from(tk)).toBe(tk);
+    const cause = new Error('socket closed');
+    const wrapped = TkError.from(cause, 'the sandbox worker pool');
+    expect(wrapped.code).toBe('TK_INTERNAL');
+    expect(wrapped.message).toBe('the sandbox worker pool: socket closed');
+    expect(wrapped.cause).toBe(cause);
+    expect(TkError.from('a string', 'x').message).toBe('x: a string');
+  });
+
+  it('leaves the original’s text out when opaque, and takes another code when asked', () => {
+    expect(TkError.from(new Error('/etc/secret path'), 'the host call failed', { opaque: true }).message).toBe('the host call failed');
+    expect(TkError.from(new Error('bad'), 'reading the plugin', { code: 'TK_BUILD_FAILED' }).code).toBe('TK_BUILD_FAILED');
+  });
+
+  it('rebuilds a TkError of another copy of the package by its shape', () => {
+    const foreign = Object.assign(new Error('from another copy'), { code: 'TK_CONFLICT', fault: 'user', hint: 'h', path: '/x' });
+    const rebuilt = TkError.from(foreign);
+    expect(rebuilt).toBeInstanceOf(TkError);
+    expect(rebuilt.toJSON()).toEqual({ code: 'TK_CONFLICT', message: 'from another copy', fault: 'user', hint: 'h', path: '/x' });
   });
 });

@@ -1,4 +1,4 @@
-import { TkError, type TkErrorCode } from '@tongkit/sdk';
+import { TkError } from '@tongkit/sdk';
 import type { Profile } from './config.js';
 
 /**
@@ -13,28 +13,33 @@ export class HostClient {
   }
 
   async request<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = `${this.profile.host}${path}`;
     let response: Response;
     try {
-      response = await fetch(`${this.profile.host}${path}`, {
+      response = await fetch(url, {
         method,
         headers: { authorization: `Bearer ${this.profile.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      throw new TkError('TK_NOT_FOUND', `cannot reach the host at ${this.profile.host}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`, {
-        fault: 'user',
-        hint: 'Is it running? Start one with `tongkit host start`, or check --host.',
-      });
+      const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+      throw new TkError('TK_HOST_UNREACHABLE', `cannot reach the host at ${this.profile.host}: ${reason}`, { details: { url: this.profile.host } });
     }
     const text = await response.text();
-    const json = text ? (JSON.parse(text) as unknown) : undefined;
-    if (!response.ok) {
-      const error = (json as { error?: { code?: string; message?: string; hint?: string; path?: string; details?: Record<string, unknown> } } | undefined)?.error;
-      throw new TkError((error?.code ?? 'TK_INTERNAL') as TkErrorCode, error?.message ?? `HTTP ${response.status}`, {
-        ...(error?.hint ? { hint: error.hint } : {}),
-        ...(error?.path ? { path: error.path } : {}),
-        ...(error?.details ? { details: error.details } : {}),
+    let json: unknown;
+    try {
+      json = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      // A proxy's HTML error page, or something that is not a Tongkit host at all.
+      throw new TkError('TK_INTERNAL', `the host at ${this.profile.host} answered ${method} ${path} with HTTP ${response.status} and a body that is not JSON: ${text.slice(0, 200)}`, {
+        hint: 'Check that --host points at a Tongkit host.',
+        details: { status: response.status },
       });
+    }
+    if (!response.ok) {
+      const error = json !== null && typeof json === 'object' ? (json as { error?: unknown }).error : undefined;
+      if (error === undefined) throw new TkError('TK_INTERNAL', `the host at ${this.profile.host} answered ${method} ${path} with HTTP ${response.status} and no error`, { details: { status: response.status } });
+      throw TkError.fromJSON(error, `the host at ${this.profile.host}`);
     }
     return json as T;
   }

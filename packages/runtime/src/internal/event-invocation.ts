@@ -1,4 +1,4 @@
-import { HOST_API_PERMISSIONS, TK_ERROR_CODES, TkError, type EventBudget, type Manifest, type Permission, type TongkitEvent } from '@tongkit/sdk';
+import { HOST_API, getHostMethod, TK_ERROR_CODES, TkError, type EventBudget, type Manifest, type Permission, type TongkitEvent } from '@tongkit/sdk';
 import type { PluginIsolate } from './plugin-isolate.js';
 import { MAX_ERROR_ENVELOPE_CHARS } from './prelude.js';
 import { mapGuestStack } from './source-map.js';
@@ -21,7 +21,8 @@ export interface EventHost {
 }
 
 /**
- * The policy every host call passes, in this order: the per-event cap, a known namespace, its permission
+ * The policy every host call passes, in this order: the per-event cap, a known namespace and method of
+ * the host-API catalogue (`HOST_API`), the method's permission
  * both granted to the install and declared by the manifest, arguments within the size limit. Returns the
  * refusal, if any; a `violation` fails the whole invocation even if the plugin catches it. Used by the
  * runtime before a call leaves the sandbox, and again by the worker pool before it reaches the host.
@@ -36,8 +37,12 @@ export function refuseHostCall(
   if (call.count > budget.hostCalls) {
     return { violation: true, error: new TkError('TK_HOST_CALL_LIMIT', `${call.event} made more than ${budget.hostCalls} host calls`, { details: { limit: budget.hostCalls } }) };
   }
-  if (!Object.hasOwn(HOST_API_PERMISSIONS, namespace)) return { violation: false, error: new TkError('TK_NOT_FOUND', `there is no host API ctx.${namespace}`) };
-  const permission = (HOST_API_PERMISSIONS as Record<string, Permission | null>)[namespace];
+  if (!Object.hasOwn(HOST_API, namespace)) return { violation: false, error: new TkError('TK_NOT_FOUND', `there is no host API ctx.${namespace}`) };
+  const spec = getHostMethod(namespace, method);
+  // A guest-side method (ctx.log.*) never crosses: a host call naming one did not come from the prelude.
+  if (!spec || spec.runs === 'guest') return { violation: false, error: new TkError('TK_NOT_FOUND', `ctx.${namespace} has no method ${method}`, { fault: 'plugin' }) };
+  // Per method, from the host-API catalogue: a read and a write of one namespace may need different permissions.
+  const permission = spec.permission;
   if (permission && !granted.includes(permission)) {
     return {
       violation: true,

@@ -64,7 +64,7 @@ export function judgeCall<O>(args: {
   };
   const fail = (error: unknown): InvocationResult<O> => ({
     ok: false,
-    error: error instanceof TkError ? error : new TkError('TK_INTERNAL', `unexpected runtime failure: ${String(error)}`, { cause: error }),
+    error: TkError.from(error, 'unexpected runtime failure'),
     logs,
     logsTruncated: envelope.t,
     measurements,
@@ -114,7 +114,7 @@ export function checkOutput(point: string, spec: ExtensionPointSpec, input: unkn
     const problem = spec.checkOutput?.(input, output)[0];
     if (problem) throw new TkError('TK_INVALID_OUTPUT', `the ${point} output is invalid at ${problem.path}: ${problem.message}`, { path: problem.path });
   } catch (error) {
-    return { bytes, error: error instanceof TkError ? error : new TkError('TK_INTERNAL', `checking the output failed: ${String(error)}`) };
+    return { bytes, error: TkError.from(error, 'checking the output failed') };
   }
   return { bytes };
 }

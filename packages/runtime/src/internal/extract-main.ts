@@ -46,6 +46,6 @@ let answer: unknown;
 try {
   answer = { definition: extract(Buffer.concat(chunks).toString('utf8')) };
 } catch (error) {
-  answer = { error: (error instanceof TkError ? error : new TkError('TK_BUILD_FAILED', `reading the plugin definition failed: ${String(error)}`)).toJSON() };
+  answer = { error: TkError.from(error, 'reading the plugin definition failed', { code: 'TK_BUILD_FAILED' }).toJSON() };
 }
 process.stdout.write(JSON.stringify(answer));

@@ -421,8 +421,10 @@ export class PluginIsolate {
         }
         settle(json, null);
       },
-      (error: unknown) =>
-        settle(null, error instanceof TkError ? { code: error.code, message: error.message } : { code: 'TK_INTERNAL', message: 'the host call failed' }),
+      (error: unknown) => {
+        const failure = TkError.from(error, 'the host call failed', { opaque: true });
+        settle(null, { code: failure.code, message: failure.message });
+      },
     );
     active.inFlight.add(answered);
     const done = () => void active.inFlight.delete(answered);

@@ -10,6 +10,8 @@
 // - Determinism: Date.now()/new Date() return the invocation's `now`; Math.random is a seeded PRNG;
 //   nondeterministic or escape-prone globals are removed.
 
+import { guestSideSurface, hostCallSurface } from '@tongkit/sdk';
+
 /** File name the prelude is compiled under; its frames are dropped from plugin stacks. */
 export const PRELUDE_FILENAME = 'tongkit-prelude.js';
 /** Global name the plugin bundle (esbuild IIFE) assigns its module namespace to. */
@@ -25,6 +27,13 @@ export const MAX_ERROR_MESSAGE_CHARS = 2_000;
 export const MAX_ERROR_STACK_CHARS = 8_000;
 /** Room an envelope needs for such an error beside its logs: JSON may escape a character as 6 (\uXXXX). */
 export const MAX_ERROR_ENVELOPE_CHARS = (MAX_ERROR_NAME_CHARS + MAX_ERROR_MESSAGE_CHARS + MAX_ERROR_STACK_CHARS + 300) * 6 + 4096;
+
+/** Guest-side methods the prelude implements; generation refuses a catalogue that names another. */
+const GUEST_SIDE_IMPLEMENTED: Record<string, readonly string[]> = { log: ['info', 'warn', 'error'] };
+for (const [namespace, methods] of Object.entries(guestSideSurface())) {
+  const missing = methods.filter((method) => !GUEST_SIDE_IMPLEMENTED[namespace]?.includes(method));
+  if (missing.length > 0) throw new Error(`the prelude implements no guest-side ctx.${namespace}.${missing.join(', ')} the host-API catalogue names`);
+}
 
 export const PRELUDE_SOURCE = String.raw`
 (function (G) {
@@ -312,19 +321,30 @@ export const PRELUDE_SOURCE = String.raw`
     });
   }
 
+  // The namespaces and methods of ctx come from the SDK's host-API catalogue (HOST_API), written in
+  // here as JSON when the prelude is generated: methods that cross to the host, and methods the prelude
+  // answers itself (their implementations are below, and generation refuses one it does not have).
+  const HOST_CALLS = parse(${JSON.stringify(JSON.stringify(hostCallSurface()))});
+  const GUEST_SIDE = parse(${JSON.stringify(JSON.stringify(guestSideSurface()))});
+  const logLine = (level) => (message, data) => logger(level)(data === undefined ? show(message) : show(message) + ' ' + show(data));
+  const guestSide = { log: { info: logLine('info'), warn: logLine('warn'), error: logLine('error') } };
+
   function eventContext(token, settings, merchantId) {
-    const api = (namespace, methods) => {
+    const context = { settings, merchantId };
+    for (const namespace of keysOf(HOST_CALLS)) {
       const object = {};
-      for (const method of methods) object[method] = (...args) => callHost(token, namespace, method, args);
-      return freeze(object);
-    };
-    const log = (level) => (message, data) => logger(level)(data === undefined ? show(message) : show(message) + ' ' + show(data));
-    return freeze({
-      settings,
-      merchantId,
-      kv: api('kv', ['get', 'set', 'delete', 'increment']),
-      log: freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
-    });
+      for (const method of HOST_CALLS[namespace]) object[method] = (...args) => callHost(token, namespace, method, args);
+      context[namespace] = object;
+    }
+    for (const namespace of keysOf(GUEST_SIDE)) {
+      const object = context[namespace] || {};
+      for (const method of GUEST_SIDE[namespace]) object[method] = guestSide[namespace][method];
+      context[namespace] = object;
+    }
+    for (const namespace of keysOf(context)) {
+      if (namespace !== 'settings' && namespace !== 'merchantId') freeze(context[namespace]);
+    }
+    return freeze(context);
   }
 
   G.__tk_event = async function event(name, eventJson, settingsJson, merchantId, nowMs, cap, token, callCap, argsCap) {

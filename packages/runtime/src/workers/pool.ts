@@ -170,7 +170,7 @@ function capLogs(lines: LogLine[], capBytes: number): { lines: LogLine[]; trunca
 }
 const LOG_LEVELS = new Set<unknown>(['debug', 'info', 'warn', 'error']);
 
-const asTkError = (error: unknown) => (error instanceof TkError ? error : new TkError('TK_INTERNAL', `sandbox worker pool: ${String(error)}`, { cause: error }));
+const asTkError = (error: unknown) => TkError.from(error, 'sandbox worker pool');
 
 /**
  * Creates a runtime that runs every guest in supervised worker processes instead of this one — what a

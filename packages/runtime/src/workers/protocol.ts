@@ -1,4 +1,4 @@
-import { TK_ERROR_CODES, TkError, type Permission, type TkErrorCode, type TkErrorJSON, type TongkitEvent } from '@tongkit/sdk';
+import { TkError, type Permission, type TkErrorJSON, type TongkitEvent } from '@tongkit/sdk';
 import type { PluginBundle } from '../internal/load.js';
 import type { RuntimeOptions } from '../runtime.js';
 
@@ -86,15 +86,7 @@ export type WorkerStartOptions = Pick<RuntimeOptions, 'limits' | 'eventLimits' |
 
 /** A TkError rebuilt from its JSON (an unknown code becomes TK_INTERNAL: the wire is not trusted blindly). */
 export function reviveError(json: TkErrorJSON | undefined): TkError {
-  if (!json || typeof json.code !== 'string' || !Object.hasOwn(TK_ERROR_CODES, json.code)) {
-    return new TkError('TK_INTERNAL', `a sandbox worker answered with an unreadable error: ${JSON.stringify(json)?.slice(0, 200)}`);
-  }
-  return new TkError(json.code as TkErrorCode, String(json.message), {
-    fault: json.fault,
-    hint: json.hint,
-    ...(json.path === undefined ? {} : { path: json.path }),
-    ...(json.details === undefined ? {} : { details: json.details }),
-  });
+  return TkError.fromJSON(json, 'a sandbox worker');
 }
 
 /** A runtime result (`{ ok, error?, … }`) with its TkError as JSON, for the wire. */

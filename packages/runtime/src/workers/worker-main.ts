@@ -44,7 +44,7 @@ function cache(): CacheFigures {
 
 function reply(id: number, outcome: Promise<unknown>): void {
   const fail = (error: unknown) => {
-    const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', `sandbox worker: ${String(error)}`);
+    const failure = TkError.from(error, 'sandbox worker');
     send({ t: 'done', id, error: failure.toJSON(), cache: cache() } satisfies Done);
   };
   outcome.then((value) => {

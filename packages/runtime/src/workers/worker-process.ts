@@ -181,7 +181,11 @@ export class WorkerProcess {
           .then(
             (value) => answer({ ok: true, value }),
             // Only a TkError's code and message reach the plugin (as in-process): never a host error's text.
-            (error: unknown) => answer({ ok: false, error: (error instanceof TkError ? new TkError(error.code, error.message) : new TkError('TK_INTERNAL', 'the host call failed')).toJSON() }),
+            (error: unknown) => {
+              // Only the code and message cross back to the guest: the host's details stay in the host.
+              const failure = TkError.from(error, 'the host call failed', { opaque: true });
+              answer({ ok: false, error: new TkError(failure.code, failure.message).toJSON() });
+            },
           );
         return;
       }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { merchantScope } from '../../auth/principal.js';
-import type { HostApp } from '../../http/server.js';
+import { merchantScope } from '../../platform/auth/principal.js';
+import type { HostApp } from '../../platform/http/server.js';
 import type { StoreFulfilment } from './store-fulfilment.js';
 import { StoreFulfilmentSettings } from './store-settings.js';
 

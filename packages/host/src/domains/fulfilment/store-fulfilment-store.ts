@@ -1,4 +1,4 @@
-import type { Queryable } from '../../storage/database.js';
+import type { Queryable } from '../../platform/storage/database.js';
 import type { StoreFulfilmentSettings } from './store-settings.js';
 
 interface Row {

@@ -1,5 +1,5 @@
 import { TkError } from '@tongkit/sdk';
-import type { Database } from '../../storage/database.js';
+import type { Database } from '../../platform/storage/database.js';
 import { StoreFulfilmentStore, type StoredFulfilment } from './store-fulfilment-store.js';
 import { checkStoreFulfilmentSettings, isOpenAt, type StoreFulfilmentSettings } from './store-settings.js';
 

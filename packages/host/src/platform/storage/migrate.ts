@@ -85,7 +85,7 @@ export function listMigrations(directory: string): Migration[] {
 
 /**
  * The package's `migrations` folder, found from this module: it runs from `dist/*.js` once built and from
- * `src/storage/*.ts` in tests, and both sit below the package root, which holds `migrations`.
+ * `src/platform/storage/*.ts` in tests, and both sit below the package root, which holds `migrations`.
  */
 function defaultMigrationsDirectory(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));

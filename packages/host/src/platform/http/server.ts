@@ -5,7 +5,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import { TkError, isTkError } from '@tongkit/sdk';
 import { authenticate } from '../auth/tokens.js';
 import type { Principal, Role } from '../auth/principal.js';
-import type { HostServices } from '../host-services.js';
+import type { HostServices } from '../../host-services.js';
 import { CredentialThrottle } from './credential-throttle.js';
 import { statusOf, toTkError } from './errors.js';
 import { checkRequestJson, parseJsonBody } from './request-json.js';
@@ -13,7 +13,6 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerInstallRoutes } from './routes/installs.js';
 import { registerRegistryRoutes } from './routes/registry.js';
-import { registerFulfilmentRoutes } from '../domains/fulfilment/routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -138,7 +137,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   registerInstallRoutes(app, services);
   registerEventRoutes(app, services);
   registerAdminRoutes(app, services);
-  registerFulfilmentRoutes(app, services.fulfilment);
+  for (const module of services.modules) if (module.routes) await app.register(module.routes);
   return app;
 }
 

@@ -1,6 +1,6 @@
 import { parse, type Node } from 'acorn';
 import { full } from 'acorn-walk';
-import { EVENT_NAMES, HOST_API_PERMISSIONS, type Permission } from '@tongkit/sdk';
+import { EVENT_NAMES, HOST_API, getHostMethod, permissionsOfNamespace, type Permission } from '@tongkit/sdk';
 
 /** What a static read of a bundle tells about the host APIs its event handlers use. */
 export interface PermissionScan {
@@ -8,6 +8,8 @@ export interface PermissionScan {
   used: Permission[];
   /** Host API namespaces seen (e.g. `kv`, `points`). */
   namespaces: string[];
+  /** Host API methods seen called as `ctx.<namespace>.<method>` (e.g. `kv.increment`). */
+  methods: string[];
   /**
    * True when some access could not be read statically — a computed property such as
    * `ctx['po' + 'ints']`, the context passed to another function, or an unparsable bundle — so
@@ -41,6 +43,13 @@ export interface ScanOptions {
   events?: readonly string[] | undefined;
 }
 
+/** The property a member expression reads when it is written in the code (`a.b`, `a['b']`), else undefined. */
+function staticProperty(member: AnyNode): string | undefined {
+  if (!member.computed && member.property.type === 'Identifier') return member.property.name as string;
+  if (member.property.type === 'Literal' && typeof member.property.value === 'string') return member.property.value;
+  return undefined;
+}
+
 /** True when the property's key is worked out at run time (`{ [name]: … }`), not written in the code. */
 function hasComputedKey(property: AnyNode): boolean {
   return property.computed === true && !(property.key.type === 'Literal' && typeof property.key.value === 'string');
@@ -71,7 +80,7 @@ export function scanHostApiUse(code: string, options: ScanOptions = {}): Permiss
   try {
     program = parse(code, { ecmaVersion: 'latest', sourceType: 'script' }) as AnyNode;
   } catch (error) {
-    return { used: [], namespaces: [], unverified: true, notes: [`the bundle could not be parsed: ${(error as Error).message}`] };
+    return { used: [], namespaces: [], methods: [], unverified: true, notes: [`the bundle could not be parsed: ${(error as Error).message}`] };
   }
 
   const functionsByName = new Map<string, AnyNode>();
@@ -102,6 +111,8 @@ export function scanHostApiUse(code: string, options: ScanOptions = {}): Permiss
     else notes.push(`the ${name} handler is not a function literal the scan can follow`);
   });
 
+  const methods = new Set<string>();
+  const bare = new Set<string>();
   const found = new Set(handlers.map((h) => h.event));
   for (const event of options.events ?? []) {
     if (!found.has(event)) notes.push(`the ${event} handler could not be found in the code (registered under a computed key, or built at run time)`);
@@ -118,8 +129,16 @@ export function scanHostApiUse(code: string, options: ScanOptions = {}): Permiss
     if (ctx.type === 'ObjectPattern') {
       for (const property of ctx.properties as AnyNode[]) {
         const name = property.type === 'Property' ? keyName(property) : undefined;
-        if (name) namespaces.add(name);
-        else notes.push(`the ${event} handler destructures its context dynamically`);
+        if (!name) {
+          notes.push(`the ${event} handler destructures its context dynamically`);
+          continue;
+        }
+        namespaces.add(name);
+        // `{ kv: { get, set } }` names the methods; anything else leaves them to be worked out.
+        const inner = property.value as AnyNode;
+        const innerNames = inner.type === 'ObjectPattern' ? (inner.properties as AnyNode[]).map((p) => (p.type === 'Property' ? keyName(p) : undefined)) : [];
+        if (innerNames.length > 0 && innerNames.every((n) => n !== undefined)) for (const method of innerNames) methods.add(`${name}.${method}`);
+        else bare.add(name);
       }
       continue;
     }
@@ -129,12 +148,25 @@ export function scanHostApiUse(code: string, options: ScanOptions = {}): Permiss
     }
     const ctxName = ctx.name as string;
     const memberObjects = new Set<AnyNode>();
+    // `ctx.<namespace>.<method>`: the outer member names the method of the inner one.
+    const methodOf = new Map<AnyNode, string>();
+    full(fn.body, (node: AnyNode) => {
+      if (node.type !== 'MemberExpression' || node.object.type !== 'MemberExpression') return;
+      const name = staticProperty(node);
+      if (name !== undefined) methodOf.set(node.object, name);
+    });
     full(fn.body, (node: AnyNode) => {
       if (node.type !== 'MemberExpression' || node.object.type !== 'Identifier' || node.object.name !== ctxName) return;
       memberObjects.add(node.object);
-      if (!node.computed) namespaces.add(node.property.name);
-      else if (node.property.type === 'Literal' && typeof node.property.value === 'string') namespaces.add(node.property.value);
-      else notes.push(`the ${event} handler reads its context with a computed property`);
+      const namespace = staticProperty(node);
+      if (namespace === undefined) {
+        notes.push(`the ${event} handler reads its context with a computed property`);
+        return;
+      }
+      namespaces.add(namespace);
+      const method = methodOf.get(node);
+      if (method !== undefined) methods.add(`${namespace}.${method}`);
+      else bare.add(namespace);
     });
     full(fn.body, (node: AnyNode) => {
       if (node.type === 'Identifier' && node.name === ctxName && !memberObjects.has(node)) {
@@ -143,10 +175,26 @@ export function scanHostApiUse(code: string, options: ScanOptions = {}): Permiss
     });
   }
 
+  // Permissions are per method (HOST_API): a method seen counts its own; a namespace used without a
+  // method the scan can name (`const kv = ctx.kv`, destructured) counts all of its methods' — and when
+  // those differ (a read and a write), which one is used is unverified.
   const used = new Set<Permission>();
-  for (const namespace of namespaces) {
-    const permission = (HOST_API_PERMISSIONS as Record<string, Permission | null>)[namespace];
-    if (permission) used.add(permission);
+  for (const entry of methods) {
+    const [namespace, method] = entry.split('.') as [string, string];
+    const spec = getHostMethod(namespace, method);
+    if (spec?.permission) used.add(spec.permission);
+    else if (!spec && Object.hasOwn(HOST_API, namespace)) bare.add(namespace);
   }
-  return { used: [...used].sort(), namespaces: [...namespaces].sort(), unverified: notes.length > 0, notes: [...new Set(notes)] };
+  for (const namespace of bare) {
+    const permissions = permissionsOfNamespace(namespace);
+    for (const permission of permissions) used.add(permission);
+    if (permissions.length > 1) notes.push(`ctx.${namespace} is used without naming its methods, and they need different permissions (${permissions.join(', ')})`);
+  }
+  return {
+    used: [...used].sort(),
+    namespaces: [...namespaces].sort(),
+    methods: [...methods].sort(),
+    unverified: notes.length > 0,
+    notes: [...new Set(notes)],
+  };
 }

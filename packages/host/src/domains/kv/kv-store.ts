@@ -1,12 +1,14 @@
-import { createHash } from 'node:crypto';
-import { TkError } from '@tongkit/sdk';
-import type { Queryable } from '../storage/database.js';
-import { storableText } from '../storage/storable-text.js';
+import { TkError, type JsonValue } from '@tongkit/sdk';
+import type { Queryable } from '../../platform/storage/database.js';
+import { storableText } from '../../platform/storage/storable-text.js';
+import { claimIdempotencyKey, requestHashOf, storeIdempotentResult } from '../../platform/modules/idempotency.js';
 
-const MAX_KEY = 256;
 const MAX_VALUE_BYTES = 64 * 1024;
 /** Counters stay exact JavaScript numbers: the plugin reads them back as one. */
 const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
+
+// Lengths, types and the integer range are the host-API catalogue's schemas (HOST_API.kv), checked by
+// the router before a call gets here; what is left is what only storage knows.
 
 /**
  * Why PostgreSQL would refuse a string (NUL in text, NUL or a lone UTF-16 surrogate in jsonb), or
@@ -23,10 +25,7 @@ function refuseText(what: string, text: string, path: string): void {
   if (problem) throw new TkError('TK_VALIDATION', `${what} at ${path} holds ${problem}, which storage cannot keep`, { fault: 'plugin', path });
 }
 
-function requireKey(key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY) {
-    throw new TkError('TK_VALIDATION', `a KV key is a string of 1–${MAX_KEY} characters`, { fault: 'plugin', path: '/0' });
-  }
+function requireStorableKey(key: string): string {
   refuseText('the KV key', key, '/0');
   return key;
 }
@@ -44,20 +43,9 @@ function requireStorableValue(value: unknown, path: string): void {
   }
 }
 
-function idempotencyKeyOf(options: unknown, argIndex: number): string | undefined {
-  if (options === undefined || options === null) return undefined;
-  const key = (options as { idempotencyKey?: unknown }).idempotencyKey;
-  if (key === undefined) return undefined;
-  const path = `/${argIndex}/idempotencyKey`;
-  if (typeof key !== 'string' || key.length === 0 || key.length > 256) {
-    throw new TkError('TK_VALIDATION', 'an idempotency key is a string of 1–256 characters', { fault: 'plugin', path });
-  }
-  refuseText('the idempotency key', key, path);
+function storableIdempotencyKey(key: string | undefined, argIndex: number): string | undefined {
+  if (key !== undefined) refuseText('the idempotency key', key, `/${argIndex}/idempotencyKey`);
   return key;
-}
-
-function requireInteger(by: unknown): asserts by is number {
-  if (typeof by !== 'number' || !Number.isSafeInteger(by)) throw new TkError('TK_VALIDATION', 'kv.increment adds an integer', { fault: 'plugin', path: '/1' });
 }
 
 /**
@@ -79,57 +67,58 @@ function refuseIncrement(key: string): never {
   });
 }
 
-/** What an idempotency key is bound to: the method and its payload (not the options). */
-function requestHashOf(method: string, args: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify([method, args.slice(0, 2)])).digest('hex');
-}
+/**
+ * What an idempotency key is bound to: the method and its payload (not the options). Kept as it was
+ * before the shared helper (not canonical JSON), so keys stored by an earlier host still match.
+ */
+const kvRequestHash = (method: string, payload: unknown[]) => requestHashOf([method, payload]);
 
-const IDEMPOTENCY_HINT = 'Use one idempotency key per change (e.g. the event id and what it changes), never the same key for two payloads.';
+/** The options a KV mutation takes (validated by the catalogue's schema). */
+type Options = { idempotencyKey?: string | undefined } | undefined;
 
 /**
- * Plugin KV storage of one install, on the caller's transaction (so a handler's writes commit with its
- * delivery's ack, or not at all). Mutations with an idempotency key run once per (install, key): the
- * same key again returns the first result; with a different payload it is TK_CONFLICT.
+ * Plugin KV storage of one install, on the caller's transaction (the delivery batch's: a handler's writes
+ * commit with its delivery's ack, or not at all). Every query is scoped by the install id. Mutations with
+ * an idempotency key run once per (install, key): the same key again returns the first result; with a
+ * different payload it is TK_CONFLICT.
  */
-
 export class KvStore {
   constructor(
     private readonly tx: Queryable,
     private readonly installId: string,
   ) {}
 
-  /** Dispatches `ctx.kv.<method>(...args)` from a plugin. */
-  async call(method: string, args: unknown[]): Promise<unknown> {
-    switch (method) {
-      case 'get':
-        return this.get(requireKey(args[0]));
-      case 'set':
-        return this.set(requireKey(args[0]), args[1], idempotencyKeyOf(args[2], 2), args);
-      case 'delete': {
-        const key = requireKey(args[0]);
-        return this.once('delete', args, idempotencyKeyOf(args[1], 1), () => this.delete(key));
-      }
-      case 'increment': {
-        const key = requireKey(args[0]);
-        const idempotencyKey = idempotencyKeyOf(args[2], 2);
-        return idempotencyKey === undefined ? this.increment(key, args[1]) : this.incrementOnce(key, args[1], idempotencyKey, requestHashOf('increment', args));
-      }
-      default:
-        throw new TkError('TK_NOT_FOUND', `ctx.kv has no method ${method}`, { fault: 'plugin' });
-    }
-  }
-
-  private async get(key: string): Promise<unknown> {
-    const { rows } = await this.tx.query<{ value: unknown }>('SELECT value FROM plugin_kv WHERE install_id = $1 AND key = $2', [this.installId, key]);
+  async get(key: string): Promise<JsonValue | undefined> {
+    const { rows } = await this.tx.query<{ value: JsonValue }>('SELECT value FROM plugin_kv WHERE install_id = $1 AND key = $2', [this.installId, requireStorableKey(key)]);
     return rows[0]?.value;
   }
 
   /** Checks the value before claiming the idempotency key, so a refused value leaves the key unused. */
-  private async set(key: string, value: unknown, idempotencyKey: string | undefined, args: unknown[]): Promise<unknown> {
+  async set(key: string, value: JsonValue, options: Options): Promise<null> {
+    requireStorableKey(key);
+    const idempotencyKey = storableIdempotencyKey(options?.idempotencyKey, 2);
     const json = JSON.stringify(value ?? null);
     if (Buffer.byteLength(json) > MAX_VALUE_BYTES) throw new TkError('TK_VALIDATION', `a KV value is at most ${MAX_VALUE_BYTES} bytes of JSON`, { fault: 'plugin', path: '/1' });
     requireStorableValue(value, '/1');
-    return this.once('set', args, idempotencyKey, () => this.write(key, json));
+    return this.once('set', [key, value], idempotencyKey, () => this.write(key, json));
+  }
+
+  async delete(key: string, options: Options): Promise<null> {
+    requireStorableKey(key);
+    const idempotencyKey = storableIdempotencyKey(options?.idempotencyKey, 1);
+    return this.once('delete', [key, options ?? null], idempotencyKey, async () => {
+      await this.tx.query('DELETE FROM plugin_kv WHERE install_id = $1 AND key = $2', [this.installId, key]);
+      return null;
+    });
+  }
+
+  async increment(key: string, by: number, options: Options): Promise<number> {
+    requireStorableKey(key);
+    const idempotencyKey = storableIdempotencyKey(options?.idempotencyKey, 2);
+    if (idempotencyKey !== undefined) return this.incrementOnce(key, by, idempotencyKey, kvRequestHash('increment', [key, by]));
+    const { rows } = await this.tx.query<{ value: number }>(`${UPSERT_INCREMENT} RETURNING (value)::text::bigint AS value`, [this.installId, key, by]);
+    if (!rows[0]) refuseIncrement(key);
+    return Number(rows[0].value);
   }
 
   private async write(key: string, json: string): Promise<null> {
@@ -141,25 +130,12 @@ export class KvStore {
     return null;
   }
 
-  private async delete(key: string): Promise<null> {
-    await this.tx.query('DELETE FROM plugin_kv WHERE install_id = $1 AND key = $2', [this.installId, key]);
-    return null;
-  }
-
-  private async increment(key: string, by: unknown): Promise<number> {
-    requireInteger(by);
-    const { rows } = await this.tx.query<{ value: number }>(`${UPSERT_INCREMENT} RETURNING (value)::text::bigint AS value`, [this.installId, key, by]);
-    if (!rows[0]) refuseIncrement(key);
-    return Number(rows[0].value);
-  }
-
   /**
    * `increment` with an idempotency key in one round trip (the hot path of event handlers): the key is
    * claimed, the value bumped and the result stored in one statement — or, when the key exists, its
    * first result returned (TK_CONFLICT if it was used for something else).
    */
-  private async incrementOnce(key: string, by: unknown, idempotencyKey: string, requestHash: string): Promise<number> {
-    requireInteger(by);
+  private async incrementOnce(key: string, by: number, idempotencyKey: string, requestHash: string): Promise<number> {
     const { rows } = await this.tx.query<{ value: number | null; existing_hash: string | null; existing_result: unknown }>(
       `WITH existing AS (
          SELECT request_hash, result FROM idempotency_keys WHERE install_id = $1 AND key = $4
@@ -185,31 +161,22 @@ export class KvStore {
       return Number(row.value);
     }
     if (row.existing_hash !== requestHash) {
-      throw new TkError('TK_CONFLICT', `idempotency key "${idempotencyKey}" was already used with a different increment`, { fault: 'plugin', hint: IDEMPOTENCY_HINT });
+      throw new TkError('TK_CONFLICT', `idempotency key "${idempotencyKey}" was already used with a different increment`, {
+        fault: 'plugin',
+        hint: 'Use one idempotency key per change (e.g. the event id and what it changes), never the same key for two payloads.',
+      });
     }
     return Number(row.existing_result);
   }
 
-  /** Runs a mutation once per idempotency key. */
-  private async once(method: string, args: unknown[], key: string | undefined, run: () => Promise<unknown>): Promise<unknown> {
+  /** Runs a mutation once per idempotency key, with the platform's idempotency record. */
+  private async once(method: string, payload: unknown[], key: string | undefined, run: () => Promise<null>): Promise<null> {
     if (key === undefined) return run();
-    const requestHash = requestHashOf(method, args);
-    const claimed = await this.tx.query(
-      `INSERT INTO idempotency_keys (install_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [this.installId, key, requestHash],
-    );
-    if (claimed.rowCount === 0) {
-      const { rows } = await this.tx.query<{ request_hash: string; result: unknown }>(
-        'SELECT request_hash, result FROM idempotency_keys WHERE install_id = $1 AND key = $2',
-        [this.installId, key],
-      );
-      if (rows[0]?.request_hash !== requestHash) {
-        throw new TkError('TK_CONFLICT', `idempotency key "${key}" was already used with a different ${method}`, { fault: 'plugin', hint: IDEMPOTENCY_HINT });
-      }
-      return rows[0].result;
-    }
+    const scope = { installId: this.installId, key };
+    const claim = await claimIdempotencyKey(this.tx, { ...scope, requestHash: kvRequestHash(method, payload), what: method });
+    if (!claim.claimed) return claim.result as null;
     const result = await run();
-    await this.tx.query('UPDATE idempotency_keys SET result = $3::jsonb WHERE install_id = $1 AND key = $2', [this.installId, key, JSON.stringify(result ?? null)]);
+    await storeIdempotentResult(this.tx, scope, result);
     return result;
   }
 }

@@ -99,7 +99,7 @@ export class ExtensionInvoker {
         result = await plugin.invoke(point as ExtensionPointId, input, settings);
         if (!result.ok) error = result.error;
       } catch (cause) {
-        error = cause instanceof TkError ? cause : new TkError('TK_INTERNAL', String(cause), { cause });
+        error = TkError.from(cause, 'the extension could not be invoked');
       }
       await this.recordOutcome(install.id, point, gate.probe, error === undefined, error === undefined || countsAgainstPlugin(error, result?.measurements));
     }

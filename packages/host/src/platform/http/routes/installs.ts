@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { PERMISSION_NAMES } from '@tongkit/sdk';
 import { merchantScope } from '../../auth/principal.js';
-import type { HostServices } from '../../host-services.js';
+import type { HostServices } from '../../../host-services.js';
 import type { HostApp } from '../server.js';
 
 const Permission = Type.Union(PERMISSION_NAMES.map((p) => Type.Literal(p)));

@@ -5,7 +5,8 @@ import type { Database, Queryable } from '../storage/database.js';
 import { storableJson, storableText } from '../storage/storable-text.js';
 import { TIER_ALLOWS_PLUGIN } from '../tenancy/tier-allows.js';
 import { HostCallTransaction } from './host-call-transaction.js';
-import { KvStore } from './kv-store.js';
+import { HostApiRouter } from '../modules/host-api-router.js';
+import { createHostModules } from '../../modules.js';
 
 /** How deliveries are retried. */
 export interface DispatchPolicy {
@@ -158,11 +159,17 @@ export class Dispatcher {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
+  private readonly hostApis: HostApiRouter;
+
+  /** `hostApis` answers the handlers' `ctx` calls; by default the host's own module list on `db`. */
   constructor(
     private readonly db: Database,
     private readonly loadPlugin: DeliveryPluginLoader,
     private readonly policy: DispatchPolicy = DEFAULT_DISPATCH_POLICY,
-  ) {}
+    hostApis?: HostApiRouter,
+  ) {
+    this.hostApis = hostApis ?? new HostApiRouter(createHostModules({ db, publishIn: (tx, merchantId, event, depth) => this.publishIn(tx, merchantId, event, depth) }), db);
+  }
 
   /** Publishes an event for a merchant in its own transaction. Idempotent by `id`. */
   async publish(merchantId: string, event: { id?: string | undefined; type: EventName; data: Record<string, unknown> }, causationDepth = 0): Promise<PublishedEvent> {
@@ -380,20 +387,18 @@ export class Dispatcher {
       const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version, merchant_id: delivery.merchant_id });
       const event: TongkitEvent = { id: delivery.event_id, type: delivery.type, occurredAt: delivery.created_at.toISOString(), data: delivery.data };
       const hostCalls = new HostCallTransaction(tx);
-      const kv = new KvStore(hostCalls, delivery.install_id);
+      const site = { installId: delivery.install_id, merchantId: delivery.merchant_id, plugin: delivery.plugin_name, eventId: delivery.event_id, batch: hostCalls };
       const result = await plugin.handleEvent(event, delivery.settings, {
         merchantId: delivery.merchant_id,
         permissions: delivery.granted_permissions,
         call: (namespace, method, args) => {
           madeHostCalls = true;
-          if (namespace === 'kv') return kv.call(method, args);
-          throw new TkError('TK_NOT_FOUND', `ctx.${namespace} is not available on this host yet`, { fault: 'plugin' });
+          return this.hostApis.call(site, namespace, method, args);
         },
       });
       return { result: result.ok && hostCalls.failure ? { ...result, ok: false, error: hostCalls.failure } : result, madeHostCalls };
     } catch (error) {
-      const failure = error instanceof TkError ? error : new TkError('TK_INTERNAL', String(error), { cause: error });
-      return { result: eventFailure(failure), madeHostCalls };
+      return { result: eventFailure(TkError.from(error, 'the delivery could not be run')), madeHostCalls };
     }
   }
 

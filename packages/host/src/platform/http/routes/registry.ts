@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { HostServices } from '../../host-services.js';
+import type { HostServices } from '../../../host-services.js';
 import type { HostApp } from '../server.js';
 
 const PluginVersionParams = Type.Object({

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { HostServices } from '../../host-services.js';
+import type { HostServices } from '../../../host-services.js';
 import type { HostApp } from '../server.js';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase id' });

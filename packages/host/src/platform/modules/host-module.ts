@@ -1,0 +1,99 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import type { EventName, HOST_API, HostApiNamespace, HostMethodArgs, HostMethodSpec } from '@tongkit/sdk';
+import type { Database, Queryable } from '../storage/database.js';
+
+/** Who a host call is made for: the install (the tenant of its idempotency keys) and its merchant. */
+export interface HostCallScope {
+  readonly installId: string;
+  readonly merchantId: string;
+  readonly plugin: string;
+  /** The event whose handler made the call. */
+  readonly eventId: string;
+}
+
+/**
+ * A host call answered inside the delivery batch's transaction: its writes commit with the delivery's
+ * ack (or not at all). Only for a namespace that takes no row lock another request waits for — plugin
+ * KV, whose rows are the install's own — since the batch holds its locks for up to 50 handlers of 5 s.
+ */
+export interface BatchHostCall extends HostCallScope {
+  /** The batch's transaction; a statement that fails here fails the delivery (see HostCallTransaction). */
+  readonly tx: Queryable;
+}
+
+/**
+ * A host call that commits in its own short transaction, with its idempotency record
+ * ({@link runHostCall}): what every domain namespace (points, inventory, …) uses, so an event handler
+ * never holds a member's or a SKU's row lock while a till waits.
+ */
+export interface OwnHostCall extends HostCallScope {
+  readonly db: Database;
+}
+
+type Catalogue = typeof HOST_API;
+type Methods<N extends HostApiNamespace> = Catalogue[N]['methods'];
+/** The methods of a namespace that cross to the host (not the guest-side ones such as `log.*`). */
+export type HostCallMethodName<N extends HostApiNamespace> = {
+  [M in keyof Methods<N>]: Methods<N>[M] extends { runs: 'guest' } ? never : M;
+}[keyof Methods<N>] &
+  string;
+/** The namespaces with at least one method that crosses to the host: each needs one module's handlers. */
+export type HostCallNamespace = { [N in HostApiNamespace]: HostCallMethodName<N> extends never ? never : N }[HostApiNamespace];
+
+/**
+ * The handlers of one namespace, typed from the catalogue: each receives the call's scope and the
+ * arguments as the catalogue's schemas validated them (a left-out optional argument is `undefined`).
+ */
+export type HostApiHandlers<N extends HostApiNamespace, Call> = {
+  readonly [M in HostCallMethodName<N>]: HostMethodHandler<Methods<N>[M], Call>;
+};
+/** The handler of one method (`null` where the result is void: a stored idempotent result comes back as JSON null). */
+type HostMethodHandler<S, Call> = S extends HostMethodSpec ? (call: Call, ...args: HostMethodArgs<S['params']>) => Promise<Static<S['result']> | null> : never;
+
+/** How a module answers one namespace of `ctx`, and in which transaction. */
+export type HostApiBinding<N extends HostApiNamespace> =
+  | { readonly transaction: 'delivery-batch'; readonly handlers: HostApiHandlers<N, BatchHostCall> }
+  | { readonly transaction: 'own'; readonly handlers: HostApiHandlers<N, OwnHostCall> };
+
+/** A cron trigger a module runs (points expiry, tier downgrade, reminders). */
+export interface HostSchedule {
+  readonly name: string;
+  /** Five-field cron, evaluated in each merchant's time zone. */
+  readonly cron: string;
+  run(platform: HostPlatform, firedAt: Date): Promise<void>;
+}
+
+/** What a module is built from: the platform services it may use. */
+export interface HostPlatform {
+  readonly db: Database;
+  /**
+   * Writes an event to the outbox inside the caller's transaction, so it exists only if the change it
+   * announces commits.
+   */
+  publishIn(tx: Queryable, merchantId: string, event: { id?: string | undefined; type: EventName; data: Record<string, unknown> }, causationDepth?: number): Promise<{ id: string; duplicate: boolean }>;
+}
+
+/**
+ * One primitive of the host (KV, members, points, orders, …) as a unit the platform plugs in. Everything
+ * a primitive adds is declared here, so a newcomer finds it in one place (see docs/architecture.md):
+ *
+ * - `migrations`: the files of the host's one numbered sequence (`packages/host/migrations`) that
+ *   create or change this module's tables (the sequence itself stays one, applied in order by `migrate`).
+ * - `routes`: a Fastify plugin registered on the host's app (auth declared per route, as everywhere).
+ * - `hostApis`: the handlers of its `ctx` namespaces, keyed by namespace of the SDK's `HOST_API`.
+ * - `emits`: the events it writes to the outbox (with `platform.publishIn`, in the change's transaction).
+ * - `schedules`: its cron triggers.
+ */
+export interface HostModule {
+  /** The primitive's name, the folder under `src/domains/`. */
+  readonly name: string;
+  readonly migrations: readonly string[];
+  readonly routes?: FastifyPluginAsync;
+  readonly hostApis?: { readonly [N in HostCallNamespace]?: HostApiBinding<N> };
+  readonly emits?: readonly EventName[];
+  readonly schedules?: readonly HostSchedule[];
+}
+
+/** Builds a module on the platform's services (its service objects shared by its routes and handlers). */
+export type HostModuleFactory = (platform: HostPlatform) => HostModule;

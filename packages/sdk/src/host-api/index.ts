@@ -1,0 +1,78 @@
+import type { Permission } from '../permissions.js';
+import { KV_HOST_API } from './kv.js';
+import { LOG_HOST_API } from './log.js';
+import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
+
+export * from './method.js';
+export { KvKeySchema, KV_HOST_API } from './kv.js';
+export { LOG_HOST_API } from './log.js';
+
+/**
+ * The host-API catalogue: every namespace of an event handler's `ctx`, each method with its permission
+ * and the TypeBox schemas of its arguments and result. It is the one list of the `ctx` seam: it types
+ * {@link EventContext}, the runtime generates the sandbox's `ctx` from it, the runtime and the host check
+ * each call's permission against it, the host validates arguments with its schemas, and review's
+ * "permissions used" scan reads it. A new namespace is one file here plus one host module.
+ *
+ * @example
+ * HOST_API.kv.methods.increment.permission; // 'storage:kv'
+ */
+export const HOST_API = {
+  kv: KV_HOST_API,
+  log: LOG_HOST_API,
+} as const satisfies Record<string, HostNamespaceSpec>;
+
+type Catalogue = typeof HOST_API;
+/** A namespace of `ctx`, e.g. `kv`. */
+export type HostApiNamespace = keyof Catalogue;
+/** The method names of namespace `N`. */
+export type HostApiMethodName<N extends HostApiNamespace> = keyof Catalogue[N]['methods'] & string;
+/** `ctx.<N>` as a plugin sees it. */
+export type HostApiClient<N extends HostApiNamespace> = HostNamespaceClient<Catalogue[N]>;
+/** The host APIs of an event handler's context, one property per namespace. */
+export type HostApiContext = { readonly [N in HostApiNamespace]: HostApiClient<N> };
+
+/** The install's own key-value storage (`storage:kv`), purged when the merchant uninstalls. */
+export type PluginKv = HostApiClient<'kv'>;
+/** Structured logs the merchant and the developer see in `tongkit logs`. */
+export type PluginLogger = HostApiClient<'log'>;
+
+/** All namespaces, in catalogue order. */
+export const HOST_API_NAMESPACES = Object.keys(HOST_API) as HostApiNamespace[];
+
+/** Looks a method up; `undefined` when the namespace or the method is not catalogued. */
+export function getHostMethod(namespace: string, method: string): HostMethodSpec | undefined {
+  if (!Object.hasOwn(HOST_API, namespace)) return undefined;
+  const methods: Readonly<Record<string, HostMethodSpec>> = (HOST_API as Record<string, HostNamespaceSpec>)[namespace]!.methods;
+  return Object.hasOwn(methods, method) ? methods[method] : undefined;
+}
+
+/** The permissions the methods of a namespace need, without duplicates (empty for an unknown one). */
+export function permissionsOfNamespace(namespace: string): Permission[] {
+  if (!Object.hasOwn(HOST_API, namespace)) return [];
+  const methods = Object.values((HOST_API as Record<string, HostNamespaceSpec>)[namespace]!.methods);
+  return [...new Set(methods.flatMap((method) => (method.permission ? [method.permission] : [])))];
+}
+
+/**
+ * The methods reached by a host call, per namespace (guest-side methods such as `log.*` left out):
+ * what the sandbox's prelude builds `ctx` from.
+ */
+export function hostCallSurface(): Record<string, string[]> {
+  const surface: Record<string, string[]> = {};
+  for (const [namespace, spec] of Object.entries(HOST_API as Record<string, HostNamespaceSpec>)) {
+    const methods = Object.entries(spec.methods).filter(([, method]) => method.runs !== 'guest');
+    if (methods.length > 0) surface[namespace] = methods.map(([name]) => name);
+  }
+  return surface;
+}
+
+/** The guest-side methods per namespace (answered by the prelude itself, e.g. `log.info`). */
+export function guestSideSurface(): Record<string, string[]> {
+  const surface: Record<string, string[]> = {};
+  for (const [namespace, spec] of Object.entries(HOST_API as Record<string, HostNamespaceSpec>)) {
+    const methods = Object.entries(spec.methods).filter(([, method]) => method.runs === 'guest');
+    if (methods.length > 0) surface[namespace] = methods.map(([name]) => name);
+  }
+  return surface;
+}
