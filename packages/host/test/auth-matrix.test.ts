@@ -66,6 +66,8 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   // fulfilment (商品通)
   'PUT /v1/stores/:storeId/fulfilment': ['merchant'],
   'GET /v1/stores/:storeId/fulfilment': ['merchant'],
+  'POST /v1/inventory/bills': ['merchant'],
+  'GET /v1/stores/:storeId/stock': ['merchant'],
 };
 
 /**

@@ -1,10 +1,12 @@
 import type { Permission } from '../permissions.js';
+import { INVENTORY_HOST_API } from './inventory.js';
 import { KV_HOST_API } from './kv.js';
 import { LOG_HOST_API } from './log.js';
 import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
 
 export * from './method.js';
 export { KvKeySchema, KV_HOST_API } from './kv.js';
+export { INVENTORY_HOST_API, INVENTORY_REJECTIONS, InventoryBillResultSchema, SkuSchema, StockLevelSchema } from './inventory.js';
 export { LOG_HOST_API } from './log.js';
 
 /**
@@ -20,6 +22,7 @@ export { LOG_HOST_API } from './log.js';
 export const HOST_API = {
   kv: KV_HOST_API,
   log: LOG_HOST_API,
+  inventory: INVENTORY_HOST_API,
 } as const satisfies Record<string, HostNamespaceSpec>;
 
 type Catalogue = typeof HOST_API;
@@ -36,6 +39,8 @@ export type HostApiContext = { readonly [N in HostApiNamespace]: HostApiClient<N
 export type PluginKv = HostApiClient<'kv'>;
 /** Structured logs the merchant and the developer see in `tongkit logs`. */
 export type PluginLogger = HostApiClient<'log'>;
+/** Stock per store and SKU, and reservations for allocations (`inventory:read`, `inventory:write`). */
+export type PluginInventory = HostApiClient<'inventory'>;
 
 /** All namespaces, in catalogue order. */
 export const HOST_API_NAMESPACES = Object.keys(HOST_API) as HostApiNamespace[];
