@@ -29,8 +29,8 @@ describe('HOST_API', () => {
     }
   });
 
-  it('splits the surface into host calls (kv) and methods the sandbox answers itself (log)', () => {
-    expect(hostCallSurface()).toEqual({ kv: ['get', 'set', 'delete', 'increment'] });
+  it('splits the surface into host calls (kv, inventory) and methods the sandbox answers itself (log)', () => {
+    expect(hostCallSurface()).toEqual({ kv: ['get', 'set', 'delete', 'increment'], inventory: ['get', 'reserve', 'release'] });
     expect(guestSideSurface()).toEqual({ log: ['info', 'warn', 'error'] });
   });
 
