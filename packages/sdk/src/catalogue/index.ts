@@ -1,9 +1,11 @@
 import type { Static } from '@sinclair/typebox';
 import { memberTierCompute } from './member-tier-compute.js';
+import { orderRoute } from './order-route.js';
 import type { ExtensionPointSpec } from './shared.js';
 
 export * from './shared.js';
 export { TierDefinition } from './member-tier-compute.js';
+export { checkOrderRoute, routeToNearestStore, type OrderRouteInput, type OrderRouteOutput } from './order-route.js';
 
 /** The API versions (contract versions of points and events) this SDK knows, newest last. */
 export const API_VERSIONS = ['2026-11'] as const;
@@ -16,6 +18,7 @@ export type ApiVersion = (typeof API_VERSIONS)[number];
  */
 export const EXTENSION_POINTS = {
   'member.tier.compute': memberTierCompute,
+  'order.route': orderRoute,
 } as const;
 
 type Points = typeof EXTENSION_POINTS;
