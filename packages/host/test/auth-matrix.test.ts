@@ -68,6 +68,8 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'GET /v1/stores/:storeId/fulfilment': ['merchant'],
   'POST /v1/inventory/bills': ['merchant'],
   'GET /v1/stores/:storeId/stock': ['merchant'],
+  'POST /v1/product-codes': ['merchant'],
+  'POST /v1/scans': ['merchant'],
 };
 
 /**
