@@ -70,6 +70,8 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'GET /v1/stores/:storeId/stock': ['merchant'],
   'POST /v1/product-codes': ['merchant'],
   'POST /v1/scans': ['merchant'],
+  'POST /v1/pickup-codes': ['merchant'],
+  'POST /v1/stores/:storeId/pickups': ['merchant'],
 };
 
 /**
