@@ -123,10 +123,10 @@ try {
     [undefined, 9_900],
   ];
   for (const [index, [storeId, amountFen]] of orders.entries()) {
-    await api(merchant, 'POST', '/v1/events', { id: `order-${index + 1}-paid`, type: 'order.paid', data: { amountFen, ...(storeId ? { storeId } : {}) } });
+    await api(merchant, 'POST', '/v1/events', { id: `order-${index + 1}-paid`, type: 'order.paid', data: { spendFen: amountFen, ...(storeId ? { storeId } : {}) } });
   }
   // The same event again (a retry): delivered at most once per install.
-  const again = await api(merchant, 'POST', '/v1/events', { id: 'order-1-paid', type: 'order.paid', data: { amountFen: 129_900, storeId: 'sh-jingan' } });
+  const again = await api(merchant, 'POST', '/v1/events', { id: 'order-1-paid', type: 'order.paid', data: { spendFen: 129_900, storeId: 'sh-jingan' } });
   console.log(`re-sent order-1-paid: duplicate=${again.duplicate}`);
   await host.services.dispatcher.drain();
   const tally = await host.services.db.query(

@@ -1,7 +1,8 @@
 import { definePlugin, Type } from '@tongkit/sdk';
 
 /**
- * Tallies paid orders per store (and online) from `order.paid` events: order count and spend in fen,
+ * Tallies paid orders per store (and online) from `order.paid` events: order count and spend in fen
+ * (`spendFen`: the cash and card tenders, what counts as spend — not points, vouchers or stored value),
  * kept in the install's KV storage. Every write carries the event id as its idempotency key, so a
  * redelivered event never counts twice.
  */
@@ -16,10 +17,11 @@ export default definePlugin({
   }),
   events: {
     'order.paid': async (event, ctx) => {
-      const amountFen = event.data['amountFen'];
-      const storeId = typeof event.data['storeId'] === 'string' ? event.data['storeId'] : 'online';
+      // Typed from the event catalogue; still checked, since a merchant may publish order.paid itself.
+      const amountFen: unknown = event.data.spendFen;
+      const storeId = typeof event.data.storeId === 'string' ? event.data.storeId : 'online';
       if (typeof amountFen !== 'number' || !Number.isSafeInteger(amountFen) || amountFen < 0) {
-        ctx.log.warn('order.paid without a valid amountFen; skipped', { eventId: event.id });
+        ctx.log.warn('order.paid without a valid spendFen; skipped', { eventId: event.id });
         return;
       }
       if (amountFen < ctx.settings.minimumFen) return;

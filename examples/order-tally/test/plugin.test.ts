@@ -33,20 +33,20 @@ function memoryHost(): EventHost & { kv: Map<string, number> } {
   };
 }
 
-const paid = (id: string, data: Record<string, unknown>): TongkitEvent<'order.paid'> => ({ id, type: 'order.paid', occurredAt: '2026-11-25T08:00:00Z', data });
+const paid = (id: string, data: Record<string, unknown>): TongkitEvent<'order.paid'> => ({ id, type: 'order.paid', occurredAt: '2026-11-25T08:00:00Z', data: data as TongkitEvent<'order.paid'>['data'] });
 
 describe('order.paid', () => {
   it('counts orders and spend per store', async () => {
     const host = memoryHost();
-    await plugin.handleEvent(paid('e1', { amountFen: 12_000, storeId: 'sh-01' }), {}, host);
-    await plugin.handleEvent(paid('e2', { amountFen: 8_000, storeId: 'sh-01' }), {}, host);
-    await plugin.handleEvent(paid('e3', { amountFen: 5_000 }), {}, host);
+    await plugin.handleEvent(paid('e1', { spendFen: 12_000, storeId: 'sh-01' }), {}, host);
+    await plugin.handleEvent(paid('e2', { spendFen: 8_000, storeId: 'sh-01' }), {}, host);
+    await plugin.handleEvent(paid('e3', { spendFen: 5_000 }), {}, host);
     expect(Object.fromEntries(host.kv)).toEqual({ 'orders:sh-01': 2, 'spendFen:sh-01': 20_000, 'orders:online': 1, 'spendFen:online': 5_000 });
   });
 
   it('counts a redelivered event once', async () => {
     const host = memoryHost();
-    const event = paid('e1', { amountFen: 12_000, storeId: 'sh-01' });
+    const event = paid('e1', { spendFen: 12_000, storeId: 'sh-01' });
     const first = await plugin.handleEvent(event, {}, host);
     const again = await plugin.handleEvent(event, {}, host);
     expect(first.ok && again.ok).toBe(true);
@@ -55,21 +55,21 @@ describe('order.paid', () => {
 
   it('skips orders below the minimum setting', async () => {
     const host = memoryHost();
-    await plugin.handleEvent(paid('e1', { amountFen: 99 }), { minimumFen: 100 }, host);
+    await plugin.handleEvent(paid('e1', { spendFen: 99 }), { minimumFen: 100 }, host);
     expect(host.kv.size).toBe(0);
   });
 
   it('logs and skips an event without a valid amount', async () => {
     const host = memoryHost();
-    const result = await plugin.handleEvent(paid('e1', { amountFen: 12.5 }), {}, host);
+    const result = await plugin.handleEvent(paid('e1', { spendFen: 12.5 }), {}, host);
     expect(result.ok).toBe(true);
-    expect(result.logs[0]?.message).toContain('without a valid amountFen');
+    expect(result.logs[0]?.message).toContain('without a valid spendFen');
     expect(host.kv.size).toBe(0);
   });
 
   it('is refused KV without the storage:kv grant', async () => {
     const host = { ...memoryHost(), permissions: [] };
-    const result = await plugin.handleEvent(paid('e1', { amountFen: 100 }), {}, host);
+    const result = await plugin.handleEvent(paid('e1', { spendFen: 100 }), {}, host);
     expect(!result.ok && result.error.code).toBe('TK_PERMISSION_DENIED');
   });
 });

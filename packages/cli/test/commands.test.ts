@@ -125,6 +125,13 @@ describe('tongkit schema', () => {
     expect(run.json.combine).toBe('exclusive');
   });
 
+  it('prints the data schema of a typed event', () => {
+    const run = tongkit(['schema', 'order.paid', '--json']);
+    expect(run.status).toBe(0);
+    expect(run.json.event).toBe('order.paid');
+    expect(run.json.data.required).toEqual(expect.arrayContaining(['orderId', 'memberId', 'totalFen', 'spendFen', 'tenders', 'paidAt']));
+  });
+
   it('publishes the manifest schema for editors', () => {
     const run = tongkit(['schema', 'manifest', '--json']);
     expect(run.json.properties.permissions.items.anyOf.length).toBeGreaterThan(5);

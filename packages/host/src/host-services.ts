@@ -9,8 +9,13 @@ import { DEFAULT_DISPATCH_POLICY, Dispatcher, type DispatchPolicy } from './plat
 import { Tenancy } from './platform/tenancy/tenancy.js';
 import { createHostModules } from './modules.js';
 import { HostApiRouter } from './platform/modules/host-api-router.js';
-import type { HostModule } from './platform/modules/host-module.js';
+import type { HostModule, HostPlatform } from './platform/modules/host-module.js';
 import { readLogs, type LogEntry } from './logs.js';
+import type { HostKeyRing } from './platform/host-keys.js';
+import { membersOf } from './domains/members/index.js';
+import type { Members } from './domains/members/members.js';
+import { ordersOf } from './domains/orders/index.js';
+import type { Orders } from './domains/orders/orders.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -24,6 +29,10 @@ export interface HostServices {
   tenancy: Tenancy;
   /** The host's modules (one per primitive): their routes are registered by the HTTP API. */
   modules: readonly HostModule[];
+  /** 会员通 members (the members module's service): registration, consented binding, unbind, erasure. */
+  members: Members;
+  /** Orders in, with tenders and refunds (the orders module's service). */
+  orders: Orders;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -37,6 +46,12 @@ export interface HostServiceOptions {
   runtime?: WorkerRuntimeOptions & { isolation?: SandboxIsolation };
   breaker?: Partial<BreakerPolicy>;
   dispatch?: Partial<DispatchPolicy>;
+  /**
+   * The host key ring of members' personal data and phone digests. `startHost` loads it from
+   * configuration or the key file; without one a random in-memory key is used, which is for tests
+   * only: what it encrypted cannot be read by the next process.
+   */
+  hostKeys?: HostKeyRing;
 }
 
 /** Wires the host's services on one database. */
@@ -67,13 +82,15 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
   const extensions = new ExtensionInvoker(db, installs, loadInstall, { ...DEFAULT_BREAKER_POLICY, ...options.breaker });
   // Modules are built before the dispatcher whose outbox they write to: publishIn reaches it once it exists.
   let dispatcher: Dispatcher | undefined;
-  const modules = createHostModules({
+  const platform: HostPlatform = {
     db,
     publishIn: (tx, merchantId, event, depth) => {
       if (!dispatcher) throw new Error('a host module published an event while the host was being built');
       return dispatcher.publishIn(tx, merchantId, event, depth);
     },
-  });
+    hostKeys: options.hostKeys,
+  };
+  const modules = createHostModules(platform);
   dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));
   const tenancy = new Tenancy(db);
   return {
@@ -85,6 +102,8 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     dispatcher,
     tenancy,
     modules,
+    members: membersOf(platform),
+    orders: ordersOf(platform),
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

@@ -8,7 +8,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './platform/storage
 import { migrate } from './platform/storage/migrate.js';
 import { createHostServices, type HostServiceOptions, type HostServices } from './host-services.js';
 import { buildHttpApi, type HostApp, type HttpApiOptions } from './platform/http/server.js';
-import type { Role } from './platform/auth/principal.js';
+import type { PlatformRole as Role } from './platform/auth/principal.js';
+import { loadHostKeys } from './platform/host-keys.js';
 
 /** Options of {@link startHost}. */
 export interface HostOptions {
@@ -111,7 +112,11 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
   const storage = await openStorage(options, dataDir);
   try {
     await migrate(storage.db);
-    const services = createHostServices(storage.db, options.services);
+    // The key of members' personal data: configuration first, else a key file beside (never inside) the
+    // PostgreSQL data folder `<dataDir>/postgres`, created on first start.
+    await mkdir(dataDir, { recursive: true });
+    const hostKeys = options.services?.hostKeys ?? (await loadHostKeys(join(dataDir, 'host-key.json')));
+    const services = createHostServices(storage.db, { ...options.services, hostKeys });
     const tokens = await bootstrap(services, dataDir);
     const app = await buildHttpApi(services, options.http);
     if (options.dispatch !== false) services.dispatcher.start();

@@ -56,6 +56,17 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'GET /v1/deliveries/dead': ['merchant'],
   'POST /v1/deliveries/:eventId/:installId/replay': ['merchant'],
   'GET /v1/logs': ['merchant', 'developer'],
+  // 会员通: orders and members (a merchant's own data; admins name the merchant)
+  'POST /v1/orders': ['merchant'],
+  'GET /v1/orders/:id': ['merchant'],
+  'POST /v1/orders/:id/refunds': ['merchant'],
+  'GET /v1/members/:id/orders': ['merchant'],
+  'POST /v1/members': ['merchant'],
+  'POST /v1/members/bind': ['merchant'],
+  'POST /v1/members/unbind': ['merchant'],
+  'GET /v1/members/:id': ['merchant'],
+  'GET /v1/members/:id/pii': ['merchant'],
+  'DELETE /v1/members/:id': ['merchant'],
   // administration
   'POST /v1/admin/merchant-tiers': ['admin'],
   'POST /v1/admin/merchants': ['admin'],
@@ -63,6 +74,13 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/admin/developers': ['admin'],
   'POST /v1/admin/tokens': ['admin'],
   'GET /v1/admin/sandbox': ['admin'],
+  // the merchant's own principals, and the first routes store and staff tokens reach
+  'POST /v1/staff': ['merchant'],
+  'GET /v1/staff/:staffId': ['merchant', 'staff'],
+  'GET /v1/stores/:storeId': ['merchant', 'store', 'staff'],
+  'POST /v1/tokens': ['merchant'],
+  'GET /v1/tokens': ['merchant'],
+  'DELETE /v1/tokens/:tokenId': ['merchant'],
   // fulfilment (商品通)
   'PUT /v1/stores/:storeId/fulfilment': ['merchant'],
   'GET /v1/stores/:storeId/fulfilment': ['merchant'],
@@ -86,10 +104,12 @@ const PARAMS: Record<string, string> = {
   point: 'member.tier.compute',
   eventId: 'evt_matrix_none',
   installId: 'ins_matrix_none',
+  staffId: 'matrix-staff',
+  tokenId: 'tok_matrix_none',
 };
 
-type Caller = 'no token' | 'bad token' | 'developer' | 'reviewer' | 'merchant A' | 'merchant B' | 'admin';
-const CALLERS: Caller[] = ['no token', 'bad token', 'developer', 'reviewer', 'merchant A', 'merchant B', 'admin'];
+type Caller = 'no token' | 'bad token' | 'developer' | 'reviewer' | 'merchant A' | 'merchant B' | 'store of A' | 'staff of A' | 'admin';
+const CALLERS: Caller[] = ['no token', 'bad token', 'developer', 'reviewer', 'merchant A', 'merchant B', 'store of A', 'staff of A', 'admin'];
 const ROLE_OF: Record<Caller, Role | null> = {
   'no token': null,
   'bad token': null,
@@ -97,6 +117,8 @@ const ROLE_OF: Record<Caller, Role | null> = {
   reviewer: 'reviewer',
   'merchant A': 'merchant',
   'merchant B': 'merchant',
+  'store of A': 'store',
+  'staff of A': 'staff',
   admin: 'admin',
 };
 
@@ -123,6 +145,9 @@ beforeAll(async () => {
   tokens.admin = t.host.tokens.admin;
   tokens['merchant A'] = await createMerchant(t, 'tenant-a', { stores: ['a-store1'] });
   tokens['merchant B'] = await createMerchant(t, 'tenant-b', { stores: ['b-store1', PARAMS['storeId']!] });
+  await ok(t.api(tokens['merchant A'], 'POST', '/v1/staff', { id: 'a-guide', name: 'Guide of A', storeId: 'a-store1' }));
+  tokens['store of A'] = (await ok(t.api(tokens['merchant A'], 'POST', '/v1/tokens', { role: 'store', storeId: 'a-store1' }), 201)).token;
+  tokens['staff of A'] = (await ok(t.api(tokens['merchant A'], 'POST', '/v1/tokens', { role: 'staff', staffId: 'a-guide' }), 201)).token;
 
   // Merchant A: an install of the template (invoked, so A has logs) and one of an event plugin whose
   // handler fails (so A has a dead letter).
@@ -245,6 +270,8 @@ describe('tenant isolation', () => {
       ['POST', `/v1/deliveries/${deadOfA.eventId}/${deadOfA.installId}/replay?merchantId=tenant-a`, {}],
       ['POST', '/v1/events?merchantId=tenant-a', { type: 'order.paid', data: {} }],
       ['POST', '/v1/extensions/member.tier.compute/invoke?merchantId=tenant-a', { input: tierInput() }],
+      ['GET', '/v1/orders/o-1?merchantId=tenant-a'],
+      ['POST', '/v1/members?merchantId=tenant-a', { channel: 'online' }],
     ];
     for (const [method, path, body] of attempts) {
       expectError(await t.api(b(), method, path, body), 403, 'TK_FORBIDDEN');

@@ -15,7 +15,7 @@ import {
   readProjectFile,
   realFolderInside,
 } from './internal/project-files.js';
-import type { InvocationResult, LoadedPlugin, Measurements } from './runtime.js';
+import type { InvocationResult, LoadedPlugin, Measurements } from './contract.js';
 
 /**
  * A fixture file (`fixtures/*.json`): one input of one point, optional settings, and what the plugin

@@ -9,9 +9,10 @@
  *
  * @packageDocumentation
  */
+export { createRuntime } from './runtime.js';
 export {
   FIRST_CALL_CPU_FACTOR,
-  createRuntime,
+  MAX_BUNDLE_BYTES,
   type EventHost,
   type EventMeasurements,
   type EventResult,
@@ -25,9 +26,9 @@ export {
   type Runtime,
   type RuntimeOptions,
   type RuntimeStats,
-} from './runtime.js';
+} from './contract.js';
 export { readPluginDir } from './read-plugin-dir.js';
-export { eventFailure } from './internal/event-invocation.js';
+export { eventFailure } from './contract.js';
 export { findProblems as validateAgainst, type ValidationProblem } from './internal/validation.js';
 export { TkError, isTkError, type TkErrorCode, type TkErrorJSON } from '@tongkit/sdk';
 export { judgeOnAWarmCall, passedOnFirstCallAllowance } from './internal/warm-budget.js';

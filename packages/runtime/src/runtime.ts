@@ -1,162 +1,32 @@
-import type { TSchema } from '@sinclair/typebox';
 import { LRUCache } from 'lru-cache';
+import { TkError, type ExtensionPointId, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
 import {
-  EVENT_HANDLER_BUDGET,
-  SYNC_POINT_BUDGET,
-  TkError,
-  type EventBudget,
-  type TongkitEvent,
-  getExtensionPoint,
-  type ExtensionPointId,
-  type Manifest,
-  type PointBudget,
-  type PointOutput,
-} from '@tongkit/sdk';
+  FIRST_CALL_CPU_FACTOR,
+  eventBudgetOf,
+  eventFailure,
+  invocationBudget,
+  prepareEvent,
+  prepareInvocation,
+  prepareLoad,
+  type EventHost,
+  type EventResult,
+  type InvocationResult,
+  type InvokeOptions,
+  type LoadOptions,
+  type LoadedPlugin,
+  type Runtime,
+  type RuntimeOptions,
+} from './contract.js';
 import { CodeCache } from './internal/code-cache.js';
-import { checkRegistrationMatches, verifyBundle, type PluginBundle } from './internal/load.js';
+import { checkRegistrationMatches, type PluginBundle } from './internal/load.js';
 import { PluginIsolate, type GuestCallResult } from './internal/plugin-isolate.js';
-import { encodeEvent, eventFailure, runEvent, type EventHost, type EventResult } from './internal/event-invocation.js';
-import { encodeInput, judgeCall } from './internal/extension-invocation.js';
-import { refuseDeepJson, MAX_MANIFEST_DEPTH } from './internal/json-depth.js';
+import { runEvent } from './internal/event-invocation.js';
+import { judgeCall } from './internal/extension-invocation.js';
 import { MAX_ERROR_ENVELOPE_CHARS } from './internal/prelude.js';
-import { encodeSettings, resolveSettingsWith } from './internal/settings.js';
+import { resolveSettingsWith } from './internal/settings.js';
 
-export type { EventHost, EventMeasurements, EventResult } from './internal/event-invocation.js';
-
-export type { PluginBundle } from './internal/load.js';
-
-/** What one invocation cost. Every result carries it, success or failure. */
-export interface Measurements {
-  /** CPU time the guest used, from the isolate's cpuTime. */
-  cpuMicros: number;
-  /** Wall time of the guest call. */
-  wallMicros: number;
-  /** The point's CPU budget, and what was left of it (negative when exceeded). */
-  cpuBudgetMicros: number;
-  cpuHeadroomMicros: number;
-  /** Guest heap in use after the call, and the isolate's limit. */
-  heapUsedBytes: number;
-  heapLimitBytes: number;
-  inputBytes: number;
-  outputBytes: number;
-  logBytes: number;
-  /** Host calls made by the plugin (extension points are pure: always 0 for now). */
-  hostCalls: number;
-  /** `warm`: an existing isolate served the call; `cold`: one was created for it. */
-  isolate: 'warm' | 'cold';
-}
-
-/** One captured `console.*` line. */
-export interface LogLine {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  message: string;
-}
-
-interface ResultBase {
-  logs: LogLine[];
-  /** True when the plugin logged more than the per-invocation cap and the rest was dropped. */
-  logsTruncated: boolean;
-  measurements: Measurements;
-}
-
-/** The outcome of {@link LoadedPlugin.invoke}: a validated output, or a {@link TkError}. Never throws for plugin faults. */
-export type InvocationResult<O = unknown> = (ResultBase & { ok: true; output: O }) | (ResultBase & { ok: false; error: TkError });
-
-/** Options of {@link createRuntime}. The platform may tune limits; plugins cannot. */
-export interface RuntimeOptions {
-  /** Overrides of every point's budget (e.g. a stricter wall stop in tests). */
-  limits?: Partial<PointBudget>;
-  /** Overrides of the event handler budget. */
-  eventLimits?: Partial<EventBudget>;
-  /** Upper bound of the bytes warm isolates may hold before the least recently used are disposed. Default 512 MiB. */
-  maxIsolateBytes?: number;
-  /**
-   * Called when isolated-vm reports a catastrophic error: V8 lost control of an isolate and this
-   * process must stop serving. Default: none, so isolated-vm prints and aborts the process itself, as it
-   * prescribes. isolated-vm delivers this callback on the event loop while the failing thread waits
-   * forever; guest calls here are synchronous on the caller's thread, so with a handler set a
-   * catastrophic error (e.g. a guest string too large for its heap) hangs the process instead of aborting it.
-   */
-  onCatastrophicError?: (message: string) => void;
-}
-
-/** Options of {@link Runtime.load}. */
-export interface LoadOptions {
-  /** Which install this plugin serves: isolates are per (install, bundle). Default `local`. */
-  installId?: string;
-  /**
-   * Who the plugin runs for (the host passes the merchant). The in-process runtime ignores it; the worker
-   * pool ({@link createWorkerRuntime}) shards, limits and quarantines by it. Default: the installId.
-   */
-  tenant?: string;
-}
-
-/** Options of one invocation. */
-export interface InvokeOptions {
-  /** Run on a new isolate that is disposed afterwards (replay and review run plugins fresh). */
-  fresh?: boolean;
-}
-
-/** Cache and isolate counters, for the host's metrics and `tongkit run --json`. */
-export interface RuntimeStats {
-  isolatesAlive: number;
-  isolateBytes: number;
-  warmHits: number;
-  coldStarts: number;
-  evictions: number;
-  hitRate: number;
-  codeCacheHits: number;
-  codeCacheMisses: number;
-}
-
-/** A plugin bundle verified and ready to invoke. */
-export interface LoadedPlugin {
-  readonly manifest: Manifest;
-  readonly sha256: string;
-  readonly installId: string;
-  /** The settings schema (from the manifest), for forms and defaults. */
-  readonly settingsSchema: TSchema;
-  /**
-   * Runs the plugin's handler for `point` on `input` with `settings` (defaults applied, then
-   * validated). Input and output are validated against the point's schemas.
-   *
-   * @example
-   * const result = await plugin.invoke('member.tier.compute', input, { goldAtFen: 500_000 });
-   * if (result.ok) console.log(result.output.tierId, result.measurements.cpuMicros);
-   */
-  invoke<P extends ExtensionPointId>(point: P, input: unknown, settings?: unknown, options?: InvokeOptions): Promise<InvocationResult<PointOutput<P>>>;
-  /** Applies the schema's defaults to `settings` and validates them; throws TK_VALIDATION with the path. */
-  resolveSettings(settings?: unknown): Record<string, unknown>;
-  /**
-   * Runs the plugin's handler for an event in the install's event isolate (separate from the one for
-   * extension points: 64 MB, 5 s wall, 50 host calls). `host` performs the host calls behind `ctx`.
-   *
-   * @example
-   * const result = await plugin.handleEvent(event, settings, { merchantId, permissions, call: (ns, method, args) => … });
-   */
-  handleEvent(event: TongkitEvent, settings: unknown, host: EventHost): Promise<EventResult>;
-}
-
-/** The sandboxed engine: warm isolates in a byte-bounded LRU, a shared code cache, limits and validation. */
-export interface Runtime {
-  /**
-   * Verifies a bundle (manifest schema, settings schema, sha256, size), loads it into an isolate and
-   * checks that the code implements exactly what the manifest declares.
-   *
-   * @example
-   * const runtime = createRuntime();
-   * const plugin = await runtime.load(await readPluginDir('dist'));
-   */
-  load(bundle: PluginBundle, options?: LoadOptions): Promise<LoadedPlugin>;
-  stats(): RuntimeStats;
-  /** Disposes every isolate. */
-  dispose(): Promise<void>;
-}
-
+// The types both runtimes implement, and what they share, are the contract's (./contract.ts).
 export { MAX_OUTPUT_DEPTH } from './internal/extension-invocation.js';
-
-/** How much more CPU the first call on a new isolate may use (it also compiles the handler). */
-export const FIRST_CALL_CPU_FACTOR = 5;
 
 let icuWarm = false;
 /**
@@ -175,30 +45,6 @@ function nowOf(input: unknown): number {
   const now = (input as { now?: unknown } | null)?.now;
   const ms = typeof now === 'string' ? Date.parse(now) : NaN;
   return Number.isNaN(ms) ? 0 : ms;
-}
-
-/** Measurements of an invocation that never reached the guest. @internal */
-export function emptyMeasurements(budget: PointBudget, isolate: 'warm' | 'cold'): Measurements {
-  return {
-    cpuMicros: 0,
-    wallMicros: 0,
-    cpuBudgetMicros: budget.cpuMs * 1000,
-    cpuHeadroomMicros: budget.cpuMs * 1000,
-    heapUsedBytes: 0,
-    heapLimitBytes: budget.heapMb * 1024 * 1024,
-    inputBytes: 0,
-    outputBytes: 0,
-    logBytes: 0,
-    hostCalls: 0,
-    isolate,
-  };
-}
-
-/** A point's budget with the platform's overrides. @internal */
-export function pointBudget(point: string, limits: Partial<PointBudget> | undefined): PointBudget {
-  const spec = getExtensionPoint(point);
-  if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`, { hint: 'Run `tongkit schema` to list the extension points.' });
-  return { ...spec.budget, ...limits };
 }
 
 /**
@@ -239,14 +85,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     return false;
   }
 
-  const budgetFor = (point: string) => pointBudget(point, options.limits);
-
   async function load(bundle: PluginBundle, loadOptions: LoadOptions = {}): Promise<LoadedPlugin> {
-    refuseDeepJson(bundle.manifest, 'the manifest', 'TK_MANIFEST_INVALID', MAX_MANIFEST_DEPTH);
-    const { manifest, settingsSchema, sha256 } = verifyBundle(bundle);
-    const installId = loadOptions.installId ?? 'local';
+    const { manifest, settingsSchema, sha256, installId } = prepareLoad(bundle, loadOptions);
     const key = `${installId}@${sha256}`;
-    const heapMb = Math.max(...manifest.extensions.map((p) => budgetFor(p).heapMb), 8);
+    const heapMb = Math.max(...manifest.extensions.map((p) => invocationBudget(p, options.limits).budget.heapMb), 8);
 
     const newIsolate = () =>
       new PluginIsolate({ code: bundle.code, sha256, heapMb, codeCache, ...(onCatastrophicError ? { onCatastrophicError } : {}) });
@@ -264,8 +106,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
 
     const settingsCache = new Map<string, string>();
     const resolveSettings = (settings: unknown = {}) => resolveSettingsWith(settingsSchema, settings);
-    function settingsJsonFor(settings: unknown): string {
-      const raw = encodeSettings(settings);
+    /** The settings with defaults applied, as JSON; `raw` is what {@link prepareInvocation} encoded. */
+    function settingsJsonFor(settings: unknown, raw: string): string {
       let resolved = settingsCache.get(raw);
       if (resolved === undefined) {
         resolved = JSON.stringify(resolveSettings(settings));
@@ -281,10 +123,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       settings?: unknown,
       invokeOptions: InvokeOptions = {},
     ): Promise<InvocationResult<PointOutput<P>>> {
-      const spec = getExtensionPoint(point);
-      const budget = spec ? budgetFor(point) : { ...SYNC_POINT_BUDGET, ...options.limits };
+      const prepared = invocationBudget(point, options.limits);
+      const { spec, budget, measurements } = prepared;
       let isolateState: 'warm' | 'cold' = 'warm';
-      const measurements = emptyMeasurements(budget, isolateState);
       /** A failure before the guest answered (bad input or settings, a stop, a crash of the isolate). */
       const fail = (error: unknown): InvocationResult<PointOutput<P>> => ({
         ok: false,
@@ -295,8 +136,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       });
 
       try {
-        const inputJson = encodeInput(point, spec, manifest, input, budget, measurements);
-        const settingsJson = settingsJsonFor(settings);
+        const { inputJson, settingsRaw } = prepareInvocation(point, manifest, input, settings, prepared);
+        const settingsJson = settingsJsonFor(settings, settingsRaw);
 
         let isolate: PluginIsolate | undefined = invokeOptions.fresh ? undefined : isolates.get(key);
         let oneShot = invokeOptions.fresh === true;
@@ -345,13 +186,14 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     }
 
     const eventKey = `${key}#events`;
-    const eventBudget = { ...EVENT_HANDLER_BUDGET, ...options.eventLimits };
+    const eventBudget = eventBudgetOf(options);
     async function handleEvent(event: TongkitEvent, settings: unknown, host: EventHost): Promise<EventResult> {
       let eventJson: string;
       let settingsJson: string;
       try {
-        eventJson = encodeEvent(manifest, event, eventBudget);
-        settingsJson = settingsJsonFor(settings);
+        const prepared = prepareEvent(manifest, event, settings, eventBudget);
+        eventJson = prepared.eventJson;
+        settingsJson = settingsJsonFor(settings, prepared.settingsRaw);
       } catch (error) {
         const failure = TkError.from(error, 'the event could not be run');
         return eventFailure(failure);

@@ -10,6 +10,7 @@
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export * from './catalogue/index.js';
 export * from './define-plugin.js';
+export * from './events/index.js';
 export * from './errors.js';
 export * from './host-api/index.js';
 export * from './manifest.js';

@@ -29,14 +29,18 @@ describe('HOST_API', () => {
     }
   });
 
-  it('splits the surface into host calls (kv, inventory) and methods the sandbox answers itself (log)', () => {
-    expect(hostCallSurface()).toEqual({ kv: ['get', 'set', 'delete', 'increment'], inventory: ['get', 'reserve', 'release'] });
+  it('splits the surface into host calls (kv, members, orders, inventory) and methods the sandbox answers itself (log)', () => {
+    expect(hostCallSurface()).toEqual({ kv: ['get', 'set', 'delete', 'increment'], members: ['get', 'pii'], orders: ['get'], inventory: ['get', 'reserve', 'release'] });
     expect(guestSideSurface()).toEqual({ log: ['info', 'warn', 'error'] });
   });
 
   it('looks methods and a namespace’s permissions up', () => {
     expect(getHostMethod('kv', 'increment')?.permission).toBe('storage:kv');
     expect(getHostMethod('kv', 'drop')).toBeUndefined();
+    // Reads and personal data need different permissions: a plugin reading members asks no PII consent.
+    expect(getHostMethod('members', 'get')?.permission).toBe('member:read');
+    expect(getHostMethod('members', 'pii')?.permission).toBe('member:pii');
+    expect(getHostMethod('orders', 'get')?.permission).toBe('orders:read');
     expect(getHostMethod('__proto__', 'get')).toBeUndefined();
     expect(permissionsOfNamespace('kv')).toEqual(['storage:kv']);
     expect(permissionsOfNamespace('log')).toEqual([]);

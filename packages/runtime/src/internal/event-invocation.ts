@@ -1,24 +1,12 @@
-import { HOST_API, getHostMethod, TK_ERROR_CODES, TkError, type EventBudget, type Manifest, type Permission, type TongkitEvent } from '@tongkit/sdk';
+import { HOST_API, getHostMethod, TK_ERROR_CODES, TkError, type EventBudget, type Permission, type TongkitEvent } from '@tongkit/sdk';
+import type { EventHost, EventMeasurements, EventResult } from '../contract.js';
 import type { PluginIsolate } from './plugin-isolate.js';
 import { MAX_ERROR_ENVELOPE_CHARS } from './prelude.js';
 import { mapGuestStack } from './source-map.js';
-import { encodeJsonValue } from './json-depth.js';
 import { nestsDeeperThan } from './validation.js';
 
 /** How deep the arguments of a host call may nest (the list of arguments is level 1). */
 export const MAX_HOST_CALL_ARGS_DEPTH = 64;
-
-/** What the host provides to one event invocation: who it runs for and the host APIs behind `ctx`. */
-export interface EventHost {
-  merchantId: string;
-  /** Permissions the merchant granted this install; every host call is checked against them. */
-  permissions: readonly Permission[];
-  /**
-   * Performs one host call (`kv.increment`, …) after the runtime checked its permission and the
-   * per-invocation cap. Throw a TkError to fail it; its code and message (only) reach the plugin.
-   */
-  call(namespace: string, method: string, args: unknown[]): Promise<unknown>;
-}
 
 /**
  * The policy every host call passes, in this order: the per-event cap, a known namespace and method of
@@ -71,44 +59,6 @@ export function refuseHostCall(
     };
   }
   return undefined;
-}
-
-/** Costs of one event invocation. */
-export interface EventMeasurements {
-  cpuMicros: number;
-  wallMicros: number;
-  heapUsedBytes: number;
-  hostCalls: number;
-  inputBytes: number;
-  isolate: 'warm' | 'cold';
-}
-
-/** The outcome of an event handler; failures never throw. */
-export type EventResult =
-  | { ok: true; logs: Array<{ level: string; message: string }>; logsTruncated: boolean; measurements: EventMeasurements }
-  | { ok: false; error: TkError; logs: Array<{ level: string; message: string }>; logsTruncated: boolean; measurements: EventMeasurements };
-
-/** A failed event result for a handler that never ran (refused before it, or its worker went): nothing measured. */
-export function eventFailure(error: TkError, isolate: 'warm' | 'cold' = 'warm'): EventResult {
-  return { ok: false, error, logs: [], logsTruncated: false, measurements: { cpuMicros: 0, wallMicros: 0, heapUsedBytes: 0, hostCalls: 0, inputBytes: 0, isolate } };
-}
-
-/**
- * The checks before an event reaches the guest, made by both runtimes (the worker pool before the event
- * is sent to a worker): the plugin handles its type (else TK_NOT_FOUND), it is JSON nested no deeper
- * than the runtime's limit — depth first, as everything after it is recursive — and within the
- * handler's input limit. Returns the event as JSON; throws TK_VALIDATION with a path relative to the
- * event (and `details.bytes` when it is too large).
- */
-export function encodeEvent(manifest: Manifest, event: TongkitEvent, budget: EventBudget): string {
-  if (!manifest.events.includes(event?.type)) {
-    throw new TkError('TK_NOT_FOUND', `${manifest.name} does not handle ${String(event?.type)}`, { fault: 'user' });
-  }
-  return encodeJsonValue(event, {
-    what: `the ${String(event?.type)} event`,
-    limitBytes: budget.inputBytes,
-    tooLarge: (bytes) => `the ${event.type} event is ${bytes} bytes, over the ${budget.inputBytes}-byte limit`,
-  });
 }
 
 /**

@@ -1,40 +1,13 @@
-import { TkError, type Manifest, type PointBudget, type getExtensionPoint } from '@tongkit/sdk';
-import type { InvocationResult, LogLine, Measurements } from '../runtime.js';
+import { TkError, type PointBudget, type getExtensionPoint } from '@tongkit/sdk';
+import type { InvocationResult, LogLine, Measurements } from '../contract.js';
 import type { GuestCallResult } from './plugin-isolate.js';
 import { mapGuestStack } from './source-map.js';
-import { encodeJsonValue } from './json-depth.js';
 import { assertMatches, nestsDeeperThan } from './validation.js';
 
 type ExtensionPointSpec = NonNullable<ReturnType<typeof getExtensionPoint>>;
 
 /** How deep an extension point's output may nest objects and arrays (the catalogue's outputs use a few levels). */
 export const MAX_OUTPUT_DEPTH = 64;
-
-/**
- * The checks before an extension call reaches the guest: the plugin implements the point, the input is
- * JSON nested no deeper than the runtime's limit, within the point's size limit, and matches its schema.
- * Returns the input as JSON and records its size in `measurements` (also when it is too large); throws
- * TkErrors. The worker pool runs it too, before the input is sent to a worker, so that both runtimes
- * give the same answer and nothing too deep or too large is serialised for the IPC channel.
- */
-export function encodeInput(point: string, spec: ExtensionPointSpec | undefined, manifest: Manifest, input: unknown, budget: PointBudget, measurements: Measurements): string {
-  if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`);
-  if (!(manifest.extensions as readonly string[]).includes(point)) {
-    throw new TkError('TK_NOT_FOUND', `${manifest.name} does not implement ${point}`, {
-      fault: 'user',
-      hint: `It implements: ${manifest.extensions.join(', ') || 'no extension points'}.`,
-    });
-  }
-  // Depth, JSON and size first: the schema check below is recursive.
-  const inputJson = encodeJsonValue(input, {
-    what: 'the input',
-    limitBytes: budget.inputBytes,
-    tooLarge: (bytes) => `the input is ${bytes} bytes, over the ${budget.inputBytes}-byte limit of ${point}`,
-    onBytes: (bytes) => (measurements.inputBytes = bytes),
-  });
-  assertMatches(spec.input, input, 'TK_VALIDATION', `the ${point} input`);
-  return inputJson;
-}
 
 /**
  * Turns what the guest returned into the invocation's result: its own error (stack mapped to the

@@ -1,5 +1,5 @@
 import { TkError, type ExtensionPointId } from '@tongkit/sdk';
-import { FIRST_CALL_CPU_FACTOR, type InvocationResult, type LoadedPlugin, type Measurements } from '../runtime.js';
+import { FIRST_CALL_CPU_FACTOR, type InvocationResult, type LoadedPlugin, type Measurements } from '../contract.js';
 
 const ms = (micros: number) => `${(micros / 1000).toFixed(2)} ms`;
 

@@ -1,12 +1,29 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { EVENT_HANDLER_BUDGET, SYNC_POINT_BUDGET, TkError, getExtensionPoint, type EventBudget, type ExtensionPointId, type Permission, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
-import { verifyBundle, type PluginBundle } from '../internal/load.js';
-import { checkOutput, encodeInput } from '../internal/extension-invocation.js';
-import { refuseDeepJson, MAX_MANIFEST_DEPTH } from '../internal/json-depth.js';
-import { encodeSettings, resolveSettingsWith } from '../internal/settings.js';
-import { encodeEvent, eventFailure, refuseHostCall, type EventHost, type EventResult } from '../internal/event-invocation.js';
-import { emptyMeasurements, pointBudget, type InvocationResult, type LogLine, type InvokeOptions, type LoadOptions, type LoadedPlugin, type Runtime, type RuntimeOptions, type RuntimeStats } from '../runtime.js';
+import { SYNC_POINT_BUDGET, TkError, getExtensionPoint, type EventBudget, type ExtensionPointId, type Permission, type PointOutput, type TongkitEvent } from '@tongkit/sdk';
+import { checkOutput } from '../internal/extension-invocation.js';
+import { resolveSettingsWith } from '../internal/settings.js';
+import { refuseHostCall } from '../internal/event-invocation.js';
+import {
+  eventBudgetOf,
+  eventFailure,
+  invocationBudget,
+  pointBudget,
+  prepareEvent,
+  prepareInvocation,
+  prepareLoad,
+  type EventHost,
+  type EventResult,
+  type InvocationResult,
+  type InvokeOptions,
+  type LoadOptions,
+  type LoadedPlugin,
+  type LogLine,
+  type PluginBundle,
+  type Runtime,
+  type RuntimeOptions,
+  type RuntimeStats,
+} from '../contract.js';
 import { NOT_LOADED, resultFromWire, type WorkerStartOptions } from './protocol.js';
 import { DEFAULT_TENANT_POLICY, TenantGuard, type TenantPolicy } from './tenant-guard.js';
 import { WorkerProcess, type WorkerExit } from './worker-process.js';
@@ -200,7 +217,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
   // The shared workers split one isolate budget between them by default, so that a host's warm isolates
   // are bounded whatever its core count (1,000 installs of a small plugin stay warm in it).
   const maxIsolateBytes = options.maxIsolateBytes ?? Math.max(256 * 1024 * 1024, Math.floor(POOL_ISOLATE_BYTES / sharedCount));
-  const eventBudget = { ...EVENT_HANDLER_BUDGET, ...options.eventLimits };
+  const eventBudget = eventBudgetOf(options);
   const eventHeapMb = eventBudget.heapMb;
   // isolated-vm notes a guest can overshoot its heap limit 2–3×: budget 3× the largest limit for a few
   // calls at once (one sync call at a time, events concurrently), over the warm isolate cache.
@@ -341,24 +358,20 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
   }
 
   async function load(bundle: PluginBundle, loadOptions: LoadOptions = {}): Promise<LoadedPlugin> {
-    refuseDeepJson(bundle.manifest, 'the manifest', 'TK_MANIFEST_INVALID', MAX_MANIFEST_DEPTH);
-    const { manifest, settingsSchema, sha256 } = verifyBundle(bundle);
-    const installId = loadOptions.installId ?? 'local';
+    const { manifest, settingsSchema, sha256, installId } = prepareLoad(bundle, loadOptions);
     const handle: Handle = { key: `${installId}@${sha256}`, bundle, installId, tenant: loadOptions.tenant ?? installId };
     // The first load runs the plugin's top level in a worker: a bundle that fails to load, or lies in its
     // manifest, is refused here; one that kills the worker is refused with TK_WORKER_CRASHED.
     await loadInto(workerFor(handle.tenant), handle);
 
     function invoke<P extends ExtensionPointId>(point: P, input: unknown, settings?: unknown, invokeOptions: InvokeOptions = {}): Promise<InvocationResult<PointOutput<P>>> {
-      const spec = getExtensionPoint(point);
-      const budget = spec ? pointBudget(point, options.limits) : { ...SYNC_POINT_BUDGET, ...options.limits };
-      const measurements = emptyMeasurements(budget, 'warm');
+      const prepared = invocationBudget(point, options.limits);
+      const { measurements } = prepared;
       const failed = (error: TkError): InvocationResult<PointOutput<P>> => ({ ok: false, error, logs: [], logsTruncated: false, measurements });
       // The in-process runtime's checks of input and settings, made here too: the same answer, and
       // nothing too deep or too large is serialised for a worker (nor holds one of the tenant's slots).
       try {
-        encodeInput(point, spec, manifest, input, budget, measurements);
-        encodeSettings(settings);
+        prepareInvocation(point, manifest, input, settings, prepared);
       } catch (error) {
         return Promise.resolve(failed(asTkError(error)));
       }
@@ -371,8 +384,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions = {}): WorkerR
 
     function handleEvent(event: TongkitEvent, settings: unknown, eventHost: EventHost): Promise<EventResult> {
       try {
-        encodeEvent(manifest, event, eventBudget);
-        encodeSettings(settings);
+        prepareEvent(manifest, event, settings, eventBudget);
       } catch (error) {
         return Promise.resolve(eventFailure(asTkError(error)));
       }

@@ -1,6 +1,5 @@
 import { TkError, type Permission, type TkErrorJSON, type TongkitEvent } from '@tongkit/sdk';
-import type { PluginBundle } from '../internal/load.js';
-import type { RuntimeOptions } from '../runtime.js';
+import type { PluginBundle, RuntimeOptions } from '../contract.js';
 
 // The messages between the pool (the host process) and a sandbox worker process, sent as JSON over
 // Node's IPC channel. Results carry TkErrors as their JSON and are revived on the other side; nothing

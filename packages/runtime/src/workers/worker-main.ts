@@ -7,7 +7,8 @@
  * pool's proof that it is not stuck in a guest call.
  */
 import { TkError, type TongkitEvent } from '@tongkit/sdk';
-import { createRuntime, type LoadedPlugin } from '../runtime.js';
+import type { LoadedPlugin } from '../contract.js';
+import { createRuntime } from '../runtime.js';
 import { LRUCache } from 'lru-cache';
 import { BEAT_MS, LOADED_BUNDLE_BYTES, NOT_LOADED, resultToWire, reviveError, type CacheFigures, type Done, type FromWorker, type HostResult, type Request, type ToWorker, type WorkerStartOptions } from './protocol.js';
 

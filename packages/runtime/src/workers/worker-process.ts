@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { TkError } from '@tongkit/sdk';
-import type { EventHost } from '../internal/event-invocation.js';
+import type { EventHost } from '../contract.js';
 import { MAX_JSON_DEPTH } from '../internal/json-depth.js';
 import { SANDBOX_PROCESS_ENV } from '../internal/sandbox-env.js';
 import { reviveError, type Beat, type FromWorker, type HostResult, type Request } from './protocol.js';

@@ -37,36 +37,5 @@ export function getExtensionPoint(id: string): ExtensionPointSpec | undefined {
   return Object.hasOwn(EXTENSION_POINTS, id) ? (EXTENSION_POINTS as Record<string, ExtensionPointSpec>)[id] : undefined;
 }
 
-/**
- * The event catalogue (asynchronous, at-least-once). Payload schemas arrive with the host and the
- * domain primitives; until then handlers receive {@link TongkitEvent}.
- */
-export const EVENT_NAMES = [
-  'member.registered',
-  'member.bound',
-  'member.tier.changed',
-  'points.changed',
-  'order.paid',
-  'order.refunded',
-  'order.allocated',
-  'inventory.changed',
-  'code.scanned',
-  'service.stage.paid',
-  'service.stage.completed',
-  'appointment.booked',
-  'voucher.redeemed',
-  'member.redact',
-  'merchant.redact',
-  'install.created',
-] as const;
-/** The name of a catalogued event, e.g. `order.paid`. */
-export type EventName = (typeof EVENT_NAMES)[number];
-
-/** An event as a handler receives it. */
-export interface TongkitEvent<E extends EventName = EventName> {
-  /** Unique per event; use it as the idempotency key of what the handler does. */
-  id: string;
-  type: E;
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
+// The event catalogue and its payload schemas live in ../events (one file per primitive).
+export { EVENT_NAMES, EVENT_PAYLOADS, type EventData, type EventName, type TongkitEvent } from '../events/index.js';

@@ -2,12 +2,16 @@ import type { Permission } from '../permissions.js';
 import { INVENTORY_HOST_API } from './inventory.js';
 import { KV_HOST_API } from './kv.js';
 import { LOG_HOST_API } from './log.js';
+import { MEMBERS_HOST_API } from './members.js';
+import { ORDERS_HOST_API } from './orders.js';
 import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
 
 export * from './method.js';
-export { KvKeySchema, KV_HOST_API } from './kv.js';
+export { KvKeySchema, KvSetOptionsSchema, KV_HOST_API } from './kv.js';
 export { INVENTORY_HOST_API, INVENTORY_REJECTIONS, InventoryBillResultSchema, SkuSchema, StockLevelSchema } from './inventory.js';
 export { LOG_HOST_API } from './log.js';
+export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
+export { Order, ORDERS_HOST_API, Refund } from './orders.js';
 
 /**
  * The host-API catalogue: every namespace of an event handler's `ctx`, each method with its permission
@@ -22,6 +26,8 @@ export { LOG_HOST_API } from './log.js';
 export const HOST_API = {
   kv: KV_HOST_API,
   log: LOG_HOST_API,
+  members: MEMBERS_HOST_API,
+  orders: ORDERS_HOST_API,
   inventory: INVENTORY_HOST_API,
 } as const satisfies Record<string, HostNamespaceSpec>;
 

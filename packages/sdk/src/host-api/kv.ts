@@ -1,8 +1,21 @@
 import { Type } from '@sinclair/typebox';
-import { JsonValueSchema, MutationOptionsSchema, defineHostNamespace } from './method.js';
+import { MemberId } from '../catalogue/shared.js';
+import { IdempotencyKeySchema, JsonValueSchema, MutationOptionsSchema, defineHostNamespace } from './method.js';
 
 /** A KV key: 1–256 characters (UTF-16 units, as JavaScript counts them). */
 export const KvKeySchema = Type.String({ minLength: 1, maxLength: 256 });
+
+/**
+ * Options of `kv.set`: an idempotency key, and the member the value is about. An entry stored with a
+ * `memberId` is purged by the host itself when that member asks to be erased (`member.redact`).
+ */
+export const KvSetOptionsSchema = Type.Object(
+  {
+    idempotencyKey: Type.Optional(IdempotencyKeySchema),
+    memberId: Type.Optional(MemberId),
+  },
+  { additionalProperties: true },
+);
 
 /**
  * `ctx.kv`: the install's own key-value storage (`storage:kv`), purged when the merchant uninstalls.
@@ -18,13 +31,13 @@ export const KV_HOST_API = defineHostNamespace({
       result: Type.Union([JsonValueSchema, Type.Undefined()]),
     },
     set: {
-      summary: 'Stores a JSON value (at most 64 KB) at a key.',
+      summary: 'Stores a JSON value (at most 64 KB) at a key; with `memberId`, the host purges it when that member is erased.',
       permission: 'storage:kv',
       mutates: true,
       params: [
         { name: 'key', schema: KvKeySchema },
         { name: 'value', schema: JsonValueSchema },
-        { name: 'options', schema: MutationOptionsSchema, optional: true },
+        { name: 'options', schema: KvSetOptionsSchema, optional: true },
       ],
       result: Type.Void(),
     },

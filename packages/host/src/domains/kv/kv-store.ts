@@ -75,6 +75,8 @@ const kvRequestHash = (method: string, payload: unknown[]) => requestHashOf([met
 
 /** The options a KV mutation takes (validated by the catalogue's schema). */
 type Options = { idempotencyKey?: string | undefined } | undefined;
+/** `kv.set`'s options: also the member the value is about (purged with the member's erasure). */
+type SetOptions = { idempotencyKey?: string | undefined; memberId?: string | undefined } | undefined;
 
 /**
  * Plugin KV storage of one install, on the caller's transaction (the delivery batch's: a handler's writes
@@ -94,13 +96,13 @@ export class KvStore {
   }
 
   /** Checks the value before claiming the idempotency key, so a refused value leaves the key unused. */
-  async set(key: string, value: JsonValue, options: Options): Promise<null> {
+  async set(key: string, value: JsonValue, options: SetOptions): Promise<null> {
     requireStorableKey(key);
     const idempotencyKey = storableIdempotencyKey(options?.idempotencyKey, 2);
     const json = JSON.stringify(value ?? null);
     if (Buffer.byteLength(json) > MAX_VALUE_BYTES) throw new TkError('TK_VALIDATION', `a KV value is at most ${MAX_VALUE_BYTES} bytes of JSON`, { fault: 'plugin', path: '/1' });
     requireStorableValue(value, '/1');
-    return this.once('set', [key, value], idempotencyKey, () => this.write(key, json));
+    return this.once('set', [key, value], idempotencyKey, () => this.write(key, json, options?.memberId ?? null));
   }
 
   async delete(key: string, options: Options): Promise<null> {
@@ -121,11 +123,11 @@ export class KvStore {
     return Number(rows[0].value);
   }
 
-  private async write(key: string, json: string): Promise<null> {
+  private async write(key: string, json: string, memberId: string | null): Promise<null> {
     await this.tx.query(
-      `INSERT INTO plugin_kv (install_id, key, value) VALUES ($1, $2, $3::jsonb)
-       ON CONFLICT (install_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-      [this.installId, key, json],
+      `INSERT INTO plugin_kv (install_id, key, value, member_id) VALUES ($1, $2, $3::jsonb, $4)
+       ON CONFLICT (install_id, key) DO UPDATE SET value = EXCLUDED.value, member_id = EXCLUDED.member_id, updated_at = now()`,
+      [this.installId, key, json, memberId],
     );
     return null;
   }

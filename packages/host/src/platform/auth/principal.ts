@@ -1,12 +1,25 @@
 import { TkError } from '@tongkit/sdk';
 
-/** The roles a bearer token can carry. */
-export type Role = 'developer' | 'reviewer' | 'merchant' | 'admin';
+/**
+ * The roles a bearer token can carry. `store` and `staff` tokens are issued (and revoked) by a merchant,
+ * scoped to one of its stores or one of its staff members; they reach only routes that declare them,
+ * and those routes resolve the resource's tenant against the token (see route-tenant.ts).
+ */
+export type Role = 'developer' | 'reviewer' | 'merchant' | 'admin' | 'store' | 'staff';
 
-/** Who is calling: a role and whom it acts for (a developer id, a merchant id, a reviewer's name). */
+/** The roles the platform issues tokens for itself (a merchant issues store and staff tokens). */
+export type PlatformRole = Exclude<Role, 'store' | 'staff'>;
+
+/** Who is calling: a role and whom it acts for (a developer id, a merchant id, a reviewer's name, a store or staff id). */
 export interface Principal {
   role: Role;
   subjectId: string;
+  /** The merchant a merchant, store or staff token belongs to. */
+  merchantId?: string | undefined;
+  /** The store of a store token, or the store a staff member works at. */
+  storeId?: string | undefined;
+  /** The staff member of a staff token. */
+  staffId?: string | undefined;
 }
 
 /** Throws TK_FORBIDDEN unless the principal has one of `roles` (admins always pass). */

@@ -143,6 +143,15 @@ interface ClaimedDelivery {
   granted_permissions: Permission[];
 }
 
+/** An event to publish: its id (generated when absent), type, data, and when its fact happened. */
+export interface PublishableEvent {
+  id?: string | undefined;
+  type: EventName;
+  data: Record<string, unknown>;
+  /** When the fact happened (paidAt, refundedAt): handlers get it as occurredAt. Default: now. */
+  occurredAt?: Date | undefined;
+}
+
 /** Loads the sandboxed plugin of an install's pinned version (cached by the host). */
 export type DeliveryPluginLoader = (install: { id: string; plugin_name: string; version: string; merchant_id: string }) => Promise<LoadedPlugin>;
 
@@ -172,7 +181,7 @@ export class Dispatcher {
   }
 
   /** Publishes an event for a merchant in its own transaction. Idempotent by `id`. */
-  async publish(merchantId: string, event: { id?: string | undefined; type: EventName; data: Record<string, unknown> }, causationDepth = 0): Promise<PublishedEvent> {
+  async publish(merchantId: string, event: PublishableEvent, causationDepth = 0): Promise<PublishedEvent> {
     const published = await this.db.transaction((tx) => this.publishIn(tx, merchantId, event, causationDepth));
     this.wake?.();
     return published;
@@ -182,7 +191,7 @@ export class Dispatcher {
    * Publishes an event inside the caller's transaction (the outbox): it exists, with its deliveries to
    * every active install subscribed to it, only if the caller's domain write commits.
    */
-  async publishIn(tx: Queryable, merchantId: string, event: { id?: string | undefined; type: EventName; data: Record<string, unknown> }, causationDepth = 0): Promise<PublishedEvent> {
+  async publishIn(tx: Queryable, merchantId: string, event: PublishableEvent, causationDepth = 0): Promise<PublishedEvent> {
     if (causationDepth > this.policy.maxCausationDepth) {
       throw new TkError('TK_CONFLICT', `event chain deeper than ${this.policy.maxCausationDepth}: a plugin loop (e.g. grant → points.changed → grant) was stopped`, {
         fault: 'plugin',
@@ -191,8 +200,8 @@ export class Dispatcher {
     const id = event.id ?? `evt_${randomUUID().replaceAll('-', '')}`;
     // Event ids are the merchant's own: another merchant's use of an id neither blocks nor shows here.
     const inserted = await tx.query(
-      `INSERT INTO events (merchant_id, id, type, data, causation_depth) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (merchant_id, id) DO NOTHING`,
-      [merchantId, id, event.type, event.data, causationDepth],
+      `INSERT INTO events (merchant_id, id, type, data, causation_depth, occurred_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (merchant_id, id) DO NOTHING`,
+      [merchantId, id, event.type, event.data, causationDepth, event.occurredAt ?? null],
     );
     if (inserted.rowCount === 0) {
       const { rows } = await tx.query<{ type: EventName; n: number }>(
@@ -210,7 +219,9 @@ export class Dispatcher {
     }
     const deliveries = await tx.query(
       `INSERT INTO deliveries (merchant_id, event_id, install_id)
-       SELECT merchant_id, $2, id FROM installs WHERE merchant_id = $1 AND status = 'active' AND $3 = ANY(enabled_events) AND ${TIER_ALLOWS_PLUGIN}`,
+       SELECT merchant_id, $2, id FROM installs WHERE merchant_id = $1 AND status = 'active' AND $3 = ANY(enabled_events) AND ${TIER_ALLOWS_PLUGIN}
+         -- A member's erasure goes to the installs that could read members (member:read), and only to them.
+         AND ($3 <> 'member.redact' OR 'member:read' = ANY(granted_permissions))`,
       [merchantId, id, event.type],
     );
     return { id, type: event.type, merchantId, deliveries: deliveries.rowCount, duplicate: false };
@@ -246,7 +257,7 @@ export class Dispatcher {
            LIMIT $1
            FOR UPDATE SKIP LOCKED
          )
-         SELECT c.merchant_id, c.event_id, c.install_id, c.attempts, e.type, e.data, e.created_at,
+         SELECT c.merchant_id, c.event_id, c.install_id, c.attempts, e.type, e.data, COALESCE(e.occurred_at, e.created_at) AS created_at,
                 i.plugin_name, i.version, i.settings, i.granted_permissions
          FROM claimed c
            JOIN events e ON e.id = c.event_id AND e.merchant_id = c.merchant_id

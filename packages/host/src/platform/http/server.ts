@@ -1,10 +1,12 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TkError, isTkError } from '@tongkit/sdk';
 import { authenticate } from '../auth/tokens.js';
-import type { Principal, Role } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
+import { resolveTenant } from '../auth/route-tenant.js';
+import type { HostApp } from './app.js';
 import type { HostServices } from '../../host-services.js';
 import { CredentialThrottle } from './credential-throttle.js';
 import { statusOf, toTkError } from './errors.js';
@@ -13,19 +15,9 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerInstallRoutes } from './routes/installs.js';
 import { registerRegistryRoutes } from './routes/registry.js';
+import { registerPrincipalRoutes } from './routes/principals.js';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Who may call the route: roles (admins always may), or `public`. Every route must say. */
-    auth?: Role[] | 'public';
-  }
-  interface FastifyRequest {
-    principal: Principal;
-  }
-}
-
-/** The Fastify app with the TypeBox type provider, as route modules receive it. */
-export type HostApp = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+export type { HostApp } from './app.js';
 
 /** Default request body limit; deploy raises it for bundles and source maps. */
 export const BODY_LIMIT = 256 * 1024;
@@ -96,8 +88,18 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
     if (route.config?.auth === undefined && !route.url.startsWith('/documentation')) {
       throw new Error(`route ${route.method} ${route.url} declares no auth (config.auth: roles or 'public')`);
     }
+    const auth = route.config?.auth;
+    if (Array.isArray(auth) && (auth.includes('store') || auth.includes('staff')) && !route.config?.tenant) {
+      throw new Error(`route ${route.method} ${route.url} accepts store or staff tokens but declares no config.tenant`);
+    }
   });
   app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('tenant', undefined);
+  // After validation: the parameters that name the tenant have their validated form.
+  app.addHook('preHandler', async (request) => {
+    const rule = request.routeOptions.config.tenant;
+    if (rule && request.principal) request.tenant = resolveTenant(request.principal, rule, request);
+  });
   // preParsing: after every onRequest hook (the rate limit's are per route, so an onRequest hook here
   // would run before them) and before a body is read for an unauthenticated caller.
   app.addHook('preParsing', async (request, reply) => {
@@ -137,6 +139,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   registerInstallRoutes(app, services);
   registerEventRoutes(app, services);
   registerAdminRoutes(app, services);
+  registerPrincipalRoutes(app, services);
   for (const module of services.modules) if (module.routes) await app.register(module.routes);
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import type { EventName, HOST_API, HostApiNamespace, HostMethodArgs, HostMethodSpec } from '@tongkit/sdk';
 import type { Database, Queryable } from '../storage/database.js';
+import type { HostKeyRing } from '../host-keys.js';
 
 /** Who a host call is made for: the install (the tenant of its idempotency keys) and its merchant. */
 export interface HostCallScope {
@@ -71,7 +72,18 @@ export interface HostPlatform {
    * Writes an event to the outbox inside the caller's transaction, so it exists only if the change it
    * announces commits.
    */
-  publishIn(tx: Queryable, merchantId: string, event: { id?: string | undefined; type: EventName; data: Record<string, unknown> }, causationDepth?: number): Promise<{ id: string; duplicate: boolean }>;
+  publishIn(
+    tx: Queryable,
+    merchantId: string,
+    event: { id?: string | undefined; type: EventName; data: Record<string, unknown>; occurredAt?: Date | undefined },
+    causationDepth?: number,
+  ): Promise<{ id: string; duplicate: boolean }>;
+  /**
+   * The host key ring (members' personal data and phone digests). `startHost` loads it from
+   * configuration or the key file. Without one, a random in-memory key is used: for tests only, since
+   * what it encrypted cannot be read by another process.
+   */
+  readonly hostKeys?: HostKeyRing | undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { PERMISSIONS, getExtensionPoint, type Manifest, type Permission } from '@tongkit/sdk';
-import { MAX_BUNDLE_BYTES } from '@tongkit/runtime/build';
-import { runFixtures, type Fixture, type FixtureResult, type LoadedPlugin } from '@tongkit/runtime';
+// From the runtime's main entry: `@tongkit/runtime/build` would load esbuild into the host for one constant.
+import { MAX_BUNDLE_BYTES, runFixtures, type Fixture, type FixtureResult, type LoadedPlugin } from '@tongkit/runtime';
 import { scanHostApiUse, type PermissionScan } from './permission-scan.js';
 
 /** How one asked-for permission fares in review. */

@@ -1,7 +1,8 @@
 import { TkError } from '@tongkit/sdk';
 import type { Database } from '../storage/database.js';
 import { issueToken } from '../auth/tokens.js';
-import type { Role } from '../auth/principal.js';
+import { DEFAULT_TIME_ZONE, checkTimeZone } from './merchant-calendar.js';
+import type { PlatformRole } from '../auth/principal.js';
 
 /**
  * Tenancy administration: merchant tiers (商家分层), merchants (live or development), their stores,
@@ -19,15 +20,19 @@ export class Tenancy {
     return { id: tier.id, name: tier.name, allowedPlugins: tier.allowedPlugins ?? null, allowedPoints: tier.allowedPoints ?? null };
   }
 
-  async upsertMerchant(merchant: { id: string; name: string; tierId: string; development?: boolean | undefined }) {
+  /** Creates or updates a merchant; `timeZone` (IANA, default Asia/Shanghai) is the calendar of its rules. */
+  async upsertMerchant(merchant: { id: string; name: string; tierId: string; development?: boolean | undefined; timeZone?: string | undefined }) {
+    const timeZone = merchant.timeZone === undefined ? undefined : checkTimeZone(merchant.timeZone);
     const tier = await this.db.query('SELECT 1 FROM merchant_tiers WHERE id = $1', [merchant.tierId]);
     if (tier.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no merchant tier ${merchant.tierId}`, { path: '/tierId' });
     await this.db.query(
-      `INSERT INTO merchants (id, name, tier_id, is_development) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, tier_id = EXCLUDED.tier_id, is_development = EXCLUDED.is_development`,
-      [merchant.id, merchant.name, merchant.tierId, merchant.development ?? false],
+      `INSERT INTO merchants (id, name, tier_id, is_development, time_zone) VALUES ($1, $2, $3, $4, COALESCE($5, '${DEFAULT_TIME_ZONE}'))
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, tier_id = EXCLUDED.tier_id, is_development = EXCLUDED.is_development,
+         time_zone = COALESCE($5, merchants.time_zone)`,
+      [merchant.id, merchant.name, merchant.tierId, merchant.development ?? false, timeZone ?? null],
     );
-    return { id: merchant.id, name: merchant.name, tierId: merchant.tierId, development: merchant.development ?? false };
+    const { rows } = await this.db.query<{ time_zone: string }>('SELECT time_zone FROM merchants WHERE id = $1', [merchant.id]);
+    return { id: merchant.id, name: merchant.name, tierId: merchant.tierId, development: merchant.development ?? false, timeZone: rows[0]!.time_zone };
   }
 
   async upsertStore(store: { id: string; merchantId: string; name: string; channel: 'store' | 'online' | 'warehouse' }) {
@@ -50,7 +55,7 @@ export class Tenancy {
     return developer;
   }
 
-  async issueToken(role: Role, subjectId: string) {
+  async issueToken(role: PlatformRole, subjectId: string) {
     if (role === 'merchant') {
       const merchant = await this.db.query('SELECT 1 FROM merchants WHERE id = $1', [subjectId]);
       if (merchant.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no merchant ${subjectId}`, { path: '/subjectId' });

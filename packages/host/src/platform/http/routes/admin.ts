@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { HostServices } from '../../../host-services.js';
-import type { HostApp } from '../server.js';
+import type { HostApp } from '../app.js';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase id' });
 const admin = { config: { auth: ['admin'] as ['admin'] } };
@@ -36,7 +36,16 @@ export function registerAdminRoutes(app: HostApp, { tenancy, runtime }: HostServ
       schema: {
         summary: 'Create or update a merchant',
         tags: ['admin'],
-        body: Type.Object({ id: Id, name: Type.String({ minLength: 1, maxLength: 64 }), tierId: Id, development: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            id: Id,
+            name: Type.String({ minLength: 1, maxLength: 64 }),
+            tierId: Id,
+            development: Type.Optional(Type.Boolean()),
+            timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of the merchant’s calendar rules (default Asia/Shanghai)' })),
+          },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request) => tenancy.upsertMerchant(request.body),

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { EVENT_HANDLER_BUDGET, EVENT_NAMES, EXTENSION_POINT_IDS, TkError } from '@tongkit/sdk';
 import { merchantScope } from '../../auth/principal.js';
 import type { HostServices } from '../../../host-services.js';
-import type { HostApp } from '../server.js';
+import type { HostApp } from '../app.js';
 
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) });
 

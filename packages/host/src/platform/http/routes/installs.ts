@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { PERMISSION_NAMES } from '@tongkit/sdk';
 import { merchantScope } from '../../auth/principal.js';
 import type { HostServices } from '../../../host-services.js';
-import type { HostApp } from '../server.js';
+import type { HostApp } from '../app.js';
 
 const Permission = Type.Union(PERMISSION_NAMES.map((p) => Type.Literal(p)));
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'Admins only: the merchant to act for' })) });

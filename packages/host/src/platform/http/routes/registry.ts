@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { HostServices } from '../../../host-services.js';
-import type { HostApp } from '../server.js';
+import type { HostApp } from '../app.js';
 
 const PluginVersionParams = Type.Object({
   plugin: Type.String({ minLength: 1, maxLength: 64 }),

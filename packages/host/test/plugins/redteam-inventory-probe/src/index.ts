@@ -20,7 +20,7 @@ export default definePlugin({
   permissions: ['inventory:read', 'inventory:write', 'storage:kv'],
   events: {
     'order.paid': async (event, ctx) => {
-      const data = event.data as { own: string; theirs: string; theirReservation: string; sku: string };
+      const data = event.data as unknown as { own: string; theirs: string; theirReservation: string; sku: string };
       const line = [{ sku: data.sku, quantity: 1 }];
       const report = {
         getTheirs: await attempt(() => ctx.inventory.get({ storeId: data.theirs, skus: [data.sku] })),

@@ -130,7 +130,7 @@ export default definePlugin({
   },
   events: {
     'order.paid': async (event, ctx) => {
-      const data = event.data as { case: string; n?: number };
+      const data = event.data as unknown as { case: string; n?: number };
       const n = data.n ?? 0;
       switch (data.case) {
         case 'log-flood':
