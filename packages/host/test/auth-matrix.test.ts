@@ -96,6 +96,15 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/tokens': ['merchant'],
   'GET /v1/tokens': ['merchant'],
   'DELETE /v1/tokens/:tokenId': ['merchant'],
+  // fulfilment (商品通)
+  'PUT /v1/stores/:storeId/fulfilment': ['merchant'],
+  'GET /v1/stores/:storeId/fulfilment': ['merchant'],
+  'POST /v1/inventory/bills': ['merchant'],
+  'GET /v1/stores/:storeId/stock': ['merchant'],
+  'POST /v1/product-codes': ['merchant'],
+  'POST /v1/scans': ['merchant'],
+  'POST /v1/pickup-codes': ['merchant'],
+  'POST /v1/stores/:storeId/pickups': ['merchant'],
 };
 
 /**

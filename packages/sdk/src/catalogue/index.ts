@@ -2,11 +2,13 @@ import type { Static } from '@sinclair/typebox';
 import { memberPointsEarn } from './member-points-earn.js';
 import { memberTierCompute } from './member-tier-compute.js';
 import { servicePlan } from './service-plan.js';
+import { orderRoute } from './order-route.js';
 import type { ExtensionPointSpec } from './shared.js';
 
 export * from './shared.js';
 export { TierDefinition } from './member-tier-compute.js';
 export { checkServicePlan, ServiceStagePlan, singleFullPaymentPlan, STAGE_DUE_RULES, STAGE_KINDS, type StageKind } from './service-plan.js';
+export { checkOrderRoute, routeToNearestStore, type OrderRouteInput, type OrderRouteOutput } from './order-route.js';
 
 /** The API versions (contract versions of points and events) this SDK knows, newest last. */
 export const API_VERSIONS = ['2026-11'] as const;
@@ -21,6 +23,7 @@ export const EXTENSION_POINTS = {
   'member.tier.compute': memberTierCompute,
   'member.points.earn': memberPointsEarn,
   'service.plan': servicePlan,
+  'order.route': orderRoute,
 } as const;
 
 type Points = typeof EXTENSION_POINTS;

@@ -1,4 +1,5 @@
 import type { Permission } from '../permissions.js';
+import { INVENTORY_HOST_API } from './inventory.js';
 import { KV_HOST_API } from './kv.js';
 import { LOG_HOST_API } from './log.js';
 import { MEMBERS_HOST_API } from './members.js';
@@ -9,6 +10,7 @@ import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './m
 
 export * from './method.js';
 export { KvKeySchema, KvSetOptionsSchema, KV_HOST_API } from './kv.js';
+export { INVENTORY_HOST_API, INVENTORY_REJECTIONS, InventoryBillResultSchema, SkuSchema, StockLevelSchema } from './inventory.js';
 export { LOG_HOST_API } from './log.js';
 export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
 export { Order, ORDERS_HOST_API, Refund } from './orders.js';
@@ -32,6 +34,7 @@ export const HOST_API = {
   orders: ORDERS_HOST_API,
   points: POINTS_HOST_API,
   service: SERVICE_HOST_API,
+  inventory: INVENTORY_HOST_API,
 } as const satisfies Record<string, HostNamespaceSpec>;
 
 type Catalogue = typeof HOST_API;
@@ -50,6 +53,8 @@ export type PluginKv = HostApiClient<'kv'>;
 export type PluginLogger = HostApiClient<'log'>;
 /** Members' points and growth value (`points:write`; `balance`: `member:read`). */
 export type PluginPoints = HostApiClient<'points'>;
+/** Stock per store and SKU, and reservations for allocations (`inventory:read`, `inventory:write`). */
+export type PluginInventory = HostApiClient<'inventory'>;
 
 /** All namespaces, in catalogue order. */
 export const HOST_API_NAMESPACES = Object.keys(HOST_API) as HostApiNamespace[];

@@ -1,0 +1,60 @@
+import { Type } from '@sinclair/typebox';
+import { isTkError } from '@tongkit/sdk';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { merchantScope } from '../../platform/auth/principal.js';
+import type { HostModuleFactory } from '../../platform/modules/host-module.js';
+import { ordersOf } from '../orders/index.js';
+import { ConsumeResult, IssuePickupCodeRequest, PickupCode, PickupCodes } from './pickup-codes.js';
+
+const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });
+const merchantOnly = { auth: ['merchant'] as ['merchant'] };
+
+/**
+ * Pickup codes as a host module: tables `pickup_codes`, `pickup_code_failures` (migration 053); issue a
+ * code for an order allocated to a store, and the store consumes it once.
+ */
+export const pickupModule: HostModuleFactory = (platform) => {
+  const orders = ordersOf(platform);
+  const codes = new PickupCodes(platform.db, undefined, (tx, merchantId, orderId) =>
+    orders.get(merchantId, orderId, tx).then(
+      () => true,
+      (error: unknown) => {
+        if (isTkError(error) && error.code === 'TK_NOT_FOUND') return false;
+        throw error;
+      },
+    ),
+  );
+  return {
+    name: 'pickup',
+    migrations: ['053_pickup_codes.sql'],
+    routes: async (plain) => {
+      const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+      app.post(
+        '/v1/pickup-codes',
+        {
+          config: merchantOnly,
+          schema: { summary: 'Issue the pickup code of an order at its store (the same order again: the same code)', tags: ['fulfilment'], querystring: MerchantQuery, body: IssuePickupCodeRequest, response: { 200: PickupCode, 201: PickupCode } },
+        },
+        async (request, reply) => {
+          const issued = await codes.issue(merchantScope(request.principal, request.query.merchantId), request.body);
+          return reply.status(issued.status === 'applied' ? 201 : 200).send(issued);
+        },
+      );
+      app.post(
+        '/v1/stores/:storeId/pickups',
+        {
+          config: merchantOnly,
+          schema: {
+            summary: 'Consume a pickup code the customer shows (once); wrong codes are rate-limited per store',
+            tags: ['fulfilment'],
+            params: Type.Object({ storeId: Type.String({ minLength: 1, maxLength: 64 }) }),
+            querystring: MerchantQuery,
+            body: Type.Object({ code: Type.String({ pattern: '^[0-9]{6,12}$' }) }, { additionalProperties: false }),
+            response: { 200: ConsumeResult },
+          },
+        },
+        async (request) => codes.consume(merchantScope(request.principal, request.query.merchantId), request.params.storeId, request.body.code),
+      );
+    },
+  };
+};
