@@ -71,6 +71,7 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'DELETE /v1/session': 'public',
   'GET /v1/stores': ['merchant'],
   'GET /v1/installs/:id/breakers': ['merchant'],
+  'GET /v1/installs/:id/versions': ['merchant'],
   'GET /': 'public',
   'GET /sign-in': 'public',
   'GET /review': 'public',

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { merchantScope } from '../../auth/principal.js';
 import type { HostServices } from '../../host-services.js';
+import { versionVisibleTo } from '../../registry/visibility.js';
 import type { HostApp } from '../server.js';
 
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'Admins only: the merchant to act for' })) });
@@ -15,7 +16,8 @@ const Breaker = Type.Object({
 
 /**
  * Two reads the workbench needs that the API lacked: the merchant's stores (to pick one for a per-store
- * override) and the circuit breakers of an install's points (paused or not, and why).
+ * override), the versions an install may move to (the merchant's version listing covers only its own
+ * brand's private plugins), and the circuit breakers of an install's points (paused or not, and why).
  */
 export function registerWorkbenchSupportRoutes(app: HostApp, { db, installs, extensions }: HostServices): void {
   app.get(
@@ -28,6 +30,38 @@ export function registerWorkbenchSupportRoutes(app: HostApp, { db, installs, ext
       const merchantId = merchantScope(request.principal, request.query.merchantId);
       const { rows } = await db.query<{ id: string; name: string; channel: string }>('SELECT id, name, channel FROM stores WHERE merchant_id = $1 ORDER BY id', [merchantId]);
       return { items: rows };
+    },
+  );
+
+  app.get(
+    '/v1/installs/:id/versions',
+    {
+      config: { auth: ['merchant'] },
+      schema: {
+        summary: 'The versions of the install’s plugin the merchant may run, newest first',
+        tags: ['installs'],
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        querystring: MerchantQuery,
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Object({ plugin: Type.String(), version: Type.String(), status: Type.String(), permissions: Type.Array(Type.String()), createdAt: Type.String({ format: 'date-time' }) })),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const merchantId = merchantScope(request.principal, request.query.merchantId);
+      const install = await installs.get(merchantId, request.params.id);
+      const params: unknown[] = [];
+      // What this merchant may see of the registry (approved, or any status on a development merchant).
+      const visible = versionVisibleTo({ role: 'merchant', subjectId: merchantId }, params);
+      params.push(install.plugin);
+      const { rows } = await db.query<{ version: string; status: string; permissions: string[]; created_at: Date }>(
+        `SELECT v.version, v.status, v.manifest->'permissions' AS permissions, v.created_at FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
+         WHERE ${visible} AND v.plugin_name = $${params.length} ORDER BY v.created_at DESC LIMIT 200`,
+        params,
+      );
+      return { items: rows.map((r) => ({ plugin: install.plugin, version: r.version, status: r.status, permissions: r.permissions, createdAt: r.created_at.toISOString() })) };
     },
   );
 

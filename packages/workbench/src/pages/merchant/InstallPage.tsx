@@ -3,7 +3,15 @@ import type { RJSFSchema } from '@rjsf/utils';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
-import type { Install, LogEntry, VersionDetail, VersionPage, VersionSummary } from '@tongkit/host';
+import type { Install, LogEntry, VersionDetail } from '@tongkit/host';
+
+/** A version as GET /v1/installs/:id/versions lists it. */
+interface VersionSummary {
+  plugin: string;
+  version: string;
+  status: string;
+  permissions: string[];
+}
 import { api, withQuery } from '../../api';
 import { ErrorAlert } from '../../components';
 import { LogsTable, StatusTag, useApi } from '../shared';
@@ -138,11 +146,12 @@ function StoreOverrides({ install, schema, onChanged }: { install: Install; sche
               // The override is what differs from the brand's settings: a JSON Merge Patch over them.
               const changed = Object.fromEntries(Object.entries(value).filter(([key, v]) => JSON.stringify(brand[key]) !== JSON.stringify(v)));
               await api('PUT', `/v1/installs/${install.id}/stores/${encodeURIComponent(store)}/settings`, Object.keys(changed).length > 0 ? changed : null);
+              effective.reload();
               onChanged();
             }}
           />
           {patch ? (
-            <Button onClick={() => void api('PUT', `/v1/installs/${install.id}/stores/${encodeURIComponent(store)}/settings`, null).then(onChanged)}>{t('merchant.removeOverride')}</Button>
+            <Button onClick={() => void api('PUT', `/v1/installs/${install.id}/stores/${encodeURIComponent(store)}/settings`, null).then(() => { effective.reload(); onChanged(); })}>{t('merchant.removeOverride')}</Button>
           ) : null}
         </>
       ) : null}
@@ -153,7 +162,7 @@ function StoreOverrides({ install, schema, onChanged }: { install: Install; sche
 /** The plugin's versions the merchant may run: move to one (re-consent when it asks for more), roll back. */
 function Versions({ install, onChanged }: { install: Install; onChanged: () => void }) {
   const { t } = useTranslation();
-  const versions = useApi<VersionPage>(withQuery('/v1/versions', { plugin: install.plugin, limit: 50, v: install.updatedAt }));
+  const versions = useApi<{ items: VersionSummary[] }>(withQuery(`/v1/installs/${install.id}/versions`, { v: install.updatedAt }));
   const [consent, setConsent] = useState<{ version: string; ask: string[] }>();
   const [error, setError] = useState<unknown>();
   const run = (call: Promise<unknown>) => {
