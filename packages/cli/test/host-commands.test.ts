@@ -40,7 +40,7 @@ describe('developer → reviewer → merchant through the CLI', () => {
     const run = await tongkitAsync(['deploy', '--submit', '-C', join(REPO, 'templates', 'member-tier'), '--json'], as(host.tokens.developer));
     expect(run.status, run.stderr).toBe(0);
     expect(run.json.status).toBe('submitted');
-    expect(run.json.reviewLink).toBe(`${url}/v1/plugins/my-member-tiers/versions/0.1.0`);
+    expect(run.json.reviewLink).toBe(`${url}/review/my-member-tiers/0.1.0`);
     expect(run.json.report.passed).toBe(true);
   });
 

@@ -20,8 +20,13 @@ export interface HostOptions {
   /** Run event workers in this process (default true). */
   dispatch?: boolean;
   services?: HostServiceOptions;
-  /** The HTTP API's options (per-credential request rate limit). */
+  /** The HTTP API's options (per-credential request rate limit, workbench sessions). */
   http?: HttpApiOptions;
+  /**
+   * Offer the workbench's one-click development sign-in as the bootstrap identities. Default: only on
+   * the embedded storage (a developer's own machine), never on an external database unless asked.
+   */
+  devSignIn?: boolean;
 }
 
 /** The bootstrap identities a new host creates, with their tokens (kept in `<dataDir>/tokens.json`). */
@@ -118,7 +123,15 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
     const hostKeys = options.services?.hostKeys ?? (await loadHostKeys(join(dataDir, 'host-key.json')));
     const services = createHostServices(storage.db, { ...options.services, hostKeys });
     const tokens = await bootstrap(services, dataDir);
-    const app = await buildHttpApi(services, options.http);
+    const devSignIn = options.devSignIn ?? storage.embedded !== undefined;
+    const http: HttpApiOptions = {
+      ...options.http,
+      workbench: {
+        ...options.http?.workbench,
+        ...(devSignIn ? { devSignIn: { developer: tokens.developer, reviewer: tokens.reviewer, merchant: tokens.devMerchant, admin: tokens.admin } } : {}),
+      },
+    };
+    const app = await buildHttpApi(services, http);
     if (options.dispatch !== false) {
       services.dispatcher.start();
       services.orderPoints.start();

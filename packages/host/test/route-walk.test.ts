@@ -54,13 +54,13 @@ const document = (await ok(t.api(undefined, 'GET', '/openapi.json'))) as {
   paths: Record<string, Record<string, { 'x-tongkit-roles'?: Role[]; responses: Record<string, unknown>; parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>>;
 };
 /**
- * Routes authenticated by a signature over their body instead of a bearer token: the payment provider's
- * callback. Its refusals are logged (a row per forged callback, by design), so it is walked in
- * service-orders-api.test.ts and domains/service.test.ts instead.
+ * The walk covers the routes a token authenticates (those with `x-tongkit-roles`). Public routes are not
+ * walked: the workbench's session routes read their own cookie (workbench-session.test.ts), and the payment
+ * provider's callback is authenticated by a signature over its body and logs each refusal by design
+ * (service-orders-api.test.ts, domains/service.test.ts); the auth matrix calls every one of them.
  */
-const SIGNED_ROUTES = new Set(['POST /v1/payments/callback']);
 const operations: Operation[] = Object.entries(document.paths).flatMap(([path, methods]) =>
-  Object.entries(methods).filter(([method]) => !SIGNED_ROUTES.has(`${method.toUpperCase()} ${path}`)).map(([method, op]) => ({
+  Object.entries(methods).filter(([, op]) => op['x-tongkit-roles'] !== undefined).map(([method, op]) => ({
     method: method.toUpperCase(),
     path,
     roles: op['x-tongkit-roles'] ?? [],

@@ -25,7 +25,8 @@ changed code needs a new version. --submit also puts it in the review queue.`;
     if (!this.jsonEnabled()) process.stderr.write(paint('dim', `uploading ${bundle.manifest.name}@${bundle.manifest.version} (${bytes} bytes, ${fixtures.length} fixtures)…\n`));
     let version = await client.request('POST', '/v1/versions', { ...bundle, fixtures, ...(flags['private-for'] ? { privateFor: flags['private-for'] } : {}) });
     if (flags.submit) version = { ...version, ...(await client.request('POST', `/v1/plugins/${version.plugin}/versions/${version.version}/submit`, {})) };
-    const link = `${client.host}/v1/plugins/${version.plugin}/versions/${version.version}`;
+    // The version's review report as a page of the host's workbench (the JSON is at /v1/plugins/…).
+    const link = `${client.host}/review/${encodeURIComponent(version.plugin)}/${encodeURIComponent(version.version)}`;
     if (!this.jsonEnabled()) {
       const checks = (version.report?.checks ?? []) as Array<{ id: string; ok: boolean; message: string }>;
       this.log(`${paint('green', '✔')} deployed ${paint('bold', `${version.plugin}@${version.version}`)} — ${version.status}`);

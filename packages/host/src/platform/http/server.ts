@@ -17,6 +17,9 @@ import { eventRoutes } from './routes/events.js';
 import { installRoutes } from './routes/installs.js';
 import { registryRoutes } from './routes/registry.js';
 import { principalRoutes } from './routes/principals.js';
+import { authenticateSession } from '../auth/sessions.js';
+import { sessionSecretOf } from './session-routes.js';
+import { registerWorkbench, type WorkbenchOptions } from './workbench.js';
 
 export type { HostApp } from './app.js';
 
@@ -33,6 +36,8 @@ export interface HttpApiOptions {
    * refused too. Default 1,000 per second; `false` turns both off.
    */
   rateLimit?: { max: number; timeWindowMs: number } | false;
+  /** The web workbench at `/` and its cookie sessions (see {@link registerWorkbench}). */
+  workbench?: WorkbenchOptions;
 }
 
 /** Replies with the one error body, `{ error: TkErrorJSON }`, and its status. */
@@ -106,7 +111,12 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   app.addHook('preParsing', async (request, reply) => {
     const auth = request.routeOptions.config.auth;
     if (auth === 'public' || auth === undefined) return;
-    request.principal = await authenticateThrottled(services.db, throttle, request, reply);
+    // A workbench session cookie stands in for the bearer token only when no Authorization header is
+    // sent: a bearer token is always checked as before, and the session check adds its CSRF rule.
+    const sessionSecret = request.headers.authorization === undefined ? sessionSecretOf(request) : undefined;
+    request.principal = sessionSecret !== undefined
+      ? await authenticateSession(services.db, sessionSecret, { method: request.method, csrfHeader: headerOf(request, 'x-csrf-token') })
+      : await authenticateThrottled(services.db, throttle, request, reply);
     if (request.principal.role !== 'admin' && !auth.includes(request.principal.role)) {
       throw new TkError('TK_FORBIDDEN', `a ${request.principal.role} token may not call ${request.method} ${request.routeOptions.url}`, {
         hint: `This route is for: ${auth.join(', ')}.`,
@@ -137,6 +147,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
+  await registerWorkbench(app, services, options.workbench);
   await app.register(registryRoutes, { services });
   await app.register(installRoutes, { services });
   await app.register(eventRoutes, { services });
@@ -144,6 +155,12 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   await app.register(principalRoutes, { services });
   for (const module of services.modules) if (module.routes) await app.register(module.routes);
   return app;
+}
+
+/** A request header sent once, or undefined (a repeated header is no value). */
+function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** {@link authenticate}, within the failed-authentication budget of the caller's address when rate limits are on. */
