@@ -174,7 +174,7 @@ describe('APIs ctx does not have', () => {
     expect(error.message).toMatch(/TypeError/);
     expect(reported(result)).toEqual({
       outcomes: {
-        'points.grant': 'TypeError',
+        'wallet.grant': 'TypeError',
         fetch: 'TypeError',
         'kv.drop': 'TypeError',
         'kv.__proto__': 'TypeError',
@@ -182,7 +182,7 @@ describe('APIs ctx does not have', () => {
         'add-method': 'TypeError',
         'bridge-global': 'TypeError',
       },
-      keys: ['kv', 'log', 'members', 'merchantId', 'orders', 'service', 'settings'],
+      keys: ['inventory', 'kv', 'log', 'members', 'merchantId', 'orders', 'points', 'service', 'settings'],
       kvKeys: ['delete', 'get', 'increment', 'set'],
     });
     expect(host.calls).toEqual([]);

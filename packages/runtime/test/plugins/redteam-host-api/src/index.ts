@@ -106,20 +106,21 @@ export default definePlugin({
               outcomes[name] = `${(error as Error).name}${(error as { code?: string }).code ? ` ${(error as { code?: string }).code}` : ''}`;
             }
           };
-          await tryIt('points.grant', () => (c.points as { grant: (a: unknown) => unknown }).grant({ memberId: 'm', points: 1 }));
+          // `wallet` is no namespace of the catalogue (points, members… are, each behind its permission).
+          await tryIt('wallet.grant', () => (c.wallet as { grant: (a: unknown) => unknown }).grant({ memberId: 'm', points: 1 }));
           await tryIt('fetch', () => (c.fetch as unknown as (u: string) => unknown)('https://example.com'));
           await tryIt('kv.drop', () => (c.kv!.drop as () => unknown)());
           await tryIt('kv.__proto__', () => (c.kv!['__proto__'] as () => unknown)());
           await tryIt('add-namespace', () => {
-            (c as Record<string, unknown>).points = { grant: () => 1 };
+            (c as Record<string, unknown>).wallet = { grant: () => 1 };
           });
           await tryIt('add-method', () => {
             (c.kv as Record<string, unknown>).drop = () => 1;
           });
-          await tryIt('bridge-global', () => ((globalThis as Record<string, unknown>).__tk_hostcall as (...a: unknown[]) => unknown)(1, 1, 'points', 'grant', '[]'));
+          await tryIt('bridge-global', () => ((globalThis as Record<string, unknown>).__tk_hostcall as (...a: unknown[]) => unknown)(1, 1, 'wallet', 'grant', '[]'));
           report(ctx, { outcomes, keys: Object.keys(ctx).sort(), kvKeys: Object.keys(ctx.kv).sort() });
           // And once more, uncaught.
-          await (c.points as { grant: (a: unknown) => Promise<unknown> }).grant({ memberId: 'm', points: 1 });
+          await (c.wallet as { grant: (a: unknown) => Promise<unknown> }).grant({ memberId: 'm', points: 1 });
           return;
         }
         case 'other-tenant': {
