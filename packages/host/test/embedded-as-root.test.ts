@@ -2,7 +2,7 @@
 // checkout there used to fail with `spawn …/initdb EACCES`. The host now runs PostgreSQL from a verified copy
 // of its binaries in a root-only cache that `postgres` can reach.
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +55,13 @@ describe.skipIf(!isRoot)('the embedded PostgreSQL as root, from a folder only ro
   }
 
   it('uses the installed package in place when `postgres` can reach it', async () => {
-    expect(await reachablePackageDir({ dir: installed, name: PACKAGE, version: '0.0.0-test' }, account)).toBe(installed);
+    // A package in a folder everyone may enter (the repository itself may be in root's 0700 home, as in CI).
+    const open = mkdtempSync(path.join(tmpdir(), 'tongkit-open-pkg-'));
+    chmodSync(open, 0o755);
+    cleanup.push(open);
+    mkdirSync(path.join(open, 'native', 'bin'), { recursive: true, mode: 0o755 });
+    writeFileSync(path.join(open, 'native', 'bin', 'postgres'), '', { mode: 0o755 });
+    expect(await reachablePackageDir({ dir: open, name: PACKAGE, version: '0.0.0-test' }, account)).toBe(open);
   });
 
   it('copies the binaries once into the cache, and two hosts racing share one verified copy', async () => {

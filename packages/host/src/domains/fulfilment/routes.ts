@@ -3,9 +3,9 @@ import { merchantScope } from '../../platform/auth/principal.js';
 import type { HostApp } from '../../platform/http/app.js';
 import type { StoreFulfilment } from './store-fulfilment.js';
 import { StoreFulfilmentSettings } from './store-settings.js';
+import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
 const StoreParams = Type.Object({ storeId: Type.String({ minLength: 1, maxLength: 64 }) });
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) });
 const StoreFulfilmentView = Type.Object({
   storeId: Type.String(),
   settings: StoreFulfilmentSettings,

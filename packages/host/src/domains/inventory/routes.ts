@@ -3,8 +3,8 @@ import { merchantScope } from '../../platform/auth/principal.js';
 import type { HostApp } from '../../platform/http/app.js';
 import type { Inventory } from './inventory.js';
 import { BillResult, InventoryBill, Sku, StockLevel } from './schemas.js';
+import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
 
 /** Inventory over HTTP: bills (idempotent by the merchant's bill number) and stock per store. */

@@ -3,8 +3,8 @@ import { merchantScope } from '../../platform/auth/principal.js';
 import type { Members } from './members.js';
 import type { HostApp } from '../../platform/http/app.js';
 import { BindMemberRequest, BindResult, DeleteResult, Member, MemberPii, RegisterMemberRequest, RegisterResult, UnbindMemberRequest, UnbindResult } from './schemas.js';
+import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });
 const MemberParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'Opaque member ID' }) });
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
 

@@ -4,8 +4,8 @@ import { merchantScope } from '../../platform/auth/principal.js';
 import type { Orders } from './orders.js';
 import type { HostApp } from '../../platform/http/app.js';
 import { CreateOrderRequest, CreateOrderResult, Order, OrderPage, RefundRequest, RefundResult } from './schemas.js';
+import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
 // Order bodies carry up to 200 lines.
 const ORDER_BODY_LIMIT = 128 * 1024;

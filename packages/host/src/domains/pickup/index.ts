@@ -5,8 +5,8 @@ import { merchantScope } from '../../platform/auth/principal.js';
 import type { HostModuleFactory } from '../../platform/modules/host-module.js';
 import { ordersOf } from '../orders/index.js';
 import { ConsumeResult, IssuePickupCodeRequest, PickupCode, PickupCodes } from './pickup-codes.js';
+import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
 
 /**

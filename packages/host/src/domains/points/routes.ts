@@ -8,8 +8,8 @@ import type { HostPlatform } from '../../platform/modules/host-module.js';
 
 type MemberExists = NonNullable<HostPlatform['memberExists']>;
 import { LedgerPageResponse, LedgerQuery, MemberPointsResponse, PointsAdjustmentRequest } from './schemas.js';
+import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });
 const MemberParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, description: 'Opaque member ID' }) });
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.String({ minLength: 1, maxLength: 256, description: 'Required: the same key again returns the first outcome; with another body it is TK_CONFLICT' }),

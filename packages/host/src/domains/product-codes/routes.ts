@@ -3,8 +3,8 @@ import { merchantScope } from '../../platform/auth/principal.js';
 import type { HostApp } from '../../platform/http/app.js';
 import type { ProductCodes } from './product-codes.js';
 import { RegisterCodesRequest, RegisterCodesResult, ScanRequest, ScanResult } from './schemas.js';
+import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
 
 /** Product codes over HTTP: register a batch, and scans (verify / claim). */

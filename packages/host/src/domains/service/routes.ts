@@ -4,8 +4,8 @@ import { merchantScope } from '../../platform/auth/principal.js';
 import type { HostApp } from '../../platform/http/app.js';
 import type { PaymentCallbacks } from './payments.js';
 import type { ServiceOrders } from './service-orders.js';
+import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'For admins: the merchant to act for' })) });
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
 const OrderParams = Type.Object({ id: OrderId });
 const StageParams = Type.Object({ id: OrderId, stageNo: Type.Integer({ minimum: 1, maximum: 10 }) });

@@ -4,8 +4,8 @@ import { merchantScope } from '../../auth/principal.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HostApp } from '../app.js';
 import type { HostRoutes } from '../host-routes.js';
+import { MerchantQuery } from '../merchant-query.js';
 
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) });
 
 /** Extension invocations, domain events, dead letters and logs. */
 export const eventRoutes: HostRoutes = async (instance, { services }) => {

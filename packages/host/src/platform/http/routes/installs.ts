@@ -4,8 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HostApp } from '../app.js';
 import type { HostRoutes } from '../host-routes.js';
 import { InstallRequestSchema, PermissionSchema as Permission } from '../../installs/install-request.js';
+import { MerchantQuery } from '../merchant-query.js';
 
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'Admins only: the merchant to act for' })) });
 const InstallParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Settings = Type.Record(Type.String(), Type.Unknown());
 

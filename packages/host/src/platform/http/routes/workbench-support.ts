@@ -3,8 +3,8 @@ import { merchantScope } from '../../auth/principal.js';
 import type { HostServices } from '../../../host-services.js';
 import { versionVisibleTo } from '../../registry/visibility.js';
 import type { HostApp } from '../app.js';
+import { MerchantQuery } from '../merchant-query.js';
 
-const MerchantQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64, description: 'Admins only: the merchant to act for' })) });
 const Store = Type.Object({ id: Type.String(), name: Type.String(), channel: Type.String() });
 const Breaker = Type.Object({
   point: Type.String(),
