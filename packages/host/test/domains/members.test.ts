@@ -208,7 +208,7 @@ describe('keys', () => {
       expect((await services.members.pii('acme', memberId)).name).toBe('王五');
       // A lookup during the rotation still finds the phone under the old key.
       expect(await services.members.register('acme', { channel: 'online', pii: { phone } })).toMatchObject({ code: 'PHONE_ALREADY_REGISTERED', memberId });
-      const counts = await services.members.rotateKeys(2);
+      const { rotated: counts } = await services.members.rotateKeys({ batchSize: 2 });
       expect(counts.pii).toBeGreaterThan(0);
       expect(counts.digests).toBeGreaterThan(0);
       const { rows } = await host.database.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM member_pii WHERE key_id <> 'k2'`);

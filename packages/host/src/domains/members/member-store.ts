@@ -159,19 +159,19 @@ export class MemberStore {
     return { invocations: invocations.rowCount, logs: logs.rowCount, kvEntries: kv.rowCount };
   }
 
-  /** Up to `limit` personal-data rows not sealed under `keyId` (for a rotation), locked. */
+  /** Up to `limit` personal-data rows not sealed under `keyId` (for a rotation), locked in (merchant, member) order. */
   async piiNotUnder(keyId: string, limit: number): Promise<Array<{ merchantId: string; memberId: string; sealed: SealedPii }>> {
     const { rows } = await this.tx.query<{ merchant_id: string; member_id: string; key_id: string; iv: Buffer; tag: Buffer; ciphertext: Buffer }>(
-      `SELECT merchant_id, member_id, key_id, iv, tag, ciphertext FROM member_pii WHERE key_id <> $1 LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      `SELECT merchant_id, member_id, key_id, iv, tag, ciphertext FROM member_pii WHERE key_id <> $1 ORDER BY merchant_id, member_id LIMIT $2 FOR UPDATE`,
       [keyId, limit],
     );
     return rows.map((r) => ({ merchantId: r.merchant_id, memberId: r.member_id, sealed: { keyId: r.key_id, iv: r.iv, tag: r.tag, ciphertext: r.ciphertext } }));
   }
 
-  /** Up to `limit` members whose phone digest was made under another key than `keyId`, locked. */
+  /** Up to `limit` members whose phone digest was made under another key than `keyId`, locked in (merchant, member) order. */
   async phonesNotUnder(keyId: string, limit: number): Promise<Array<{ merchantId: string; memberId: string }>> {
     const { rows } = await this.tx.query<{ merchant_id: string; id: string }>(
-      `SELECT merchant_id, id FROM members WHERE phone_key_id <> $1 LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      `SELECT merchant_id, id FROM members WHERE phone_key_id <> $1 ORDER BY merchant_id, id LIMIT $2 FOR UPDATE`,
       [keyId, limit],
     );
     return rows.map((r) => ({ merchantId: r.merchant_id, memberId: r.id }));

@@ -3,6 +3,7 @@ import { TkError } from '@tongkit/sdk';
 import type { Database, Queryable } from '../../platform/storage/database.js';
 import { emitDomainEvent, type PublishInTransaction } from '../domain-events.js';
 import { requestHash } from '../request-hash.js';
+import { MemberKeyRotation, type KeyRotationOptions, type KeyRotationReport } from './key-rotation.js';
 import { MemberCrypto, normalisePhone, type MemberPii as SealablePii } from './member-crypto.js';
 import { MemberStore, type MemberRow } from './member-store.js';
 import type { BindMemberRequest, BindResult, DeleteResult, Member, MemberPii, RegisterMemberRequest, RegisterResult, UnbindMemberRequest, UnbindResult } from './schemas.js';
@@ -289,43 +290,16 @@ export class Members {
   }
 
   /**
-   * Re-makes every ciphertext and phone digest made under an older key with the active key, in batches
-   * of `batchSize` (each its own transaction, so a large table never holds its locks long). Run after
-   * making a new key active while the old one is still in the ring; then the old key can be removed.
-   * Returns how many rows it re-made.
+   * Re-encrypts personal data and re-makes phone digests under the active host key, in batches
+   * (resumable, idempotent; see {@link MemberKeyRotation}). Run after making a new key active while the
+   * old one is still in the ring; when the report says `done`, the old key can be removed.
    */
-  async rotateKeys(batchSize = 500): Promise<{ pii: number; digests: number }> {
-    const active = this.crypto.activeKeyId;
-    let pii = 0;
-    let digests = 0;
-    for (;;) {
-      const done = await this.db.transaction(async (tx) => {
-        const store = new MemberStore(tx);
-        const rows = await store.piiNotUnder(active, batchSize);
-        for (const row of rows) {
-          const opened = this.crypto.open(row.merchantId, row.memberId, row.sealed);
-          await store.putPii(row.merchantId, row.memberId, this.crypto.seal(row.merchantId, row.memberId, opened));
-        }
-        return rows.length;
-      });
-      pii += done;
-      if (done < batchSize) break;
-    }
-    for (;;) {
-      const done = await this.db.transaction(async (tx) => {
-        const store = new MemberStore(tx);
-        const rows = await store.phonesNotUnder(active, batchSize);
-        for (const row of rows) {
-          // The phone itself is only in the (already re-sealed) personal data.
-          const sealed = await store.getPii(row.merchantId, row.memberId);
-          const phone = sealed ? this.crypto.open(row.merchantId, row.memberId, sealed).phone : null;
-          await store.setPhone(row.merchantId, row.memberId, phone === null ? null : this.crypto.digestPhone(row.merchantId, phone));
-        }
-        return rows.length;
-      });
-      digests += done;
-      if (done < batchSize) break;
-    }
-    return { pii, digests };
+  async rotateKeys(options: KeyRotationOptions = {}): Promise<KeyRotationReport> {
+    return new MemberKeyRotation(this.db, this.crypto).rotate(options);
+  }
+
+  /** Where a key rotation stands (rows per key ID, what is left), changing nothing. */
+  async keyStatus(): Promise<KeyRotationReport> {
+    return new MemberKeyRotation(this.db, this.crypto).status();
   }
 }

@@ -2,11 +2,26 @@ import { Type } from '@sinclair/typebox';
 import { merchantScope } from '../../platform/auth/principal.js';
 import type { Members } from './members.js';
 import type { HostApp } from '../../platform/http/app.js';
-import { BindMemberRequest, BindResult, DeleteResult, Member, MemberPii, RegisterMemberRequest, RegisterResult, UnbindMemberRequest, UnbindResult } from './schemas.js';
+import {
+  BindMemberRequest,
+  BindResult,
+  DeleteResult,
+  KeyRotationReport,
+  Member,
+  MemberPii,
+  RegisterMemberRequest,
+  RegisterResult,
+  RotateMemberKeysRequest,
+  UnbindMemberRequest,
+  UnbindResult,
+} from './schemas.js';
 import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
 const MemberParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'Opaque member ID' }) });
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
+const adminOnly = { auth: ['admin'] as ['admin'] };
+/** Batches one rotation call runs by default: a few thousand rows, a short request. */
+const ROTATE_BATCHES_PER_CALL = 10;
 
 /**
  * Members over HTTP: register, bind and unbind a brand CRM member, read (personal data on its own
@@ -82,5 +97,29 @@ export function registerMemberRoutes(app: HostApp, { members }: { members: Membe
       },
     },
     async (request) => members.delete(merchantScope(request.principal, request.query.merchantId), request.params.id),
+  );
+
+  app.get(
+    '/v1/admin/member-keys',
+    {
+      config: adminOnly,
+      schema: { summary: 'Members’ personal data and phone digests per host key: where a key rotation stands', tags: ['admin', 'members'], response: { 200: KeyRotationReport } },
+    },
+    async () => members.keyStatus(),
+  );
+
+  app.post(
+    '/v1/admin/member-keys/rotate',
+    {
+      config: adminOnly,
+      schema: {
+        summary: 'Re-encrypt personal data and re-make phone digests under the active host key, some batches per call',
+        description: 'Resumable and idempotent: each call goes on where the last stopped; call again until `done`. See docs/members.md, "Rotation".',
+        tags: ['admin', 'members'],
+        body: RotateMemberKeysRequest,
+        response: { 200: KeyRotationReport },
+      },
+    },
+    async (request) => members.rotateKeys({ batchSize: request.body.batchSize, maxBatches: request.body.maxBatches ?? ROTATE_BATCHES_PER_CALL }),
   );
 }

@@ -122,3 +122,26 @@ export const DeleteResult = Type.Object(
   { additionalProperties: false },
 );
 export type DeleteResult = Static<typeof DeleteResult>;
+
+const KeyCounts = Type.Object({ pii: Type.Integer({ minimum: 0 }), digests: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+
+/** `POST /v1/admin/member-keys/rotate`: how much one call does (the CLI calls again until `done`). */
+export const RotateMemberKeysRequest = Type.Object(
+  {
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, description: 'Rows per transaction (default 200)' })),
+    maxBatches: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Batches in this call (default 10); call again until done' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Where a key rotation stands: what a call re-made, what is left under older keys, rows per key. */
+export const KeyRotationReport = Type.Object(
+  {
+    activeKeyId: Type.String(),
+    rotated: KeyCounts,
+    remaining: KeyCounts,
+    done: Type.Boolean({ description: 'Nothing is left under an older key: the older keys can be removed from the ring' }),
+    keys: Type.Array(Type.Object({ keyId: Type.String(), pii: Type.Integer({ minimum: 0 }), digests: Type.Integer({ minimum: 0 }) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);

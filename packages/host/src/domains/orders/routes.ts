@@ -7,19 +7,25 @@ import { CreateOrderRequest, CreateOrderResult, Order, OrderPage, RefundRequest,
 import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
+/**
+ * Orders in and refunds: the merchant, or an integration token it issued to its POS or ERP (which reaches
+ * these two routes and nothing else). The route layer resolves the merchant from the token (an admin
+ * names it in `?merchantId=`).
+ */
+const ordersIn = { auth: ['merchant', 'integration'] as ['merchant', 'integration'], tenant: { merchant: { query: 'merchantId' } } };
 // Order bodies carry up to 200 lines.
 const ORDER_BODY_LIMIT = 128 * 1024;
 
 /**
  * Orders over HTTP: create (idempotent by the merchant's order ID), read, refund, and a member's orders.
- * Merchant tokens (and admins naming the merchant); a new order or refund answers 201, a duplicate or a
- * refused refund 200 with its `result` and `code`.
+ * Merchant tokens (and admins naming the merchant); creating and refunding also integration tokens. A new
+ * order or refund answers 201, a duplicate or a refused refund 200 with its `result` and `code`.
  */
 export function registerOrderRoutes(app: HostApp, { orders }: { orders: Orders }): void {
   app.post(
     '/v1/orders',
     {
-      config: merchantOnly,
+      config: ordersIn,
       bodyLimit: ORDER_BODY_LIMIT,
       schema: {
         summary: 'Record a paid order with its lines and tenders (idempotent by the merchant’s order ID)',
@@ -30,7 +36,7 @@ export function registerOrderRoutes(app: HostApp, { orders }: { orders: Orders }
       },
     },
     async (request, reply) => {
-      const created = await orders.create(merchantScope(request.principal, request.query.merchantId), request.body);
+      const created = await orders.create(request.tenant!.merchantId, request.body);
       return reply.status(created.result === 'applied' ? 201 : 200).send(created);
     },
   );
@@ -47,7 +53,7 @@ export function registerOrderRoutes(app: HostApp, { orders }: { orders: Orders }
   app.post(
     '/v1/orders/:id/refunds',
     {
-      config: merchantOnly,
+      config: ordersIn,
       schema: {
         summary: 'Refund the whole order, some lines or an amount (idempotent by the merchant’s refund ID)',
         tags: ['orders'],
@@ -58,7 +64,7 @@ export function registerOrderRoutes(app: HostApp, { orders }: { orders: Orders }
       },
     },
     async (request, reply) => {
-      const refunded = await orders.refund(merchantScope(request.principal, request.query.merchantId), request.params.id, request.body);
+      const refunded = await orders.refund(request.tenant!.merchantId, request.params.id, request.body);
       return reply.status(refunded.result === 'applied' ? 201 : 200).send(refunded);
     },
   );

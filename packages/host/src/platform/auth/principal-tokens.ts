@@ -1,17 +1,47 @@
 import { randomBytes } from 'node:crypto';
 import { TkError } from '@tongkit/sdk';
 import type { Database } from '../storage/database.js';
+import type { MerchantIssuedRole } from './principal.js';
 import { hash } from './tokens.js';
 
-/** A store or staff token as its merchant lists it (never the token itself). */
+/** A store, staff or integration token as its merchant lists it (never the token itself). */
 export interface PrincipalToken {
   id: string;
-  role: 'store' | 'staff';
+  role: MerchantIssuedRole;
   storeId: string | null;
   staffId: string | null;
+  /** The name an integration token was given (`pos-main`); null for store and staff tokens. */
+  name: string | null;
   createdAt: string;
   revokedAt: string | null;
 }
+
+/** What a merchant asks to issue: a token for a store, a staff member, or one of its systems (an integration). */
+export type IssueTokenRequest = { role: 'store'; storeId: string } | { role: 'staff'; staffId: string } | { role: 'integration'; name: string };
+
+interface TokenRow {
+  id: string;
+  role: MerchantIssuedRole;
+  store_id: string | null;
+  staff_id: string | null;
+  name: string | null;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const TOKEN_COLUMNS = 'id, role, store_id, staff_id, name, created_at, revoked_at';
+/** The roles of the tokens a merchant issues, as SQL: the only ones it lists and revokes. */
+const MERCHANT_ISSUED = "role IN ('store', 'staff', 'integration')";
+
+const toToken = (r: TokenRow): PrincipalToken => ({
+  id: r.id,
+  role: r.role,
+  storeId: r.store_id,
+  staffId: r.staff_id,
+  name: r.name,
+  createdAt: r.created_at.toISOString(),
+  revokedAt: r.revoked_at?.toISOString() ?? null,
+});
 
 /** A staff member of a merchant. */
 export interface StaffMember {
@@ -21,8 +51,8 @@ export interface StaffMember {
 }
 
 /**
- * The merchant's own principals: its staff members, and the store and staff tokens it issues and
- * revokes. Every query is scoped by the merchant; a store or staff member of another merchant answers
+ * The merchant's own principals: its staff members, and the store, staff and integration tokens it
+ * issues and revokes. Every query is scoped by the merchant; a store or staff member of another merchant answers
  * like one that does not exist.
  */
 export class PrincipalTokens {
@@ -54,42 +84,45 @@ export class PrincipalTokens {
     return rows[0];
   }
 
-  /** Issues a token for one of the merchant's stores or staff members; the plaintext is returned once. */
-  async issue(merchantId: string, request: { role: 'store'; storeId: string } | { role: 'staff'; staffId: string }): Promise<PrincipalToken & { token: string }> {
+  /**
+   * Issues a token for one of the merchant's stores or staff members, or for one of its systems (an
+   * `integration`: a POS or ERP that records the merchant's orders and refunds); the plaintext is
+   * returned once.
+   */
+  async issue(merchantId: string, request: IssueTokenRequest): Promise<PrincipalToken & { token: string }> {
     if (request.role === 'store') await this.requireStore(merchantId, request.storeId, '/storeId');
-    else await this.staffMember(merchantId, request.staffId).catch((error: unknown) => {
+    else if (request.role === 'staff') await this.staffMember(merchantId, request.staffId).catch((error: unknown) => {
       throw new TkError('TK_NOT_FOUND', (error as Error).message, { path: '/staffId' });
     });
     const id = `tok_${randomBytes(12).toString('base64url')}`;
     const token = `tk_${request.role}_${randomBytes(24).toString('base64url')}`;
     const storeId = request.role === 'store' ? request.storeId : null;
     const staffId = request.role === 'staff' ? request.staffId : null;
-    const { rows } = await this.db.query<{ created_at: Date }>(
-      `INSERT INTO api_tokens (token_hash, role, subject_id, id, merchant_id, store_id, staff_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at`,
-      [hash(token), request.role, storeId ?? staffId, id, merchantId, storeId, staffId],
+    const name = request.role === 'integration' ? request.name : null;
+    const { rows } = await this.db.query<TokenRow>(
+      `INSERT INTO api_tokens (token_hash, role, subject_id, id, merchant_id, store_id, staff_id, name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${TOKEN_COLUMNS}`,
+      [hash(token), request.role, storeId ?? staffId ?? id, id, merchantId, storeId, staffId, name],
     );
-    return { id, role: request.role, storeId, staffId, createdAt: rows[0]!.created_at.toISOString(), revokedAt: null, token };
+    return { ...toToken(rows[0]!), token };
   }
 
-  /** The merchant's store and staff tokens, newest first. */
+  /** The merchant's store, staff and integration tokens, newest first. */
   async list(merchantId: string): Promise<PrincipalToken[]> {
-    const { rows } = await this.db.query<{ id: string; role: 'store' | 'staff'; store_id: string | null; staff_id: string | null; created_at: Date; revoked_at: Date | null }>(
-      `SELECT id, role, store_id, staff_id, created_at, revoked_at FROM api_tokens WHERE merchant_id = $1 AND role IN ('store', 'staff') ORDER BY created_at DESC, id LIMIT 500`,
+    const { rows } = await this.db.query<TokenRow>(
+      `SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE merchant_id = $1 AND ${MERCHANT_ISSUED} ORDER BY created_at DESC, id LIMIT 500`,
       [merchantId],
     );
-    return rows.map((r) => ({ id: r.id, role: r.role, storeId: r.store_id, staffId: r.staff_id, createdAt: r.created_at.toISOString(), revokedAt: r.revoked_at?.toISOString() ?? null }));
+    return rows.map(toToken);
   }
 
   /** Revokes one of the merchant's tokens (idempotent: revoking again keeps the first time). */
   async revoke(merchantId: string, tokenId: string): Promise<PrincipalToken> {
-    await this.db.query(`UPDATE api_tokens SET revoked_at = now() WHERE merchant_id = $1 AND id = $2 AND role IN ('store', 'staff') AND revoked_at IS NULL`, [merchantId, tokenId]);
-    const { rows } = await this.db.query<{ id: string; role: 'store' | 'staff'; store_id: string | null; staff_id: string | null; created_at: Date; revoked_at: Date | null }>(
-      `SELECT id, role, store_id, staff_id, created_at, revoked_at FROM api_tokens WHERE merchant_id = $1 AND id = $2 AND role IN ('store', 'staff')`,
+    const { rows } = await this.db.query<TokenRow>(
+      `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE merchant_id = $1 AND id = $2 AND ${MERCHANT_ISSUED} RETURNING ${TOKEN_COLUMNS}`,
       [merchantId, tokenId],
     );
-    const r = rows[0];
-    if (!r) throw new TkError('TK_NOT_FOUND', `no token ${tokenId}`);
-    return { id: r.id, role: r.role, storeId: r.store_id, staffId: r.staff_id, createdAt: r.created_at.toISOString(), revokedAt: r.revoked_at?.toISOString() ?? null };
+    if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no token ${tokenId}`);
+    return toToken(rows[0]);
   }
 
   private async requireStore(merchantId: string, storeId: string, path: string): Promise<void> {

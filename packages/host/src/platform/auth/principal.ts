@@ -1,20 +1,24 @@
 import { TkError } from '@tongkit/sdk';
 
 /**
- * The roles a bearer token can carry. `store` and `staff` tokens are issued (and revoked) by a merchant,
- * scoped to one of its stores or one of its staff members; they reach only routes that declare them,
- * and those routes resolve the resource's tenant against the token (see route-tenant.ts).
+ * The roles a bearer token can carry. `store`, `staff` and `integration` tokens are issued (and revoked)
+ * by a merchant, scoped to one of its stores, one of its staff members, or — for `integration`, a POS or
+ * ERP of the merchant's — the merchant's orders in; they reach only routes that declare them, and those
+ * routes resolve the resource's tenant against the token (see route-tenant.ts).
  */
-export type Role = 'developer' | 'reviewer' | 'merchant' | 'admin' | 'store' | 'staff';
+export type Role = 'developer' | 'reviewer' | 'merchant' | 'admin' | 'store' | 'staff' | 'integration';
 
-/** The roles the platform issues tokens for itself (a merchant issues store and staff tokens). */
-export type PlatformRole = Exclude<Role, 'store' | 'staff'>;
+/** The roles a merchant issues tokens for (see principal-tokens.ts). */
+export type MerchantIssuedRole = 'store' | 'staff' | 'integration';
+
+/** The roles the platform issues tokens for itself. */
+export type PlatformRole = Exclude<Role, MerchantIssuedRole>;
 
 /** Who is calling: a role and whom it acts for (a developer id, a merchant id, a reviewer's name, a store or staff id). */
 export interface Principal {
   role: Role;
   subjectId: string;
-  /** The merchant a merchant, store or staff token belongs to. */
+  /** The merchant a merchant, store, staff or integration token belongs to. */
   merchantId?: string | undefined;
   /** The store of a store token, or the store a staff member works at. */
   storeId?: string | undefined;

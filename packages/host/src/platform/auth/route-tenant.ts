@@ -9,11 +9,11 @@ export type TenantSource = { param: string } | { query: string } | { body: strin
  * How a route resolves the tenant of the resource it serves, declared next to its `auth`
  * (`config: { auth: ['merchant', 'store'], tenant: { store: { param: 'storeId' } } }`). The route layer
  * checks the caller's token against it before the handler runs, and hands the handler `request.tenant`.
- * A route that accepts `store` or `staff` tokens must declare one (the server refuses to register it
- * otherwise).
+ * A route that accepts `store`, `staff` or `integration` tokens must declare one (the server refuses to
+ * register it otherwise).
  */
 export interface RouteTenant {
-  /** The merchant an admin acts for (merchant, store and staff tokens carry their own). */
+  /** The merchant an admin acts for (merchant, store, staff and integration tokens carry their own). */
   merchant?: TenantSource;
   /** The store the resource belongs to: a store token reaches only its own store. */
   store?: TenantSource;
@@ -71,6 +71,13 @@ export function resolveTenant(principal: Principal, rule: RouteTenant, request: 
       if (store !== undefined && store !== principal.storeId) throw noStore(store);
       if (staff !== undefined) throw noStaff(staff);
       return tenant(principal.merchantId, principal.storeId, undefined);
+    }
+    case 'integration': {
+      // A merchant's own system: the merchant's resources, any of its stores (the handler checks the
+      // store is the merchant's); naming another merchant is refused as for the merchant's own token.
+      if (!principal.merchantId) throw new TkError('TK_UNAUTHORIZED', 'the integration token names no merchant');
+      if (merchant !== undefined && merchant !== principal.merchantId) throw new TkError('TK_FORBIDDEN', `an integration of merchant ${principal.merchantId} may not act for merchant ${merchant}`);
+      return tenant(principal.merchantId, store, staff);
     }
     case 'staff': {
       if (!principal.merchantId || !principal.staffId) throw new TkError('TK_UNAUTHORIZED', 'the staff token names no staff member');

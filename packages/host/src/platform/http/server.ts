@@ -95,8 +95,8 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
       throw new Error(`route ${route.method} ${route.url} declares no auth (config.auth: roles or 'public')`);
     }
     const auth = route.config?.auth;
-    if (Array.isArray(auth) && (auth.includes('store') || auth.includes('staff')) && !route.config?.tenant) {
-      throw new Error(`route ${route.method} ${route.url} accepts store or staff tokens but declares no config.tenant`);
+    if (Array.isArray(auth) && (auth.includes('store') || auth.includes('staff') || auth.includes('integration')) && !route.config?.tenant) {
+      throw new Error(`route ${route.method} ${route.url} accepts store, staff or integration tokens but declares no config.tenant`);
     }
   });
   app.decorateRequest('principal', null as unknown as Principal);

@@ -7,15 +7,18 @@ import type { HostRoutes } from '../host-routes.js';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase id' });
 const TokenId = Type.String({ pattern: '^tok_[A-Za-z0-9_-]{8,64}$' });
+/** What the merchant calls one of its systems, to tell its integration tokens apart (`pos-main`, `erp`). */
+const IntegrationName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9 _.:-]*$' });
 /** Merchant routes act for the merchant of the token (an admin names it in `?merchantId=`). */
 const MerchantQuery = Type.Object({ merchantId: Type.Optional(Id) }, { additionalProperties: false });
 const forMerchant = { auth: ['merchant'] as ['merchant'], tenant: { merchant: { query: 'merchantId' } } };
 
 const PrincipalTokenSchema = Type.Object({
   id: TokenId,
-  role: Type.Union([Type.Literal('store'), Type.Literal('staff')]),
+  role: Type.Union([Type.Literal('store'), Type.Literal('staff'), Type.Literal('integration')]),
   storeId: Type.Union([Id, Type.Null()]),
   staffId: Type.Union([Id, Type.Null()]),
+  name: Type.Union([IntegrationName, Type.Null()], { description: 'The name of an integration token; null for store and staff tokens' }),
   createdAt: Type.String({ format: 'date-time' }),
   revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
@@ -25,7 +28,8 @@ const StaffSchema = Type.Object({ id: Id, name: Type.String(), storeId: Type.Uni
 const tenantOf = (request: { tenant: ResolvedTenant | undefined }): ResolvedTenant => request.tenant!;
 
 /**
- * A merchant's own principals: staff members, and the store and staff tokens it issues and revokes; and
+ * A merchant's own principals: staff members, and the store, staff and integration tokens it issues and
+ * revokes; and
  * the first routes store and staff tokens reach (their store, themselves), each declaring how the
  * resource's tenant is resolved.
  */
@@ -75,12 +79,14 @@ export const principalRoutes: HostRoutes = async (instance, { services }) => {
     {
       config: forMerchant,
       schema: {
-        summary: 'Issue a token for one of the merchant’s stores or staff members (shown once)',
+        summary: 'Issue a token for one of the merchant’s stores or staff members, or for one of its systems (shown once)',
+        description: 'An `integration` token is for the merchant’s POS or ERP: it may record the merchant’s orders and refunds (POST /v1/orders, POST /v1/orders/{id}/refunds) and nothing else.',
         tags: ['principals'],
         querystring: MerchantQuery,
         body: Type.Union([
           Type.Object({ role: Type.Literal('store'), storeId: Id }, { additionalProperties: false }),
           Type.Object({ role: Type.Literal('staff'), staffId: Id }, { additionalProperties: false }),
+          Type.Object({ role: Type.Literal('integration'), name: IntegrationName }, { additionalProperties: false }),
         ]),
         response: { 201: Type.Intersect([PrincipalTokenSchema, Type.Object({ token: Type.String() })]) },
       },
@@ -91,7 +97,7 @@ export const principalRoutes: HostRoutes = async (instance, { services }) => {
     '/v1/tokens',
     {
       config: forMerchant,
-      schema: { summary: 'The merchant’s store and staff tokens', tags: ['principals'], querystring: MerchantQuery, response: { 200: Type.Object({ items: Type.Array(PrincipalTokenSchema) }) } },
+      schema: { summary: 'The merchant’s store, staff and integration tokens', tags: ['principals'], querystring: MerchantQuery, response: { 200: Type.Object({ items: Type.Array(PrincipalTokenSchema) }) } },
     },
     async (request) => ({ items: await principals.list(tenantOf(request).merchantId) }),
   );
@@ -99,7 +105,7 @@ export const principalRoutes: HostRoutes = async (instance, { services }) => {
     '/v1/tokens/:tokenId',
     {
       config: forMerchant,
-      schema: { summary: 'Revoke one of the merchant’s store or staff tokens', tags: ['principals'], params: Type.Object({ tokenId: TokenId }), querystring: MerchantQuery, response: { 200: PrincipalTokenSchema } },
+      schema: { summary: 'Revoke one of the merchant’s store, staff or integration tokens', tags: ['principals'], params: Type.Object({ tokenId: TokenId }), querystring: MerchantQuery, response: { 200: PrincipalTokenSchema } },
     },
     async (request) => principals.revoke(tenantOf(request).merchantId, request.params.tokenId),
   );
