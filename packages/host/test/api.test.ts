@@ -3,21 +3,7 @@
 // publish events, watch logs and dead letters. A real host on a test database of its own, over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '@tongkit/sdk';
-import {
-  collectRoutes,
-  createDeveloper,
-  createMerchant,
-  expectError,
-  expectErrorBody,
-  kvValue,
-  ok,
-  publish,
-  rowsOfInstall,
-  startTestHost,
-  tierInput,
-  uploadOf,
-  type TestHost,
-} from './helpers.js';
+import { collectRoutes, createDeveloper, createMerchant, expectError, expectErrorBody, kvValue, ok, publish, rowsOfInstall, startTestHost, tierInput, uploadOf, type TestHost, orderPaidData, orderRefundedData } from './helpers.js';
 
 let t: TestHost;
 
@@ -435,7 +421,7 @@ describe('extension invocations, fallbacks and the circuit breaker', () => {
     await approved('kvCounter');
     const merchant = await createMerchant(t, 'uninstaller');
     const ins = await ok(t.api(merchant, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'] }), 201);
-    await ok(t.api(merchant, 'POST', '/v1/events', { id: 'evt-uninstall-1', type: 'order.paid', data: { orderId: 'o-1' } }), 202);
+    await ok(t.api(merchant, 'POST', '/v1/events', { id: 'evt-uninstall-1', type: 'order.paid', data: orderPaidData({ orderId: 'o-1' }) }), 202);
     await drain();
     expect(await kvValue(t, ins.id, 'paid')).toBe(1);
     expect(await rowsOfInstall(t, 'idempotency_keys', ins.id)).toBe(1);
@@ -457,7 +443,7 @@ describe('events', () => {
     const ins = await ok(t.api(merchant, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'] }), 201);
     const theirs = await ok(t.api(neighbour, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'] }), 201);
 
-    const event = { id: 'evt-paid-1', type: 'order.paid', data: { orderId: 'o-1', amountFen: 12_900 } };
+    const event = { id: 'evt-paid-1', type: 'order.paid', data: orderPaidData({ orderId: 'o-1', amountFen: 12_900 }) };
     expect(await ok(t.api(merchant, 'POST', '/v1/events', event), 202)).toEqual({ id: 'evt-paid-1', type: 'order.paid', merchantId: 'events-a', deliveries: 1, duplicate: false });
     await drain();
     expect(await kvValue(t, ins.id, 'paid')).toBe(1);
@@ -471,13 +457,13 @@ describe('events', () => {
     expect(await kvValue(t, ins.id, 'paid')).toBe(1);
 
     // The same id for another event is refused; a new id counts again.
-    expectError(await t.api(merchant, 'POST', '/v1/events', { id: 'evt-paid-1', type: 'order.refunded', data: {} }), 409, 'TK_CONFLICT', '/id');
-    const generated = await ok(t.api(merchant, 'POST', '/v1/events', { type: 'order.paid', data: { orderId: 'o-2' } }), 202);
+    expectError(await t.api(merchant, 'POST', '/v1/events', { id: 'evt-paid-1', type: 'order.refunded', data: orderRefundedData() }), 409, 'TK_CONFLICT', '/id');
+    const generated = await ok(t.api(merchant, 'POST', '/v1/events', { type: 'order.paid', data: orderPaidData({ orderId: 'o-2' }) }), 202);
     expect(generated.id).toMatch(/^evt_/);
     await drain();
     expect(await kvValue(t, ins.id, 'paid')).toBe(2);
     // Events unsubscribed by the plugin reach nobody; the other merchant's install saw nothing.
-    expect(await ok(t.api(merchant, 'POST', '/v1/events', { type: 'member.registered', data: {} }), 202)).toMatchObject({ deliveries: 0 });
+    expect(await ok(t.api(merchant, 'POST', '/v1/events', { type: 'member.registered', data: { memberId: 'mem_events0000000000000000', channel: 'online', storeId: null, registeredAt: '2026-11-25T08:00:00.000Z' } }), 202)).toMatchObject({ deliveries: 0 });
     expect(await kvValue(t, theirs.id, 'paid')).toBeUndefined();
   });
 
@@ -485,7 +471,7 @@ describe('events', () => {
     await approved('kvCounter');
     const merchant = await createMerchant(t, 'dead-letters');
     const ins = await ok(t.api(merchant, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'], settings: { failPaid: true } }), 201);
-    await ok(t.api(merchant, 'POST', '/v1/events', { id: 'evt-dead-1', type: 'order.paid', data: { orderId: 'o-9' } }), 202);
+    await ok(t.api(merchant, 'POST', '/v1/events', { id: 'evt-dead-1', type: 'order.paid', data: orderPaidData({ orderId: 'o-9' }) }), 202);
     await drain();
 
     const dead = (await ok(t.api(merchant, 'GET', '/v1/deliveries/dead'))).items;
@@ -592,7 +578,7 @@ describe('request validation and error bodies', () => {
 
   it('an admin acting for a merchant that does not exist gets TK_NOT_FOUND, not a crash', async () => {
     const { admin } = t.host.tokens;
-    expectError(await t.api(admin, 'POST', '/v1/events?merchantId=ghost', { type: 'order.paid', data: {} }), 404, 'TK_NOT_FOUND');
+    expectError(await t.api(admin, 'POST', '/v1/events?merchantId=ghost', { type: 'order.paid', data: orderPaidData() }), 404, 'TK_NOT_FOUND');
     expectError(await t.api(admin, 'POST', '/v1/extensions/member.tier.compute/invoke?merchantId=ghost', { input: tierInput() }), 404, 'TK_NOT_FOUND');
     expectError(await t.api(admin, 'POST', '/v1/installs?merchantId=ghost', { plugin: 'my-member-tiers', grantPermissions: ['member:read'] }), 404, 'TK_NOT_FOUND');
     expectError(await t.api(admin, 'GET', '/v1/installs'), 400, 'TK_VALIDATION');

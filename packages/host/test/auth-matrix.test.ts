@@ -5,21 +5,7 @@
 // developer never sees another developer's drafts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/index.js';
-import {
-  collectRoutes,
-  createDeveloper,
-  createMerchant,
-  expectError,
-  expectErrorBody,
-  ok,
-  publish,
-  startTestHost,
-  tierInput,
-  uploadOf,
-  type ApiResponse,
-  type RouteEntry,
-  type TestHost,
-} from './helpers.js';
+import { collectRoutes, createDeveloper, createMerchant, expectError, expectErrorBody, ok, publish, startTestHost, tierInput, uploadOf, type ApiResponse, type RouteEntry, type TestHost, orderPaidData } from './helpers.js';
 
 /**
  * The expected `config.auth` of every route (GET routes stand for the HEAD routes Fastify adds for them).
@@ -57,9 +43,10 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/deliveries/:eventId/:installId/replay': ['merchant'],
   'GET /v1/logs': ['merchant', 'developer'],
   // 会员通: orders and members (a merchant's own data; admins name the merchant)
-  'POST /v1/orders': ['merchant'],
+  // orders in and refunds also from the merchant's POS or ERP (an integration token it issued)
+  'POST /v1/orders': ['merchant', 'integration'],
   'GET /v1/orders/:id': ['merchant'],
-  'POST /v1/orders/:id/refunds': ['merchant'],
+  'POST /v1/orders/:id/refunds': ['merchant', 'integration'],
   'GET /v1/members/:id/orders': ['merchant'],
   'POST /v1/members': ['merchant'],
   'POST /v1/members/bind': ['merchant'],
@@ -89,6 +76,8 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/admin/developers': ['admin'],
   'POST /v1/admin/tokens': ['admin'],
   'GET /v1/admin/sandbox': ['admin'],
+  'GET /v1/admin/member-keys': ['admin'],
+  'POST /v1/admin/member-keys/rotate': ['admin'],
   // the merchant's own principals, and the first routes store and staff tokens reach
   'POST /v1/staff': ['merchant'],
   'GET /v1/staff/:staffId': ['merchant', 'staff'],
@@ -157,8 +146,8 @@ const PARAMS: Record<string, string> = {
   intentId: 'pi_matrix_none',
 };
 
-type Caller = 'no token' | 'bad token' | 'developer' | 'reviewer' | 'merchant A' | 'merchant B' | 'store of A' | 'staff of A' | 'admin';
-const CALLERS: Caller[] = ['no token', 'bad token', 'developer', 'reviewer', 'merchant A', 'merchant B', 'store of A', 'staff of A', 'admin'];
+type Caller = 'no token' | 'bad token' | 'developer' | 'reviewer' | 'merchant A' | 'merchant B' | 'store of A' | 'staff of A' | 'integration of A' | 'admin';
+const CALLERS: Caller[] = ['no token', 'bad token', 'developer', 'reviewer', 'merchant A', 'merchant B', 'store of A', 'staff of A', 'integration of A', 'admin'];
 const ROLE_OF: Record<Caller, Role | null> = {
   'no token': null,
   'bad token': null,
@@ -168,6 +157,7 @@ const ROLE_OF: Record<Caller, Role | null> = {
   'merchant B': 'merchant',
   'store of A': 'store',
   'staff of A': 'staff',
+  'integration of A': 'integration',
   admin: 'admin',
 };
 
@@ -197,6 +187,7 @@ beforeAll(async () => {
   await ok(t.api(tokens['merchant A'], 'POST', '/v1/staff', { id: 'a-guide', name: 'Guide of A', storeId: 'a-store1' }));
   tokens['store of A'] = (await ok(t.api(tokens['merchant A'], 'POST', '/v1/tokens', { role: 'store', storeId: 'a-store1' }), 201)).token;
   tokens['staff of A'] = (await ok(t.api(tokens['merchant A'], 'POST', '/v1/tokens', { role: 'staff', staffId: 'a-guide' }), 201)).token;
+  tokens['integration of A'] = (await ok(t.api(tokens['merchant A'], 'POST', '/v1/tokens', { role: 'integration', name: 'a-pos' }), 201)).token;
 
   // Merchant A: an install of the template (invoked, so A has logs) and one of an event plugin whose
   // handler fails (so A has a dead letter).
@@ -207,7 +198,7 @@ beforeAll(async () => {
   await ok(t.api(a, 'PUT', `/v1/installs/${installOfA}/stores/a-store1/settings`, { goldAtFen: 700_000 }));
   const counter = await ok(t.api(a, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'], settings: { failPaid: true } }), 201);
   expect((await ok(t.api(a, 'POST', '/v1/extensions/member.tier.compute/invoke', { input: tierInput() }))).source).toBe('plugin');
-  await ok(t.api(a, 'POST', '/v1/events', { id: 'evt-a-1', type: 'order.paid', data: { orderId: 'a-1' } }), 202);
+  await ok(t.api(a, 'POST', '/v1/events', { id: 'evt-a-1', type: 'order.paid', data: orderPaidData({ orderId: 'a-1' }) }), 202);
   await t.host.services.dispatcher.drain();
   deadOfA = { eventId: 'evt-a-1', installId: counter.id };
   expect((await ok(t.api(a, 'GET', '/v1/deliveries/dead'))).items).toHaveLength(1);
@@ -322,7 +313,7 @@ describe('tenant isolation', () => {
       ['GET', '/v1/logs?merchantId=tenant-a'],
       ['GET', '/v1/deliveries/dead?merchantId=tenant-a'],
       ['POST', `/v1/deliveries/${deadOfA.eventId}/${deadOfA.installId}/replay?merchantId=tenant-a`, {}],
-      ['POST', '/v1/events?merchantId=tenant-a', { type: 'order.paid', data: {} }],
+      ['POST', '/v1/events?merchantId=tenant-a', { type: 'order.paid', data: orderPaidData() }],
       ['POST', '/v1/extensions/member.tier.compute/invoke?merchantId=tenant-a', { input: tierInput() }],
       ['GET', '/v1/orders/o-1?merchantId=tenant-a'],
       ['POST', '/v1/members?merchantId=tenant-a', { channel: 'online' }],
@@ -347,10 +338,10 @@ describe('tenant isolation', () => {
     expect((await ok(t.api(a(), 'GET', '/v1/deliveries/dead'))).items).toEqual([expect.objectContaining({ ...deadOfA, attempts: 1 })]);
 
     // B's events reach B's installs only (B has none); B's invocations are B's: A's install does not serve B.
-    expect(await ok(t.api(b(), 'POST', '/v1/events', { type: 'order.paid', data: {} }), 202)).toMatchObject({ deliveries: 0 });
+    expect(await ok(t.api(b(), 'POST', '/v1/events', { type: 'order.paid', data: orderPaidData() }), 202)).toMatchObject({ deliveries: 0 });
     expect(await ok(t.api(b(), 'POST', '/v1/extensions/member.tier.compute/invoke', { input: tierInput() }))).toMatchObject({ source: 'platform', installId: null });
     // Event ids are per merchant: the same id as A's is B's own new event (no oracle, no squatting).
-    const same = await ok(t.api(b(), 'POST', '/v1/events', { id: 'evt-a-1', type: 'order.paid', data: {} }), 202);
+    const same = await ok(t.api(b(), 'POST', '/v1/events', { id: 'evt-a-1', type: 'order.paid', data: orderPaidData() }), 202);
     expect(same).toMatchObject({ merchantId: 'tenant-b', duplicate: false, deliveries: 0 });
     expect(JSON.stringify(same)).not.toMatch(/tenant-a/);
   });

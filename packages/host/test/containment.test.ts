@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createMerchant, ok, publish, startTestHost, tierInput, uploadOf, type TestHost } from './helpers.js';
+import { createMerchant, ok, publish, startTestHost, tierInput, uploadOf, type TestHost, orderPaidData } from './helpers.js';
 
 const BOMB_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'plugins/worker-bomb');
 
@@ -55,7 +55,7 @@ afterAll(async () => {
 
 describe('a plugin that aborts its sandbox worker', () => {
   it('retries an event whose handler aborts the worker, then dead-letters it: no endless loop', async () => {
-    await ok(t.api(bomber, 'POST', '/v1/events', { type: 'order.paid', data: { case: 'map-growth' } }), 202);
+    await ok(t.api(bomber, 'POST', '/v1/events', { type: 'order.paid', data: orderPaidData({ case: 'map-growth' }) }), 202);
     // Each crash is charged to the merchant's CPU quota, so a retry may wait for it (TK_RATE_LIMITED is
     // not an attempt): drain until the delivery is dead.
     let items: Array<{ installId: string; attempts: number; lastError: { code: string } }> = [];

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { createDatabase, dropDatabase, openDatabase } from '../src/platform/storage/database.js';
 import { migrate } from '../src/platform/storage/migrate.js';
 import { TEST_SERVER_URL_ENV } from '../src/platform/storage/test-database.js';
-import { createMerchant, expectError, kvValue, ok, publish, startTestHost, uploadOf, type TestHost } from './helpers.js';
+import { createMerchant, expectError, kvValue, ok, publish, startTestHost, uploadOf, type TestHost, orderPaidData, orderRefundedData } from './helpers.js';
 
 let t: TestHost;
 
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const drain = () => t.host.services.dispatcher.drain();
-const paidEvent = (id: string, data: Record<string, unknown> = {}) => ({ id, type: 'order.paid', data });
+const paidEvent = (id: string, data: Record<string, unknown> = {}) => ({ id, type: 'order.paid', data: orderPaidData(data) });
 
 async function installCounter(token: string, settings: Record<string, unknown> = {}): Promise<string> {
   return (await ok(t.api(token, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'], settings }), 201)).id;
@@ -41,7 +41,7 @@ describe('event ids per merchant', () => {
     // Beta probing acme's id learns nothing: it has published an event of its own.
     expect(await ok(t.api(beta, 'POST', '/v1/events', paidEvent('probe-1')), 202)).toEqual({ id: 'probe-1', type: 'order.paid', merchantId: 'ids-beta', deliveries: 1, duplicate: false });
     // …whatever its type.
-    expect(await ok(t.api(beta, 'POST', '/v1/events', { id: 'probe-2', type: 'order.refunded', data: {} }), 202)).toMatchObject({ duplicate: false });
+    expect(await ok(t.api(beta, 'POST', '/v1/events', { id: 'probe-2', type: 'order.refunded', data: orderRefundedData() }), 202)).toMatchObject({ duplicate: false });
     await ok(t.api(acme, 'POST', '/v1/events', paidEvent('probe-2')), 202);
     await drain();
     expect(await kvValue(t, acmeInstall, 'paid')).toBe(2);
@@ -61,7 +61,7 @@ describe('event ids per merchant', () => {
     const owner = await createMerchant(t, 'squat-owner');
     const squatter = await createMerchant(t, 'squat-squatter');
     const ownerInstall = await installCounter(owner);
-    await ok(t.api(squatter, 'POST', '/v1/events', { id: 'order-9999-paid', type: 'order.refunded', data: {} }), 202);
+    await ok(t.api(squatter, 'POST', '/v1/events', { id: 'order-9999-paid', type: 'order.refunded', data: orderRefundedData() }), 202);
 
     expect(await ok(t.api(owner, 'POST', '/v1/events', paidEvent('order-9999-paid', { amountFen: 5 })), 202)).toMatchObject({ duplicate: false, deliveries: 1 });
     await drain();

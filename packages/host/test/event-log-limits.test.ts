@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_HANDLER_BUDGET } from '@tongkit/sdk';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createMerchant, expectError, kvValue, ok, publish, startTestHost, type TestHost } from './helpers.js';
+import { createMerchant, expectError, kvValue, ok, publish, startTestHost, type TestHost, orderPaidData } from './helpers.js';
 
 const COUNTER_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'plugins/counter');
 
@@ -26,9 +26,9 @@ afterAll(async () => {
 
 /** An order.paid event whose envelope, as a handler receives it, is exactly `bytes` bytes of JSON. */
 function paidEventOf(id: string, bytes: number): { id: string; type: 'order.paid'; data: Record<string, unknown> } {
-  const envelope = (padding: string) => ({ id, type: 'order.paid' as const, occurredAt: new Date().toISOString(), data: { orderId: 'o1', padding } });
+  const envelope = (padding: string) => ({ id, type: 'order.paid' as const, occurredAt: new Date().toISOString(), data: { ...orderPaidData({ orderId: 'o1' }), padding } });
   const overhead = Buffer.byteLength(JSON.stringify(envelope('')));
-  return { id, type: 'order.paid', data: { orderId: 'o1', padding: 'x'.repeat(bytes - overhead) } };
+  return { id, type: 'order.paid', data: { ...orderPaidData({ orderId: 'o1' }), padding: 'x'.repeat(bytes - overhead) } };
 }
 
 describe('publishing an event', () => {

@@ -285,3 +285,45 @@ export async function rowsOfInstall(t: TestHost, table: 'plugin_kv' | 'idempoten
   const { rows } = await t.host.services.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE install_id = $1`, [installId]);
   return rows[0]!.n;
 }
+
+/**
+ * Data of an `order.paid` event as the SDK types it (POST /v1/events checks it against the payload
+ * schema), with `extra` fields beside or over the typed ones: a probe plugin's own fields ride along.
+ */
+export function orderPaidData(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    orderId: 'o-1',
+    memberId: null,
+    kind: 'goods',
+    channel: 'online',
+    storeId: null,
+    guideId: null,
+    totalFen: 100,
+    spendFen: 100,
+    tenders: [{ method: 'cash', amountFen: 100 }],
+    lines: [{ sku: 'SKU-1', category: 'c', quantity: 1, netFen: 100 }],
+    paidAt: '2026-11-25T08:00:00.000Z',
+    paidOn: '2026-11-25',
+    ...extra,
+  };
+}
+
+/** Data of an `order.refunded` event as the SDK types it, with `extra` fields (see {@link orderPaidData}). */
+export function orderRefundedData(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    orderId: 'o-1',
+    refundId: 'r-1',
+    memberId: null,
+    kind: 'goods',
+    amountFen: 100,
+    spendFen: 100,
+    tenders: [{ method: 'cash', amountFen: 100 }],
+    totalFen: 100,
+    orderSpendFen: 100,
+    refundedTotalFen: 100,
+    refundedSpendFen: 100,
+    status: 'refunded',
+    refundedAt: '2026-11-26T08:00:00.000Z',
+    ...extra,
+  };
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createMerchant, expectError, ok, publish, smokeFixture, startTestHost, tierInput, uploadOf, type TestHost } from './helpers.js';
+import { createMerchant, expectError, ok, publish, smokeFixture, startTestHost, tierInput, uploadOf, type TestHost, orderPaidData } from './helpers.js';
 
 const plugins = join(fileURLToPath(new URL('.', import.meta.url)), 'plugins');
 const PLUGIN = 'test-bounded-weight';
@@ -171,7 +171,7 @@ describe('merchant tiers on existing installs', () => {
     await install(merchant, '1.1.0');
     await ok(t.api(merchant, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'] }), 201);
     const call = () => ok(t.api(merchant, 'POST', '/v1/extensions/member.tier.compute/invoke', { input: tierInput() }));
-    const paid = (id: string) => ok(t.api(merchant, 'POST', '/v1/events', { id, type: 'order.paid', data: { orderId: id } }), 202);
+    const paid = (id: string) => ok(t.api(merchant, 'POST', '/v1/events', { id, type: 'order.paid', data: orderPaidData({ orderId: id }) }), 202);
     expect(await call()).toMatchObject({ source: 'plugin', plugin: PLUGIN });
     expect(await paid('narrowed-1')).toMatchObject({ deliveries: 1 });
 

@@ -1,7 +1,7 @@
 // The points ledger over HTTP (operator adjustments, balances, the paged ledger) and through `ctx.points`
 // of a real sandboxed plugin, on a real host.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMerchant, expectError, kvValue, ok, publish, startTestHost, uploadOf, type TestHost } from './helpers.js';
+import { createMerchant, expectError, kvValue, ok, publish, startTestHost, uploadOf, type TestHost, orderPaidData } from './helpers.js';
 
 let t: TestHost;
 let acme: string;
@@ -78,7 +78,7 @@ describe('ctx.points in a plugin', () => {
   it('grants, freezes and confirms once per event, however often the event is delivered', async () => {
     const { plugin } = await publish(t, await uploadOf('pointsGranter'));
     const install = await ok(t.api(acme, 'POST', '/v1/installs', { plugin, grantPermissions: ['points:write', 'member:read', 'storage:kv'] }), 201);
-    const event = { id: 'paid-1', type: 'order.paid', data: { memberId, spendFen: 20_000 } };
+    const event = { id: 'paid-1', type: 'order.paid', data: orderPaidData({ memberId, spendFen: 20_000 }) };
     await ok(t.api(acme, 'POST', '/v1/events', event));
     await t.host.services.dispatcher.drain();
     expect(await kvValue(t, install.id, 'answers:paid-1')).toEqual({ granted: 'applied', hold: 'applied', confirmed: 'applied', balance: 200 + 20 - 5 });

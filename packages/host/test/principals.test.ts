@@ -95,3 +95,78 @@ describe('the merchant', () => {
     expect((await ok(t.api(t.host.tokens.admin, 'GET', '/v1/tokens?merchantId=principals-a'))).items.length).toBeGreaterThan(0);
   });
 });
+
+describe('an integration token (the merchant’s POS or ERP)', () => {
+  const order = (id: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    kind: 'goods',
+    channel: 'store',
+    storeId: 'pa-store1',
+    lines: [{ sku: 'TEA-1', title: 'Tea', category: 'drinks', quantity: 2, unitPriceFen: 1_500 }],
+    payments: [{ method: 'card', amountFen: 3_000 }],
+    paidAt: '2026-11-25T08:00:00Z',
+    ...extra,
+  });
+  let integration: { id: string; token: string };
+
+  beforeAll(async () => {
+    const issued = await ok(t.api(merchantA, 'POST', '/v1/tokens', { role: 'integration', name: 'pos-main' }), 201);
+    expect(issued).toMatchObject({ role: 'integration', name: 'pos-main', storeId: null, staffId: null, revokedAt: null });
+    expect(issued.token).toMatch(/^tk_integration_/);
+    integration = issued;
+  });
+
+  it('records the merchant’s orders and refunds, which the merchant then reads as its own', async () => {
+    const created = await ok(t.api(integration.token, 'POST', '/v1/orders', order('pos-1')), 201);
+    expect(created).toMatchObject({ result: 'applied' });
+    // The same order again from the till is a duplicate, not a second order.
+    expect(await ok(t.api(integration.token, 'POST', '/v1/orders', order('pos-1')), 200)).toMatchObject({ result: 'duplicate' });
+    const refund = await ok(t.api(integration.token, 'POST', '/v1/orders/pos-1/refunds', { refundId: 'pos-1-r1', refundedAt: '2026-11-26T08:00:00Z', amountFen: 1_000 }), 201);
+    expect(refund).toMatchObject({ result: 'applied' });
+    expect(await ok(t.api(merchantA, 'GET', '/v1/orders/pos-1'))).toMatchObject({ id: 'pos-1', storeId: 'pa-store1', refundedFen: 1_000 });
+    expectError(await t.api(merchantB, 'GET', '/v1/orders/pos-1'), 404, 'TK_NOT_FOUND');
+  });
+
+  it('acts for its own merchant only: another merchant’s store or order is none, naming another merchant is refused', async () => {
+    expectError(await t.api(integration.token, 'POST', '/v1/orders', order('pos-2', { storeId: 'pb-store1' })), 404, 'TK_NOT_FOUND', '/storeId');
+    await ok(t.api(merchantB, 'POST', '/v1/orders', order('b-only', { storeId: 'pb-store1' })), 201);
+    const foreign = expectError(await t.api(integration.token, 'POST', '/v1/orders/b-only/refunds', { refundId: 'r', refundedAt: '2026-11-26T08:00:00Z', amountFen: 1 }), 404, 'TK_NOT_FOUND');
+    const none = expectError(await t.api(integration.token, 'POST', '/v1/orders/no-such/refunds', { refundId: 'r', refundedAt: '2026-11-26T08:00:00Z', amountFen: 1 }), 404, 'TK_NOT_FOUND');
+    expect(foreign.message.replace('b-only', '<id>')).toBe(none.message.replace('no-such', '<id>'));
+    expectError(await t.api(integration.token, 'POST', '/v1/orders?merchantId=principals-b', order('pos-3')), 403, 'TK_FORBIDDEN');
+    const { rows } = await t.host.services.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE id IN ('pos-2', 'pos-3')`);
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('reaches nothing but orders in and refunds: reads, members, events, installs and tokens are refused', async () => {
+    for (const [method, path, body] of [
+      ['GET', '/v1/orders/pos-1', undefined],
+      ['GET', '/v1/members/mem_00000000000000000000/orders', undefined],
+      ['POST', '/v1/members', { channel: 'online' }],
+      ['POST', '/v1/events', { type: 'points.changed', data: {} }],
+      ['GET', '/v1/installs', undefined],
+      ['GET', '/v1/tokens', undefined],
+      ['POST', '/v1/tokens', { role: 'integration', name: 'escalate' }],
+      ['GET', '/v1/stores/pa-store1', undefined],
+    ] as const) {
+      expectError(await t.api(integration.token, method, path, body), 403, 'TK_FORBIDDEN');
+    }
+  });
+
+  it('is listed by name and revoked by the merchant: it stops working at once', async () => {
+    const temporary = await ok(t.api(merchantA, 'POST', '/v1/tokens', { role: 'integration', name: 'erp nightly' }), 201);
+    const listed = (await ok(t.api(merchantA, 'GET', '/v1/tokens'))).items as Array<{ id: string; role: string; name: string | null }>;
+    expect(listed).toEqual(expect.arrayContaining([expect.objectContaining({ id: temporary.id, role: 'integration', name: 'erp nightly' })]));
+    expect((await ok(t.api(merchantB, 'GET', '/v1/tokens'))).items.map((token: { id: string }) => token.id)).not.toContain(temporary.id);
+    expectError(await t.api(merchantB, 'DELETE', `/v1/tokens/${temporary.id}`), 404, 'TK_NOT_FOUND');
+    await ok(t.api(temporary.token, 'POST', '/v1/orders', order('erp-1')), 201);
+    expect((await ok(t.api(merchantA, 'DELETE', `/v1/tokens/${temporary.id}`))).revokedAt).not.toBeNull();
+    expectError(await t.api(temporary.token, 'POST', '/v1/orders', order('erp-2')), 401, 'TK_UNAUTHORIZED');
+  });
+
+  it('needs a name, and may not be signed in to the workbench', async () => {
+    expectError(await t.api(merchantA, 'POST', '/v1/tokens', { role: 'integration' }), 400, 'TK_VALIDATION');
+    expectError(await t.api(merchantA, 'POST', '/v1/tokens', { role: 'integration', name: '' }), 400, 'TK_VALIDATION');
+    expectError(await t.api(integration.token, 'POST', '/v1/session', {}), 403, 'TK_FORBIDDEN');
+  });
+});

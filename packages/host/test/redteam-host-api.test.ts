@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createMerchant, kvValue, ok, publish, rowsOfInstall, startTestHost, type TestHost } from './helpers.js';
+import { createMerchant, kvValue, ok, publish, rowsOfInstall, startTestHost, type TestHost, orderPaidData } from './helpers.js';
 
 const PROBE_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'plugins/redteam-kv-probe');
 const SECRET = 'merchant-b-secret-7d41a0';
@@ -22,7 +22,7 @@ let installB: string;
 
 const drain = () => t.host.services.dispatcher.drain();
 const paid = (token: string, data: Record<string, unknown>, id?: string) =>
-  ok(t.api(token, 'POST', '/v1/events', { ...(id ? { id } : {}), type: 'order.paid', data }), 202);
+  ok(t.api(token, 'POST', '/v1/events', { ...(id ? { id } : {}), type: 'order.paid', data: orderPaidData(data) }), 202);
 
 beforeAll(async () => {
   t = await startTestHost({ dispatch: { maxAttempts: 2, backoffMs: () => 0 } });

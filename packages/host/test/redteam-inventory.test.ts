@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createMerchant, kvValue, ok, publish, startTestHost, type TestHost } from './helpers.js';
+import { createMerchant, kvValue, ok, publish, startTestHost, type TestHost, orderPaidData } from './helpers.js';
 
 const PROBE_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'plugins/redteam-inventory-probe');
 const PERMISSIONS = ['inventory:read', 'inventory:write', 'storage:kv'];
@@ -35,7 +35,7 @@ afterAll(async () => {
 
 describe('ctx.inventory across tenants', () => {
   it('answers another merchant’s store and reservation like missing ones, and changes nothing of theirs', async () => {
-    await ok(t.api(tokenA, 'POST', '/v1/events', { type: 'order.paid', data: { own: 'rinv-a-1', theirs: 'rinv-b-1', theirReservation: 'b-alloc', sku: 'SKU-1' } }), 202);
+    await ok(t.api(tokenA, 'POST', '/v1/events', { type: 'order.paid', data: orderPaidData({ own: 'rinv-a-1', theirs: 'rinv-b-1', theirReservation: 'b-alloc', sku: 'SKU-1' }) }), 202);
     await t.host.services.dispatcher.drain();
     const report = (await kvValue(t, installA, 'inventory-report')) as Record<string, { value?: any; code?: string; path?: string }>;
     expect(report['getTheirs']).toMatchObject({ code: 'TK_NOT_FOUND' });

@@ -4,7 +4,7 @@
 // never a 500. Real hosts on test databases of their own, over HTTP.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMerchant, expectError, expectErrorBody, ok, publish, startTestHost, tierInput, uploadOf, type TestHost } from './helpers.js';
+import { createMerchant, expectError, expectErrorBody, ok, publish, startTestHost, tierInput, uploadOf, type TestHost, orderPaidData } from './helpers.js';
 import { MAX_REQUEST_DEPTH } from '../src/platform/http/request-json.js';
 import { toTkError } from '../src/platform/http/errors.js';
 
@@ -34,7 +34,7 @@ describe('request text, nesting and keys', () => {
     expectError(await invoke({ input: { ...input, tiers } }), 400, 'TK_VALIDATION', '/input/tiers/0/name');
     // In a key too, and in arrays; a surrogate pair (an emoji) is a character like any other.
     expectError(await t.api(merchant, 'POST', '/v1/events', { type: 'order.paid', data: { list: ['ok', { ['k\udc00']: 1 }] } }), 400, 'TK_VALIDATION', '/data/list/1/k\udc00');
-    await ok(t.api(merchant, 'POST', '/v1/events', { type: 'order.paid', data: { note: '会员 😀' } }));
+    await ok(t.api(merchant, 'POST', '/v1/events', { type: 'order.paid', data: orderPaidData({ note: '会员 😀' }) }));
     // Nothing was stored or run: the logs show no invocation of the refused input.
     const logs = await ok(t.api(merchant, 'GET', '/v1/logs'));
     expect(JSON.stringify(logs)).not.toMatch(/R\\ud800/);
@@ -42,7 +42,7 @@ describe('request text, nesting and keys', () => {
 
   it('keeps "e\\ud800" and "e\\ufffd" apart: the first is refused, not stored as the second', async () => {
     expectError(await t.api(merchant, 'POST', '/v1/events', { id: 'e\ud800', type: 'order.paid', data: {} }), 400, 'TK_VALIDATION', '/id');
-    const replacement = await ok(t.api(merchant, 'POST', '/v1/events', { id: 'e\ufffd', type: 'order.paid', data: {} }));
+    const replacement = await ok(t.api(merchant, 'POST', '/v1/events', { id: 'e\ufffd', type: 'order.paid', data: orderPaidData() }));
     expect(replacement.duplicate).not.toBe(true);
   });
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
 import type { Role } from '../src/index.js';
-import { createDeveloper, createMerchant, expectError, expectErrorBody, ok, publish, smokeFixture, startTestHost, tierInput, uploadOf, type ApiResponse, type TestHost } from './helpers.js';
+import { createDeveloper, createMerchant, expectError, expectErrorBody, ok, publish, smokeFixture, startTestHost, tierInput, uploadOf, type ApiResponse, type TestHost, orderPaidData } from './helpers.js';
 
 const plugins = join(fileURLToPath(new URL('.', import.meta.url)), 'plugins');
 const t: TestHost = await startTestHost({ dispatch: { maxAttempts: 1, backoffMs: () => 0 } });
@@ -100,7 +100,7 @@ const NOTHING: Record<IdParam, string> = {
   intentId: 'pi_walk0000000000none',
 };
 /** Values for body properties a generated sample would get wrong (an input the point validates). */
-const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: {}, phone: '13800138000', code: '12345678' };
+const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: { memberId: 'mem_walk0000000none', channel: 'online', storeId: null, registeredAt: '2026-11-01T02:00:00.000Z' }, phone: '13800138000', code: '12345678' };
 /** Optional object properties the walk sends anyway, so a request reaches its look-up (a binding's consent). */
 const OPTIONAL_SAMPLES: Record<string, unknown> = { consent: { textVersion: 'walk-v1', consentedAt: '2026-11-01T02:00:00.000Z' } };
 
@@ -150,7 +150,7 @@ beforeAll(async () => {
     const weight = await ok(t.api(token, 'POST', '/v1/installs', { plugin: 'test-bounded-weight', version: '1.0.0', grantPermissions: ['member:read'] }), 201);
     await ok(t.api(token, 'PUT', `/v1/installs/${weight.id}/stores/${merchant}-store1/settings`, { weight: 5 }));
     const counter = await ok(t.api(token, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'], settings: { failPaid: true } }), 201);
-    await ok(t.api(token, 'POST', '/v1/events', { id: `evt-${merchant}-dead`, type: 'order.paid', data: {} }), 202);
+    await ok(t.api(token, 'POST', '/v1/events', { id: `evt-${merchant}-dead`, type: 'order.paid', data: orderPaidData() }), 202);
     // A staff member and a store token (principals the merchant issued).
     await ok(t.api(token, 'POST', '/v1/staff', { id: `${merchant}-guide`, name: 'Guide', storeId: `${merchant}-store1` }));
     const storeToken = await ok(t.api(token, 'POST', '/v1/tokens', { role: 'store', storeId: `${merchant}-store1` }), 201);
@@ -174,6 +174,8 @@ beforeAll(async () => {
     };
   };
   const a = await things(tokenA, 'walk-a');
+  // Merchant A's POS: an integration token, which records A's orders and refunds and reaches nothing else.
+  const integrationA = (await ok(t.api(tokenA, 'POST', '/v1/tokens', { role: 'integration', name: 'walk-pos' }), 201)).token as string;
   const b = await things(tokenB, 'walk-b');
   await t.host.services.dispatcher.drain();
   expect((await ok(t.api(tokenB, 'GET', '/v1/deliveries/dead'))).items).toHaveLength(1);
@@ -215,6 +217,7 @@ beforeAll(async () => {
         { label: 'another brand’s private plugin', values: { plugin: 'test-upgrade-tiers' } },
       ],
     },
+    { name: 'integration of A', token: integrationA, role: 'integration', own: { ...a, ...visiblePlugin }, foreign: merchantProbes(b, a) },
     {
       name: 'developer',
       token: developer,

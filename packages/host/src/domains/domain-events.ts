@@ -1,21 +1,10 @@
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { EVENT_PAYLOADS, TkError, type EventData, type EventName, type TSchema } from '@tongkit/sdk';
+import { TkError, type EventData, type EventName } from '@tongkit/sdk';
+import { eventDataError } from '../platform/dispatch/event-data.js';
 import type { HostPlatform } from '../platform/modules/host-module.js';
 import type { Queryable } from '../platform/storage/database.js';
 
 /** Writes an event to the outbox inside the caller's transaction (the platform's `publishIn`). */
 export type PublishInTransaction = HostPlatform['publishIn'];
-
-const checks = new Map<EventName, TypeCheck<TSchema>>();
-
-function checkOf(type: EventName): TypeCheck<TSchema> {
-  let check = checks.get(type);
-  if (!check) {
-    check = TypeCompiler.Compile(EVENT_PAYLOADS[type] as TSchema);
-    checks.set(type, check);
-  }
-  return check;
-}
 
 /**
  * Emits a domain event in the caller's transaction after checking its data against the SDK's payload
@@ -28,11 +17,10 @@ export async function emitDomainEvent<E extends EventName>(
   merchantId: string,
   event: { id: string; type: E; data: EventData<E>; occurredAt: Date },
 ): Promise<{ id: string; duplicate: boolean }> {
-  const check = checkOf(event.type);
-  if (!check.Check(event.data)) {
-    const first = check.Errors(event.data).First();
-    throw new TkError('TK_INTERNAL', `the host built an invalid ${event.type} event: ${first?.message ?? 'invalid'} at ${first?.path || '/'}`, {
-      details: { type: event.type, path: first?.path },
+  const invalid = eventDataError(event.type, event.data);
+  if (invalid) {
+    throw new TkError('TK_INTERNAL', `the host built an invalid ${event.type} event: ${invalid.message} at ${invalid.path || '/'}`, {
+      details: { type: event.type, path: invalid.path },
     });
   }
   return publishIn(tx, merchantId, { id: event.id, type: event.type, data: event.data as Record<string, unknown>, occurredAt: event.occurredAt });

@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { EVENT_HANDLER_BUDGET, EVENT_NAMES, EXTENSION_POINT_IDS, TkError } from '@tongkit/sdk';
+import { EVENT_HANDLER_BUDGET, EVENT_NAMES, EXTENSION_POINT_IDS, TkError, type EventName } from '@tongkit/sdk';
 import { merchantScope } from '../../auth/principal.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HostApp } from '../app.js';
 import type { HostRoutes } from '../host-routes.js';
 import { MerchantQuery } from '../merchant-query.js';
+import { eventDataError } from '../../dispatch/event-data.js';
 
 
 /** Extension invocations, domain events, dead letters and logs. */
@@ -34,6 +35,7 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
       config: { auth: ['merchant'] },
       schema: {
         summary: 'Publish a domain event to the merchant’s installs (idempotent by id)',
+        description: 'The data of an event the SDK catalogue types (order.paid, member.bound, …) must have its payload schema’s fields (`tongkit schema <event>`), as what the host emits does: handlers are typed to receive them. Fields of the publisher’s own may come beside them (handlers read those as unknown).',
         tags: ['events'],
         querystring: MerchantQuery,
         body: Type.Object(
@@ -49,6 +51,7 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
     async (request, reply) => {
       const merchantId = merchantScope(request.principal, request.query.merchantId);
       refuseUndeliverable(request.body);
+      refuseUntyped(request.body);
       const event = await dispatcher.publish(merchantId, request.body);
       return reply.status(202).send(event);
     },
@@ -92,6 +95,21 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
     async (request) => logs(request.principal, request.query),
   );
 };
+
+/**
+ * Refuses data that does not match the event's payload schema in the SDK catalogue: a handler of
+ * `order.paid` is typed to receive an `OrderPaidData`, whoever published the event (TK_VALIDATION at the
+ * field's JSON path, e.g. `/data/tenders/0/amountFen`). Fields of the publisher's own beside the typed
+ * ones pass: the handler's type reads them as `unknown`.
+ */
+function refuseUntyped(event: { type: EventName; data: Record<string, unknown> }): void {
+  const invalid = eventDataError(event.type, event.data, { open: true });
+  if (!invalid) return;
+  throw new TkError('TK_VALIDATION', `the data of a ${event.type} event does not match its payload schema: ${invalid.message}`, {
+    path: `/data${invalid.path}`,
+    hint: `See its schema with \`tongkit schema ${event.type}\`.`,
+  });
+}
 
 /** An event id as the dispatcher makes one when the publisher gives none (`evt_` and 32 hex digits). */
 const GENERATED_ID = `evt_${'0'.repeat(32)}`;
