@@ -1,5 +1,4 @@
 import { createRuntime, createWorkerRuntime, type LoadedPlugin, type Runtime, type WorkerRuntime, type WorkerRuntimeOptions } from '@tongkit/runtime';
-import { isTkError } from '@tongkit/sdk';
 import type { Database } from './platform/storage/database.js';
 import type { Principal } from './platform/auth/principal.js';
 import { Registry } from './platform/registry/registry.js';
@@ -13,6 +12,7 @@ import { HostApiRouter } from './platform/modules/host-api-router.js';
 import type { HostModule, HostPlatform } from './platform/modules/host-module.js';
 import { readLogs, type LogEntry } from './logs.js';
 import type { HostKeyRing } from './platform/host-keys.js';
+import { unlessNotFound } from './platform/modules/unless-not-found.js';
 import { membersOf } from './domains/members/index.js';
 import type { Members } from './domains/members/members.js';
 import { ordersOf } from './domains/orders/index.js';
@@ -105,14 +105,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     hostKeys: options.hostKeys,
     // Through the members service, never its tables: an unknown (or another merchant's) member is
     // TK_NOT_FOUND there. An erased member earns and spends nothing more.
-    memberExists: (tx, merchantId, memberId) =>
-      membersOf(platform).get(merchantId, memberId, tx).then(
-        (member) => member.status === 'active',
-        (error: unknown) => {
-          if (isTkError(error) && error.code === 'TK_NOT_FOUND') return false;
-          throw error;
-        },
-      ),
+    memberExists: async (tx, merchantId, memberId) => (await unlessNotFound(membersOf(platform).get(merchantId, memberId, tx)))?.status === 'active',
     invokePoint: (merchantId, point, input, storeId) => extensions.invoke(merchantId, point, input, { storeId }),
   };
   const modules = createHostModules(platform);

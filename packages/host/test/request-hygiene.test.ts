@@ -65,8 +65,8 @@ describe('request text, nesting and keys', () => {
     expectError(await t.api(merchant, 'PUT', `/v1/installs/${installId}/settings`, undefined, { raw: `{"goldAtFen":5,"extra":${nested(5_000)}}` }), 400, 'TK_VALIDATION');
     const deepArray = expectError(await t.api(merchant, 'POST', '/v1/events', undefined, { raw: `{"type":"order.paid","data":{"x":${'['.repeat(5_000)}${']'.repeat(5_000)}}}` }), 400, 'TK_VALIDATION');
     expect(deepArray.path).toMatch(/^\/data\/x(\/0)+$/);
-    // The body (1) and data (2) leave 62 levels under data.
-    await ok(t.api(merchant, 'POST', '/v1/events', undefined, { raw: `{"type":"order.paid","data":${nested(MAX_REQUEST_DEPTH - 2)}}` }));
+    // The body (1) and data (2) leave 62 levels under data (an event the catalogue has not typed yet takes any object).
+    await ok(t.api(merchant, 'POST', '/v1/events', undefined, { raw: `{"type":"points.changed","data":${nested(MAX_REQUEST_DEPTH - 2)}}` }));
     expect((await t.api(undefined, 'GET', '/healthz')).status).toBe(200);
   });
 

@@ -172,6 +172,37 @@ describe('tender sums and refund splits (property-based)', () => {
     );
   });
 
+  it('on PostgreSQL, an order is recorded exactly when its tenders add up to its lines, and its spend is its cash and card', async () => {
+    const lineArb = fc.record({ quantity: fc.integer({ min: 1, max: 5 }), unitPriceFen: fc.integer({ min: 0, max: 200_000 }), discountPart: fc.double({ min: 0, max: 1, noNaN: true }) });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(lineArb, { minLength: 1, maxLength: 4 }), tendersArb, fc.boolean(), async (lineSpecs, tenders, matching) => {
+        const lines = lineSpecs.map((l, i) => ({ sku: `s${i}`, title: 'T', category: 'c', quantity: l.quantity, unitPriceFen: l.unitPriceFen, discountFen: Math.floor(l.quantity * l.unitPriceFen * l.discountPart) }));
+        const total = lines.reduce((a, l) => a + l.quantity * l.unitPriceFen - l.discountFen, 0);
+        // Either tenders made to add up to the total (the last one takes the difference), or as drawn.
+        const payments = matching ? [...tenders.slice(0, -1), { method: tenders.at(-1)!.method, amountFen: total - tenders.slice(0, -1).reduce((a, t) => a + t.amountFen, 0) }] : tenders;
+        // A tender is a positive amount (the request schema says so before the service sees it).
+        fc.pre(payments.every((t) => t.amountFen > 0));
+        const sum = payments.reduce((a, t) => a + t.amountFen, 0);
+        const id = `tender-prop-${++run}`;
+        const attempt = host.services.orders.create('acme', { id, kind: 'goods', channel: 'online', lines, payments, paidAt: '2026-11-01T00:00:00Z' });
+        if (sum === total) {
+          await attempt;
+          const stored = await host.services.orders.get('acme', id);
+          expect(stored.totalFen).toBe(total);
+          expect(stored.tenders.reduce((a, t) => a + t.amountFen, 0)).toBe(total);
+          expect(stored.spendFen).toBe(payments.filter((t) => t.method === 'cash' || t.method === 'card').reduce((a, t) => a + t.amountFen, 0));
+        } else {
+          const error = await rejection(attempt);
+          expect(error.code).toBe('TK_VALIDATION');
+          expect(error.path).toMatch(/^\/payments/);
+          await expect(host.services.orders.get('acme', id)).rejects.toMatchObject({ code: 'TK_NOT_FOUND' });
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('on PostgreSQL, no sequence of partial refunds refunds more than was paid, per tender or in total', async () => {
     let run = 0;
     await fc.assert(

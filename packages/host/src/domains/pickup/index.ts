@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { isTkError } from '@tongkit/sdk';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { merchantScope } from '../../platform/auth/principal.js';
 import type { HostModuleFactory } from '../../platform/modules/host-module.js';
+import { unlessNotFound } from '../../platform/modules/unless-not-found.js';
 import { ordersOf } from '../orders/index.js';
 import { ConsumeResult, IssuePickupCodeRequest, PickupCode, PickupCodes } from './pickup-codes.js';
 import { MerchantQuery } from '../../platform/http/merchant-query.js';
@@ -15,15 +15,7 @@ const merchantOnly = { auth: ['merchant'] as ['merchant'] };
  */
 export const pickupModule: HostModuleFactory = (platform) => {
   const orders = ordersOf(platform);
-  const codes = new PickupCodes(platform.db, undefined, (tx, merchantId, orderId) =>
-    orders.get(merchantId, orderId, tx).then(
-      () => true,
-      (error: unknown) => {
-        if (isTkError(error) && error.code === 'TK_NOT_FOUND') return false;
-        throw error;
-      },
-    ),
-  );
+  const codes = new PickupCodes(platform.db, undefined, async (tx, merchantId, orderId) => (await unlessNotFound(orders.get(merchantId, orderId, tx))) !== undefined);
   return {
     name: 'pickup',
     migrations: ['053_pickup_codes.sql'],

@@ -1,7 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { singleFullPaymentPlan, type ServiceStagePlan } from '@tongkit/sdk';
 import type { HostModuleFactory, HostPlatform } from '../../platform/modules/host-module.js';
+import { membersOf } from '../members/index.js';
 import { ordersOf } from '../orders/index.js';
+import { ServiceStore } from './service-store.js';
 import { Appointments } from './appointments.js';
 import { serviceHostApi } from './host-api.js';
 import { PaymentCallbacks } from './payments.js';
@@ -35,6 +37,16 @@ export function serviceOf(platform: HostPlatform): ServiceModuleServices {
     const serviceOrders = new ServiceOrders(platform.db, ordersOf(platform), platform.publishIn, plannerOf(platform));
     built = { serviceOrders, payments: new PaymentCallbacks(platform.db, serviceOrders), appointments: new Appointments(platform.db, serviceOrders, platform.publishIn), vouchers: new Vouchers(platform.db, platform.publishIn) };
     services.set(platform, built);
+    // A member who prepaid for work not yet done is not erased: the money would be left with no one to
+    // refund it to. Added once per platform, with the services.
+    membersOf(platform).addDeletionGuard(async (tx, merchantId, memberId) => {
+      const prepaid = await new ServiceStore(tx).prepaidOfMember(merchantId, memberId);
+      if (prepaid.fen === 0) return undefined;
+      return {
+        code: 'PREPAID_BALANCE_OUTSTANDING',
+        message: `the member prepaid ${prepaid.fen} fen for service stages not yet done (orders ${prepaid.orderIds.join(', ')}): complete or refund them, then delete the member`,
+      };
+    });
   }
   return built;
 }

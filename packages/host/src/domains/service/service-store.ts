@@ -68,6 +68,21 @@ const STAGE_COLUMNS = 'stage_no, kind, label, ratio_bps, amount_fen AS amount_fe
 export class ServiceStore {
   constructor(private readonly db: Queryable) {}
 
+  /**
+   * The member's prepaid money: stages paid for work not yet done (`paid`, `scheduled`) and not refunded,
+   * on the member's open service orders. What blocks the member's erasure until it is refunded or done.
+   */
+  async prepaidOfMember(merchantId: string, memberId: string): Promise<{ fen: number; orderIds: string[] }> {
+    const { rows } = await this.db.query<{ order_id: string; fen: string }>(
+      `SELECT s.order_id, sum(s.paid_fen - s.refunded_fen)::text AS fen
+       FROM service_orders o JOIN service_stages s ON s.merchant_id = o.merchant_id AND s.order_id = o.id
+       WHERE o.merchant_id = $1 AND o.member_id = $2 AND o.status = 'open' AND s.state IN ('paid', 'scheduled') AND s.paid_fen > s.refunded_fen
+       GROUP BY s.order_id ORDER BY s.order_id LIMIT 20`,
+      [merchantId, memberId],
+    );
+    return { fen: rows.reduce((sum, r) => sum + Number(r.fen), 0), orderIds: rows.map((r) => r.order_id) };
+  }
+
   async lockOrder(merchantId: string, id: string): Promise<ServiceOrderRow | undefined> {
     const { rows } = await this.db.query<ServiceOrderRow>(
       `SELECT merchant_id, id, member_id, total_fen, status, plan_source, created_at FROM service_orders WHERE merchant_id = $1 AND id = $2 FOR UPDATE`,
