@@ -110,20 +110,22 @@ describe('members API', () => {
   });
 
   it('refuses to delete a member who prepaid for service stages not yet done, saying what to do; once refunded, deletes', async () => {
-    const { memberId } = await ok(t.api(acme, 'POST', '/v1/members', { channel: 'online' }), 201);
-    const order = { ...orderBody('svc-prepaid', { member: { id: memberId } }), kind: 'service', lines: [{ sku: 'kitchen', title: 'Kitchen', category: 'furniture', quantity: 1, unitPriceFen: 20_000 }], payments: [{ method: 'card', amountFen: 20_000 }] };
-    await ok(t.api(acme, 'POST', '/v1/orders', order), 201);
-    await ok(t.api(acme, 'POST', '/v1/service-orders', { orderId: 'svc-prepaid' }), 201);
-    const { intentId } = await ok(t.api(acme, 'POST', '/v1/service-orders/svc-prepaid/stages/1/pay'), 201);
-    await ok(t.api(acme, 'POST', `/v1/dev/payments/${intentId}/capture`, { paymentId: 'fake-svc-prepaid' }));
+    // A development merchant: the fake payment provider pays the stage.
+    const dev = await createMerchant(t, 'prepaid-dev', { development: true });
+    const { memberId } = await ok(t.api(dev, 'POST', '/v1/members', { channel: 'online' }), 201);
+    const order = { ...orderBody('svc-prepaid', { member: { id: memberId }, storeId: 'prepaid-dev-store1' }), kind: 'service', lines: [{ sku: 'kitchen', title: 'Kitchen', category: 'furniture', quantity: 1, unitPriceFen: 20_000 }], payments: [{ method: 'card', amountFen: 20_000 }] };
+    await ok(t.api(dev, 'POST', '/v1/orders', order), 201);
+    await ok(t.api(dev, 'POST', '/v1/service-orders', { orderId: 'svc-prepaid' }), 201);
+    const { intentId } = await ok(t.api(dev, 'POST', '/v1/service-orders/svc-prepaid/stages/1/pay'), 201);
+    await ok(t.api(dev, 'POST', `/v1/dev/payments/${intentId}/capture`, { paymentId: 'fake-svc-prepaid' }));
 
-    const refused = await ok(t.api(acme, 'DELETE', `/v1/members/${memberId}`));
+    const refused = await ok(t.api(dev, 'DELETE', `/v1/members/${memberId}`));
     expect(refused).toMatchObject({ result: 'rejected', code: 'PREPAID_BALANCE_OUTSTANDING', memberId });
     expect(refused.message).toMatch(/prepaid 20000 fen .*svc-prepaid.*refund/);
-    expect(await ok(t.api(acme, 'GET', `/v1/members/${memberId}`))).toMatchObject({ status: 'active' });
+    expect(await ok(t.api(dev, 'GET', `/v1/members/${memberId}`))).toMatchObject({ status: 'active' });
 
-    await ok(t.api(acme, 'POST', '/v1/service-orders/svc-prepaid/cancel', { by: 'merchant', reason: 'member asked for erasure' }), 201);
-    expect(await ok(t.api(acme, 'DELETE', `/v1/members/${memberId}`))).toMatchObject({ result: 'applied', code: 'DELETED' });
+    await ok(t.api(dev, 'POST', '/v1/service-orders/svc-prepaid/cancel', { by: 'merchant', reason: 'member asked for erasure' }), 201);
+    expect(await ok(t.api(dev, 'DELETE', `/v1/members/${memberId}`))).toMatchObject({ result: 'applied', code: 'DELETED' });
   });
 
   it('keeps the merchant’s time zone, and refuses one that is not IANA', async () => {

@@ -90,26 +90,28 @@ export class Orders {
       }
       const memberId = await this.resolveMember(tx, merchantId, request.member);
       const status = request.status ?? 'paid';
-      const inserted = await store.insert({
-        merchant_id: merchantId,
-        id: request.id,
-        request_hash: hash,
-        kind: request.kind,
-        channel: request.channel,
-        store_id: request.storeId ?? null,
-        member_id: memberId,
-        guide_id: request.guideId ?? null,
-        status,
-        total_fen: totalFen,
-        spend_fen: spendFen,
-        paid_at: paidAt,
-      });
+      const lines = request.lines.map((l, i) => ({ sku: l.sku, title: l.title, category: l.category, quantity: l.quantity, unit_price_fen: l.unitPriceFen, discount_fen: l.discountFen ?? 0, net_fen: netFen[i]! }));
+      const { inserted, timeZone } = await store.insertWhole(
+        {
+          merchant_id: merchantId,
+          id: request.id,
+          request_hash: hash,
+          kind: request.kind,
+          channel: request.channel,
+          store_id: request.storeId ?? null,
+          member_id: memberId,
+          guide_id: request.guideId ?? null,
+          status,
+          total_fen: totalFen,
+          spend_fen: spendFen,
+          paid_at: paidAt,
+        },
+        lines,
+        request.payments.map((p) => ({ method: p.method, amountFen: p.amountFen, holdId: p.holdId ?? null })),
+      );
       // A concurrent request with the same ID committed between the read and the insert.
       if (!inserted) return this.duplicateOf(tx, merchantId, (await store.get(merchantId, request.id))!, hash);
-      const lines = request.lines.map((l, i) => ({ sku: l.sku, title: l.title, category: l.category, quantity: l.quantity, unit_price_fen: l.unitPriceFen, discount_fen: l.discountFen ?? 0, net_fen: netFen[i]! }));
-      await store.insertLines(merchantId, request.id, lines);
-      await store.insertTenders(merchantId, request.id, request.payments.map((p) => ({ method: p.method, amountFen: p.amountFen, holdId: p.holdId ?? null })));
-      const calendar = new MerchantCalendar(await store.timeZoneOf(merchantId));
+      const calendar = new MerchantCalendar(timeZone);
       if (request.kind === 'goods' && status === 'paid') {
         await emitDomainEvent(this.publishIn, tx, merchantId, {
           id: `order.paid:${request.id}`,
