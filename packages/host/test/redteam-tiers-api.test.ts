@@ -69,7 +69,7 @@ describe('members’ tiers', () => {
   });
 
   it('refuses a malformed history cursor at its path', async () => {
-    expectError(await t.api(acme, 'GET', `/v1/members/${memberId}/tier-history?after=x'--`), 400, 'TK_VALIDATION', '/after');
-    expectError(await t.api(acme, 'GET', `/v1/members/${memberId}/tier-history?limit=0`), 400, 'TK_VALIDATION', '/limit');
+    expectError(await t.api(acme, 'GET', `/v1/members/${memberId}/tier-history?after=x'--`), 400, 'TK_VALIDATION', '/querystring/after');
+    expectError(await t.api(acme, 'GET', `/v1/members/${memberId}/tier-history?limit=0`), 400, 'TK_VALIDATION', '/querystring/limit');
   });
 });
