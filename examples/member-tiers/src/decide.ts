@@ -15,7 +15,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  *    value; they qualify for the highest level whose thresholds they reach (`qualifyBy` combines them).
  * 2. Only the merchant ladder's tiers are answered: a level the ladder lacks becomes the highest tier at
  *    or below it; the ladder's lowest programme tier is the floor every member holds.
- * 3. Higher than the current tier (or no current tier): upgrade, valid for `validityMonths` from `now`.
+ * 3. Higher than the current tier (or no current tier): upgrade, valid for `validityMonths` from `now`
+ *    (the host ladder's `validityMonths` when it sets one, else the setting).
  * 4. Equal: keep it; its expiry stands while it runs, and is renewed for `validityMonths` from `now`
  *    once it has lapsed (保级: requalified at expiry). The floor tier never expires.
  * 5. Lower: while the current tier has not expired (expiry null or after `now`) and protection is on,
@@ -47,7 +48,9 @@ export function decideTier(input: Input, settings: Settings): Output {
   const target = positionFor(ladder, qualified);
   const lacking =
     ladder[target]!.level === qualified ? undefined : `; qualifies for ${LEVELS[qualified]!.name} (${LEVELS[qualified]!.id}), not in this ladder`;
-  const renewedUntil = addMonths(now, settings.validityMonths);
+  // The host's ladder, when it has a validity, rules (the host cuts a longer expiry to it anyway).
+  const validityMonths = input.ladder?.validityMonths ?? settings.validityMonths;
+  const renewedUntil = addMonths(now, validityMonths);
   const expiryAt = (position: number) => (position === 0 ? null : renewedUntil);
   const until = (position: number) => (position === 0 ? '' : ` until ${cstDate(renewedUntil)}`);
   const next = (position: number) => {

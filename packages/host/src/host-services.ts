@@ -18,6 +18,7 @@ import type { Members } from './domains/members/members.js';
 import { ordersOf } from './domains/orders/index.js';
 import type { Orders } from './domains/orders/orders.js';
 import { OrderPointsWorker, pointsLedgerOf, type PointsLedger } from './domains/points/index.js';
+import { tiersOf, type MemberTiers, type TierWork } from './domains/tiers/index.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -39,6 +40,10 @@ export interface HostServices {
   points: PointsLedger;
   /** Points per order: member.points.earn on order.paid, reversal on order.refunded. */
   orderPoints: OrderPointsWorker;
+  /** Tiers applied by the host (the tiers module's service): the ladder, members' tiers and history. */
+  tiers: MemberTiers;
+  /** Members queued for a tier computation (order.paid, order.refunded, growth changes, the schedule). */
+  tierWork: TierWork;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -100,6 +105,10 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
       if (!published.duplicate && (event.type === 'order.paid' || event.type === 'order.refunded')) {
         await orderPoints!.enqueueIn(tx, merchantId, { id: published.id, type: event.type, data: event.data });
       }
+      // The member's tier is computed again, after the change commits (a redelivery only queues it again).
+      if (!published.duplicate && (event.type === 'order.paid' || event.type === 'order.refunded' || event.type === 'points.changed')) {
+        await tiersOf(platform).work.enqueueIn(tx, merchantId, event);
+      }
       return published;
     },
     hostKeys: options.hostKeys,
@@ -107,6 +116,11 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     // TK_NOT_FOUND there. An erased member earns and spends nothing more.
     memberExists: async (tx, merchantId, memberId) => (await unlessNotFound(membersOf(platform).get(merchantId, memberId, tx)))?.status === 'active',
     invokePoint: (merchantId, point, input, storeId) => extensions.invoke(merchantId, point, input, { storeId }),
+    memberTier: (merchantId, memberId) => tiersOf(platform).tiers.tierOf(merchantId, memberId),
+    decidePoint: async (merchantId, point, input) => {
+      const { decision, version, logIn } = await extensions.decide(merchantId, point, input);
+      return { output: decision.output, source: decision.source, installId: decision.installId, invocationId: decision.invocationId, version, logIn };
+    },
   };
   const modules = createHostModules(platform);
   dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));
@@ -126,6 +140,8 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     orders: ordersOf(platform),
     points,
     orderPoints,
+    tiers: tiersOf(platform).tiers,
+    tierWork: tiersOf(platform).work,
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

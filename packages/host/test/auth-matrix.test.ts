@@ -85,6 +85,10 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/tokens': ['merchant'],
   'GET /v1/tokens': ['merchant'],
   'DELETE /v1/tokens/:tokenId': ['merchant'],
+  // tiers (会员通): the ladder and a member's tier history
+  'PUT /v1/tiers': ['merchant'],
+  'GET /v1/tiers': ['merchant'],
+  'GET /v1/members/:id/tier-history': ['merchant'],
   // fulfilment (商品通)
   'PUT /v1/stores/:storeId/fulfilment': ['merchant'],
   'GET /v1/stores/:storeId/fulfilment': ['merchant'],

@@ -32,7 +32,8 @@ describe('definePlugin', () => {
         'member.tier.compute': (input) => {
           expectTypeOf(input).toEqualTypeOf<TierInput>();
           expectTypeOf(input.member.spend12mFen.online).toBeNumber();
-          expectTypeOf(input.member.currentTier).toEqualTypeOf<{ id: string; expiresAt: string | null } | null>();
+          expectTypeOf(input.member.currentTier).toEqualTypeOf<{ id: string; expiresAt: string | null; since?: string; protectedUntil?: string | null } | null>();
+          expectTypeOf(input.member.spend12mFen.total).toEqualTypeOf<number | undefined>();
           expectTypeOf(input.tiers).items.toHaveProperty('rank').toBeNumber();
           expectTypeOf(input.now).toBeString();
           const output = { tierId: input.tiers[0]!.id, reason: 'entry tier' };

@@ -17,7 +17,10 @@ export default definePlugin({
   }),
   extensions: {
     'member.tier.compute': (input, { settings }) => {
-      const spendFen = input.member.spend12mFen.online + input.member.spend12mFen.store;
+      // The host assembles the facts from its own orders: cash and card spend net of refunds over the
+      // last 12 months in the merchant's time zone (`total` = online + store; older inputs lack it).
+      const { online, store, total = online + store } = input.member.spend12mFen;
+      const spendFen = total;
       const tierId = spendFen >= settings.goldAtFen ? 'gold' : spendFen >= settings.silverAtFen ? 'silver' : 'regular';
       return { tierId, reason: `12-month spend ${formatFen(spendFen)}` };
     },

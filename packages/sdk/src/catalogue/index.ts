@@ -6,7 +6,7 @@ import { orderRoute } from './order-route.js';
 import type { ExtensionPointSpec } from './shared.js';
 
 export * from './shared.js';
-export { TierDefinition } from './member-tier-compute.js';
+export { TierDefinition, TierTrigger } from './member-tier-compute.js';
 export { checkServicePlan, ServiceStagePlan, singleFullPaymentPlan, STAGE_DUE_RULES, STAGE_KINDS, type StageKind } from './service-plan.js';
 export { checkOrderRoute, routeToNearestStore, type OrderRouteInput, type OrderRouteOutput } from './order-route.js';
 

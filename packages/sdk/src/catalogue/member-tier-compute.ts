@@ -13,6 +13,11 @@ export const TierDefinition = Type.Object(
   { additionalProperties: false },
 );
 
+/** What made the host compute a member's tier (absent in inputs written before the host assembled them). */
+export const TierTrigger = Type.Union([Type.Literal('order.paid'), Type.Literal('order.refunded'), Type.Literal('points.changed'), Type.Literal('schedule')], {
+  description: 'order.paid | order.refunded | points.changed (growth value moved) | schedule (expiry or the end of downgrade protection)',
+});
+
 const MemberTierInput = Type.Object(
   {
     member: Type.Object(
@@ -23,26 +28,44 @@ const MemberTierInput = Type.Object(
             {
               id: TierId,
               expiresAt: Type.Union([Timestamp(), Type.Null()], { description: 'When the current tier lapses; null = never' }),
+              since: Type.Optional(Timestamp({ description: 'When the member reached this tier' })),
+              protectedUntil: Type.Optional(
+                Type.Union([Timestamp(), Type.Null()], { description: 'Until then the host keeps the tier against a downgrade (the ladder’s downgrade protection)' }),
+              ),
             },
             { additionalProperties: false },
           ),
           Type.Null(),
         ]),
-        growthValue: Type.Integer({ minimum: 0, description: 'Accumulated growth value (成长值)' }),
+        growthValue: Type.Integer({ description: 'Growth value balance (成长值); negative only while refunds left a debt' }),
         pointsBalance: Type.Integer({ description: 'Points balance; negative means a debt from refunds' }),
         spend12mFen: Type.Object(
           {
-            online: Fen({ description: 'Paid spend online over the last 12 months, in fen' }),
-            store: Fen({ description: 'Paid spend in stores over the last 12 months, in fen' }),
+            online: Fen({ description: 'Spend online over the last 12 months, in fen: cash and card tenders, net of refunds' }),
+            store: Fen({ description: 'Spend in stores over the last 12 months, in fen: cash and card tenders, net of refunds' }),
+            total: Type.Optional(Fen({ description: 'online + store' })),
           },
           { additionalProperties: false },
         ),
-        orderCount12m: Type.Integer({ minimum: 0, description: 'Paid orders over the last 12 months' }),
+        orderCount12m: Type.Integer({ minimum: 0, description: 'Paid orders over the last 12 months that were not refunded in full' }),
       },
       { additionalProperties: false },
     ),
     tiers: Type.Array(TierDefinition, { minItems: 1, maxItems: 20, description: 'The merchant’s tier ladder' }),
-    now: Timestamp({ description: 'The decision time; plugins must use this, not a clock' }),
+    ladder: Type.Optional(
+      Type.Object(
+        {
+          validityMonths: Type.Union([Type.Integer({ minimum: 1, maximum: 120 }), Type.Null()], { description: 'How long a reached tier lasts (null: until a downgrade)' }),
+          downgradeProtectionDays: Type.Integer({ minimum: 0, maximum: 3650, description: 'Days after reaching a tier during which the host refuses a downgrade' }),
+        },
+        { additionalProperties: false, description: 'The ladder’s rules the host enforces on the decision' },
+      ),
+    ),
+    window: Type.Optional(
+      Type.Object({ from: Timestamp(), to: Timestamp() }, { additionalProperties: false, description: 'The 12-month window, from local midnight a year back in the merchant’s time zone, to now (inclusive)' }),
+    ),
+    trigger: Type.Optional(TierTrigger),
+    now: Timestamp({ description: 'The decision time (the fact’s time: an order’s paidAt, a refund’s refundedAt); plugins must use this, not a clock' }),
   },
   { additionalProperties: false },
 );
@@ -63,7 +86,7 @@ export const memberTierCompute = {
   primitive: '会员通',
   title: 'Compute a member’s tier',
   description:
-    'Decides a member’s tier from 12-month spend by channel, growth value, points and order history. The host applies the tier (and emits member.tier.changed).',
+    'Decides a member’s tier. The host assembles the input from its own orders and ledger (12-month spend by channel in the merchant’s time zone, cash and card tenders net of refunds; order count; growth value; points balance) on order.paid, order.refunded, growth changes and on schedule, validates the answer against the merchant’s ladder, applies it (keeping the ladder’s validity and downgrade protection), records it in the tier history and emits member.tier.changed once per change.',
   input: MemberTierInput,
   output: MemberTierOutput,
   budget: SYNC_POINT_BUDGET,

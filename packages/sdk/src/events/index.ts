@@ -1,11 +1,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MemberBoundData, MemberRedactData, MemberRegisteredData, MemberUnboundData } from './members.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
+import { MemberTierChangedData } from './tiers.js';
 import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData, VoucherRedeemedData } from './service.js';
 
 export * from './members.js';
 export * from './orders.js';
 export * from './service.js';
+export * from './tiers.js';
 
 /** Data of an event whose primitive has not typed its payload yet. */
 const UntypedData = Type.Record(Type.String(), Type.Unknown(), { description: 'Not typed yet: arrives with its primitive' });
@@ -18,7 +20,7 @@ export const EVENT_PAYLOADS = {
   'member.registered': MemberRegisteredData,
   'member.bound': MemberBoundData,
   'member.unbound': MemberUnboundData,
-  'member.tier.changed': UntypedData,
+  'member.tier.changed': MemberTierChangedData,
   'points.changed': UntypedData,
   'order.paid': OrderPaidData,
   'order.refunded': OrderRefundedData,

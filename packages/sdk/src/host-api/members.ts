@@ -17,6 +17,26 @@ export const Member = Type.Object(
       Type.Null(),
     ]),
     deletedAt: Type.Union([Timestamp(), Type.Null()]),
+    tier: Type.Optional(
+      Type.Union(
+        [
+          Type.Object(
+            {
+              tierId: Type.String(),
+              name: Type.String(),
+              rank: Type.Integer(),
+              assigned: Type.Boolean({ description: 'false: the ladder’s entry tier, held without a decision yet' }),
+              since: Type.Union([Timestamp(), Type.Null()]),
+              expiresAt: Type.Union([Timestamp(), Type.Null()]),
+              protectedUntil: Type.Union([Timestamp(), Type.Null()]),
+            },
+            { additionalProperties: false },
+          ),
+          Type.Null(),
+        ],
+        { description: 'The tier the host applied (GET /v1/members/:id); null while the merchant has no tier ladder' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

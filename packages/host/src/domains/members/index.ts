@@ -31,7 +31,7 @@ export const membersModule: HostModuleFactory = (platform) => {
   return {
     name: 'members',
     migrations: ['010_merchant_calendar.sql', '011_members.sql'],
-    routes: async (app) => registerMemberRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), { members }),
+    routes: async (app) => registerMemberRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), { members, ...(platform.memberTier ? { tierOf: platform.memberTier } : {}) }),
     hostApis: { members: membersHostApi(members) },
     emits: ['member.registered', 'member.bound', 'member.unbound', 'member.redact'],
   };

@@ -28,7 +28,10 @@ const ROTATE_BATCHES_PER_CALL = 10;
  * route), and delete (erasure). Results carry a stable `code`; an applied change answers 201 (delete:
  * 200), a duplicate or refusal 200.
  */
-export function registerMemberRoutes(app: HostApp, { members }: { members: Members }): void {
+export function registerMemberRoutes(
+  app: HostApp,
+  { members, tierOf }: { members: Members; /** The tier the host applied (the tiers service), shown on reads. */ tierOf?: (merchantId: string, memberId: string) => Promise<Exclude<Member['tier'], undefined>> },
+): void {
   app.post(
     '/v1/members',
     {
@@ -71,8 +74,12 @@ export function registerMemberRoutes(app: HostApp, { members }: { members: Membe
 
   app.get(
     '/v1/members/:id',
-    { config: merchantOnly, schema: { summary: 'A member, without personal data', tags: ['members'], params: MemberParams, querystring: MerchantQuery, response: { 200: Member } } },
-    async (request) => members.get(merchantScope(request.principal, request.query.merchantId), request.params.id),
+    { config: merchantOnly, schema: { summary: 'A member, without personal data, with its tier', tags: ['members'], params: MemberParams, querystring: MerchantQuery, response: { 200: Member } } },
+    async (request) => {
+      const merchantId = merchantScope(request.principal, request.query.merchantId);
+      const member = await members.get(merchantId, request.params.id);
+      return tierOf ? { ...member, tier: await tierOf(merchantId, member.id) } : member;
+    },
   );
 
   app.get(

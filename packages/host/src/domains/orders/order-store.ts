@@ -176,6 +176,25 @@ export class OrderStore {
     return rows[0];
   }
 
+  /**
+   * A member's goods orders paid in `[from, to]`, per channel: the money tenders (cash, card) net of what
+   * was refunded of them, and how many of the orders were not refunded in full.
+   */
+  async spendByChannel(merchantId: string, memberId: string, from: Date, to: Date, spendTenders: readonly string[]): Promise<Array<{ channel: 'online' | 'store'; spend_fen: number; orders: number }>> {
+    const { rows } = await this.tx.query<{ channel: 'online' | 'store'; spend_fen: string; orders: number }>(
+      `SELECT o.channel,
+              COALESCE(sum(t.spend), 0)::text AS spend_fen,
+              count(*) FILTER (WHERE o.status IN ('paid', 'partially_refunded'))::int AS orders
+       FROM orders o
+       LEFT JOIN LATERAL (SELECT sum(amount_fen - refunded_fen) AS spend FROM order_tenders
+                          WHERE merchant_id = o.merchant_id AND order_id = o.id AND method = ANY($5::text[])) t ON true
+       WHERE o.merchant_id = $1 AND o.member_id = $2 AND o.kind = 'goods' AND o.status <> 'cancelled' AND o.paid_at >= $3 AND o.paid_at <= $4
+       GROUP BY o.channel`,
+      [merchantId, memberId, from, to, spendTenders],
+    );
+    return rows.map((row) => ({ channel: row.channel, spend_fen: Number(row.spend_fen), orders: row.orders }));
+  }
+
   async timeZoneOf(merchantId: string): Promise<string> {
     const { rows } = await this.tx.query<{ time_zone: string }>('SELECT time_zone FROM merchants WHERE id = $1', [merchantId]);
     return rows[0]?.time_zone ?? 'Asia/Shanghai';

@@ -1,4 +1,4 @@
-import { TkError } from '@tongkit/sdk';
+import { SPEND_TENDERS, TkError } from '@tongkit/sdk';
 import type { Database, Queryable } from '../../platform/storage/database.js';
 import { emitDomainEvent, type PublishInTransaction } from '../domain-events.js';
 import { MerchantCalendar } from '../../platform/tenancy/merchant-calendar.js';
@@ -160,6 +160,22 @@ export class Orders {
       if (error instanceof TkError && error.code === 'TK_NOT_FOUND') throw new TkError('TK_NOT_FOUND', error.message, { path: '/member/id' });
       throw error;
     }
+  }
+
+  /**
+   * What a member spent from `from` to `to` (both inclusive), per channel: the cash and card tenders of
+   * its goods orders paid in the window, net of their refunds, and the number of those orders not
+   * refunded in full (the facts of a tier decision). Service orders count by their stages, not here.
+   */
+  async spendSummary(merchantId: string, memberId: string, window: { from: Date; to: Date }): Promise<{ onlineFen: number; storeFen: number; orderCount: number }> {
+    const rows = await new OrderStore(this.db).spendByChannel(merchantId, memberId, window.from, window.to, SPEND_TENDERS);
+    const of = (channel: 'online' | 'store') => rows.find((row) => row.channel === channel);
+    return { onlineFen: of('online')?.spend_fen ?? 0, storeFen: of('store')?.spend_fen ?? 0, orderCount: rows.reduce((n, row) => n + row.orders, 0) };
+  }
+
+  /** The merchant's time zone (every calendar rule is computed in it). */
+  async timeZoneOf(merchantId: string): Promise<string> {
+    return new OrderStore(this.db).timeZoneOf(merchantId);
   }
 
   /** An order of the merchant; TK_NOT_FOUND for another merchant's as for one that does not exist. */

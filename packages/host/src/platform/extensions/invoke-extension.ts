@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TkError, getExtensionPoint, type ExtensionPointId, type TkErrorJSON } from '@tongkit/sdk';
 import { validateAgainst, type InvocationResult, type LoadedPlugin, type Measurements } from '@tongkit/runtime';
-import type { Database } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import type { Installs } from '../installs/installs.js';
 import { storableJson, storableText, storableValue } from '../storage/storable-text.js';
 import { requireStoreOfMerchant } from '../tenancy/store-of-merchant.js';
@@ -56,6 +56,27 @@ export class ExtensionInvoker {
   ) {}
 
   async invoke(merchantId: string, point: string, input: unknown, options: { storeId?: string | undefined } = {}): Promise<ExtensionDecision> {
+    const { decision, version } = await this.decideUnlogged(merchantId, point, input, options);
+    await this.log(merchantId, options.storeId, input, decision, version);
+    return decision;
+  }
+
+  /**
+   * Like {@link invoke}, but the invocation's log is the caller's to write, with `logIn(tx)`, in the
+   * transaction that applies the decision: a tier change and the invocation that decided it commit
+   * together (the history points at a log row that exists). The caller must call it once.
+   */
+  async decide(
+    merchantId: string,
+    point: string,
+    input: unknown,
+    options: { storeId?: string | undefined } = {},
+  ): Promise<{ decision: ExtensionDecision; version: string | null; logIn(tx: Queryable): Promise<void> }> {
+    const { decision, version } = await this.decideUnlogged(merchantId, point, input, options);
+    return { decision, version, logIn: (tx) => this.insertLog(merchantId, options.storeId, input, decision, version, tx) };
+  }
+
+  private async decideUnlogged(merchantId: string, point: string, input: unknown, options: { storeId?: string | undefined }): Promise<{ decision: ExtensionDecision; version: string | null }> {
     const spec = getExtensionPoint(point);
     if (!spec) throw new TkError('TK_NOT_FOUND', `unknown extension point "${point}"`, { fault: 'user' });
     // Paths point into the request (`{ input, storeId }`), like the other errors of this call.
@@ -81,8 +102,7 @@ export class ExtensionInvoker {
       const merchant = await this.db.query('SELECT 1 FROM merchants WHERE id = $1', [merchantId]);
       if (merchant.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no merchant ${merchantId}`);
       const decision: ExtensionDecision = { invocationId, point, output: spec.fallbackOutput(input as never), source: 'platform', installId: null, plugin: null, error: null, measurements: null };
-      await this.log(merchantId, options.storeId, input, decision, null);
-      return decision;
+      return { decision, version: null };
     }
 
     const gate = await this.admit(install.id, point);
@@ -115,8 +135,7 @@ export class ExtensionInvoker {
       error: error ? merchantFacing(error) : null,
       measurements: result?.measurements ?? null,
     };
-    await this.log(merchantId, options.storeId, input, decision, install.version);
-    return decision;
+    return { decision, version: install.version };
   }
 
   /**
@@ -216,8 +235,8 @@ export class ExtensionInvoker {
     }
   }
 
-  private async insertLog(merchantId: string, storeId: string | undefined, input: unknown, decision: ExtensionDecision, version: string | null): Promise<void> {
-    await this.db.query(
+  private async insertLog(merchantId: string, storeId: string | undefined, input: unknown, decision: ExtensionDecision, version: string | null, tx: Queryable = this.db): Promise<void> {
+    await tx.query(
       `INSERT INTO invocations (id, merchant_id, install_id, plugin_name, version, point, store_id, ok, fallback, error_code, error_message, input, output, measurements)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [

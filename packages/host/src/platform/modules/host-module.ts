@@ -97,6 +97,24 @@ export interface HostPlatform {
   readonly invokePoint?:
     | ((merchantId: string, point: string, input: unknown, storeId: string | undefined) => Promise<{ output: unknown; source: 'plugin' | 'fallback' | 'platform'; installId: string | null }>)
     | undefined;
+  /**
+   * The tier the host applied to a member (the tiers service), for the members routes to show without
+   * reading the tiers' tables; null while the merchant has no ladder.
+   */
+  readonly memberTier?:
+    | ((merchantId: string, memberId: string) => Promise<{ tierId: string; name: string; rank: number; assigned: boolean; since: string | null; expiresAt: string | null; protectedUntil: string | null } | null>)
+    | undefined;
+  /**
+   * Like `invokePoint`, but leaves writing the invocation's log to the caller (`logIn(tx)`), in the
+   * transaction that applies the decision (tiers: the history row and its invocation commit together).
+   */
+  readonly decidePoint?:
+    | ((
+        merchantId: string,
+        point: string,
+        input: unknown,
+      ) => Promise<{ output: unknown; source: 'plugin' | 'fallback' | 'platform'; installId: string | null; invocationId: string; version: string | null; logIn(tx: Queryable): Promise<void> }>)
+    | undefined;
 }
 
 /**
