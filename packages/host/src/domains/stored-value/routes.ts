@@ -12,6 +12,8 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
 const Id = (description: string) => Type.String({ minLength: 1, maxLength: 128, description });
+const TopUpParams = Type.Object({ topUpId: Id('Top-up ID') });
+const SpendParams = Type.Object({ spendId: Id('Spend ID') });
 const MemberParams = Type.Object({ id: Id('Opaque member ID') });
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.String({ minLength: 1, maxLength: 256, description: 'Required: the same key again returns the first outcome; with another body it is TK_CONFLICT' }),
@@ -93,26 +95,26 @@ export function storedValueRoutes(storedValue: StoredValue, payments: PaymentCal
     );
 
     app.get(
-      '/v1/stored-value/top-ups/:id',
-      { config: merchantOnly, schema: { summary: 'A top-up and its status', tags: ['stored-value'], params: Type.Object({ id: Id('Top-up ID') }), querystring: MerchantQuery, response: { 200: TopUpSchema } } },
-      async (request) => storedValue.topUp(merchantScope(request.principal, request.query.merchantId), request.params.id),
+      '/v1/stored-value/top-ups/:topUpId',
+      { config: merchantOnly, schema: { summary: 'A top-up and its status', tags: ['stored-value'], params: TopUpParams, querystring: MerchantQuery, response: { 200: TopUpSchema } } },
+      async (request) => storedValue.topUp(merchantScope(request.principal, request.query.merchantId), request.params.topUpId),
     );
 
     app.post(
-      '/v1/stored-value/top-ups/:id/refund',
+      '/v1/stored-value/top-ups/:topUpId/refund',
       {
         config: merchantOnly,
         schema: {
           summary: 'Refund a paid top-up: its lot’s remaining principal goes back to the member, its remaining bonus is forfeited',
           tags: ['stored-value'],
-          params: Type.Object({ id: Id('Top-up ID') }),
+          params: TopUpParams,
           querystring: MerchantQuery,
           headers: IdempotencyHeaders,
           response: { 200: StoredValueResultSchema, 201: StoredValueResultSchema },
         },
       },
       async (request, reply) => {
-        const result = await storedValue.refundTopUp({ ...caller(request), topUpId: request.params.id });
+        const result = await storedValue.refundTopUp({ ...caller(request), topUpId: request.params.topUpId });
         return reply.status(statusOf(result.status)).send(result);
       },
     );
@@ -141,14 +143,14 @@ export function storedValueRoutes(storedValue: StoredValue, payments: PaymentCal
     );
 
     app.post(
-      '/v1/stored-value/spends/:id/refunds',
+      '/v1/stored-value/spends/:spendId/refunds',
       {
         config: merchantOnly,
         schema: {
           summary: 'Refund (part of) a spend back to the lots it came from',
           description: 'Rejection: refund_exceeds_spend.',
           tags: ['stored-value'],
-          params: Type.Object({ id: Id('Spend ID') }),
+          params: SpendParams,
           querystring: MerchantQuery,
           headers: IdempotencyHeaders,
           body: Type.Object({ amountFen: Fen('How much of the spend goes back') }, { additionalProperties: false }),
@@ -156,7 +158,7 @@ export function storedValueRoutes(storedValue: StoredValue, payments: PaymentCal
         },
       },
       async (request, reply) => {
-        const result = await storedValue.refundSpend({ ...caller(request), spendId: request.params.id, amountFen: request.body.amountFen });
+        const result = await storedValue.refundSpend({ ...caller(request), spendId: request.params.spendId, amountFen: request.body.amountFen });
         return reply.status(statusOf(result.status)).send(result);
       },
     );
@@ -199,13 +201,13 @@ export function storedValueRoutes(storedValue: StoredValue, payments: PaymentCal
     });
 
     app.post(
-      '/v1/dev/stored-value/top-ups/:id/capture',
+      '/v1/dev/stored-value/top-ups/:topUpId/capture',
       {
         config: merchantOnly,
         schema: {
           summary: 'The fake payment provider (development merchants only): pays a top-up through its signed callback',
           tags: ['stored-value'],
-          params: Type.Object({ id: Id('Top-up ID') }),
+          params: TopUpParams,
           querystring: MerchantQuery,
           body: Type.Object({ amountFen: Type.Optional(Type.Integer({ minimum: 0 })), paymentId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false }),
           response: { 200: CallbackResult },
@@ -213,7 +215,7 @@ export function storedValueRoutes(storedValue: StoredValue, payments: PaymentCal
       },
       async (request) => {
         const merchantId = merchantScope(request.principal, request.query.merchantId);
-        const topUp = await storedValue.topUp(merchantId, request.params.id);
+        const topUp = await storedValue.topUp(merchantId, request.params.topUpId);
         const signed = await payments.fakeSign(merchantId, { paymentId: request.body.paymentId ?? `fake_${Date.now()}_${Math.random().toString(36).slice(2)}`, topUpId: topUp.topUpId, amountFen: request.body.amountFen ?? topUp.principalFen, status: 'captured' });
         // Through HTTP, like a real provider: the callback route verifies it as it would any other.
         const answer = await app.inject({ method: 'POST', url: '/v1/stored-value/callback', headers: signed.headers, payload: signed.body });

@@ -127,7 +127,7 @@ export class StoredValue {
 
   async topUp(merchantId: string, topUpId: string): Promise<TopUp> {
     const row = await new StoredValueStore(this.db).topUp(merchantId, topUpId);
-    if (!row) throw new TkError('TK_NOT_FOUND', `no top-up ${topUpId.slice(0, 64)}`, { path: '/params/id' });
+    if (!row) throw new TkError('TK_NOT_FOUND', `no top-up ${topUpId.slice(0, 64)}`, { path: '/params/topUpId' });
     return { result: 'duplicate', topUpId: row.id, memberId: row.member_id, principalFen: row.principal_fen, bonusFen: row.bonus_fen, status: row.status };
   }
 
@@ -189,7 +189,7 @@ export class StoredValue {
   async refundSpend(request: StoredValueCaller & { spendId: string; amountFen: number }): Promise<StoredValueResult> {
     const amountFen = requireFen(request.amountFen, '/amountFen');
     const found = await new StoredValueStore(this.db).spend(request.merchantId, request.spendId);
-    if (!found) throw new TkError('TK_NOT_FOUND', `no stored-value spend ${request.spendId.slice(0, 64)}`, { path: '/params/id' });
+    if (!found) throw new TkError('TK_NOT_FOUND', `no stored-value spend ${request.spendId.slice(0, 64)}`, { path: '/params/spendId' });
     return this.mutate(request, 'spend_refund', { spendId: request.spendId, amountFen }, async (store, now) => {
       await store.lockAccount(request.merchantId, found.member_id);
       const takes = await store.takes(request.merchantId, found.id);
@@ -221,7 +221,7 @@ export class StoredValue {
    */
   async refundTopUp(request: StoredValueCaller & { topUpId: string }): Promise<StoredValueResult> {
     const found = await new StoredValueStore(this.db).topUp(request.merchantId, request.topUpId);
-    if (!found) throw new TkError('TK_NOT_FOUND', `no top-up ${request.topUpId.slice(0, 64)}`, { path: '/params/id' });
+    if (!found) throw new TkError('TK_NOT_FOUND', `no top-up ${request.topUpId.slice(0, 64)}`, { path: '/params/topUpId' });
     return this.mutate(request, 'top_up_refund', { topUpId: request.topUpId }, async (store, now) => {
       const account = await store.lockAccount(request.merchantId, found.member_id);
       const lotIds = (await store.lots(request.merchantId, found.member_id)).filter((l) => l.top_up_id === found.id).map((l) => l.id);
