@@ -8,6 +8,8 @@ import { bonusFor, drawFromLot, refundOfTake } from './lot-math.js';
 import { StoredValueStore } from './stored-value-store.js';
 import type { StoredValueAccount, StoredValueRejection, StoredValueResult, TopUp, TopUpCallbackBody, TopUpRule } from './types.js';
 
+/** −fen without JSON's −0 (stored results are compared with replays). */
+const neg = (fen: number) => (fen === 0 ? 0 : -fen);
 const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '')}`;
 const MAX_FEN = 100_000_000_000;
 const KEY_HINT = 'Use one idempotency key per change (e.g. the till’s receipt number and what it pays), never the same key for two payloads.';
@@ -177,7 +179,7 @@ export class StoredValue {
         await store.moveLot(request.merchantId, lot.id, -take.principalFen, -take.bonusFen);
         await store.insertTake(request.merchantId, spendId, draws.length, lot.id, take.principalFen, take.bonusFen);
         await store.insertEntry(request.merchantId, { id: newId('sve'), memberId: request.memberId, kind: 'spend', lotId: lot.id, principalDelta: -take.principalFen, bonusDelta: -take.bonusFen, refId: spendId, at: now });
-        draws.push({ lotId: lot.id, principalFen: -take.principalFen, bonusFen: -take.bonusFen });
+        draws.push({ lotId: lot.id, principalFen: neg(take.principalFen), bonusFen: neg(take.bonusFen) });
       }
       // The account row is Σ lots; a difference here is a bug, and the transaction rolls back.
       if (left !== 0) throw new TkError('TK_INTERNAL', 'stored-value lots do not cover the account balance');
@@ -231,7 +233,7 @@ export class StoredValue {
       if (topUp.status === 'pending') return rejected(base, 'top_up_not_paid', account);
       if (topUp.status === 'refunded') return rejected(base, 'top_up_already_refunded', account);
       if (!lot) throw new TkError('TK_INTERNAL', `the paid top-up ${topUp.id} has no lot`);
-      const draws = [{ lotId: lot.id, principalFen: -lot.principal_remaining, bonusFen: -lot.bonus_remaining }];
+      const draws = [{ lotId: lot.id, principalFen: neg(lot.principal_remaining), bonusFen: neg(lot.bonus_remaining) }];
       await store.moveLot(request.merchantId, lot.id, -lot.principal_remaining, -lot.bonus_remaining);
       if (lot.principal_remaining > 0) await store.insertEntry(request.merchantId, { id: newId('sve'), memberId: topUp.member_id, kind: 'top_up_refund', lotId: lot.id, principalDelta: -lot.principal_remaining, bonusDelta: 0, refId: topUp.id, at: now });
       if (lot.bonus_remaining > 0) await store.insertEntry(request.merchantId, { id: newId('sve'), memberId: topUp.member_id, kind: 'bonus_forfeit', lotId: lot.id, principalDelta: 0, bonusDelta: -lot.bonus_remaining, refId: topUp.id, at: now });
