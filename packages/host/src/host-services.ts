@@ -114,6 +114,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
         },
       ),
     invokePoint: (merchantId, point, input, storeId) => extensions.invoke(merchantId, point, input, { storeId }),
+    invokeEachPoint: (merchantId, point, input, storeId) => extensions.invokeEach(merchantId, point, input, { storeId }),
   };
   const modules = createHostModules(platform);
   dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));
