@@ -94,6 +94,11 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/stored-value/spends/:spendId/refunds': ['merchant'],
   'POST /v1/stored-value/callback': 'public',
   'POST /v1/dev/stored-value/top-ups/:topUpId/capture': ['merchant'],
+  // checkout
+  'PUT /v1/checkout/tiers/:tierId/benefits': ['merchant'],
+  'PUT /v1/checkout/stacking': ['merchant'],
+  'POST /v1/checkout/benefits': ['merchant'],
+  'POST /v1/checkout/redeem-points': ['merchant'],
   // administration
   'POST /v1/admin/merchant-tiers': ['admin'],
   'POST /v1/admin/merchants': ['admin'],
@@ -169,6 +174,7 @@ const PARAMS: Record<string, string> = {
   intentId: 'pi_matrix_none',
   topUpId: 'tu_matrix_none',
   spendId: 'svs_matrix_none',
+  tierId: 'matrix-tier',
 };
 
 type Caller = 'no token' | 'bad token' | 'developer' | 'reviewer' | 'merchant A' | 'merchant B' | 'store of A' | 'staff of A' | 'admin';

@@ -84,7 +84,7 @@ const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version',
 type IdParam = (typeof ID_PARAMS)[number];
 // A body's crmMemberId is the brand CRM's own id of the member being bound: created, never looked up.
 // An order's guideId is recorded as given (no guide is looked up yet); a refundId is the merchant's new refund's, a paymentId the fake provider's new payment's, a scanId the till's new scan's.
-const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment', scanId: 'walk-scan' };
+const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment', scanId: 'walk-scan', tierId: 'walk-gold' };
 /** What nothing is: ids shaped like real ones that name nothing. */
 const NOTHING: Record<IdParam, string> = {
   id: 'ins_walk0000000000none',
