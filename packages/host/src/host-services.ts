@@ -121,6 +121,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
       const { decision, version, logIn } = await extensions.decide(merchantId, point, input);
       return { output: decision.output, source: decision.source, installId: decision.installId, invocationId: decision.invocationId, version, logIn };
     },
+    invokeEachPoint: (merchantId, point, input, storeId) => extensions.invokeEach(merchantId, point, input, { storeId }),
   };
   const modules = createHostModules(platform);
   dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));

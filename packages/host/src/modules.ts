@@ -8,13 +8,15 @@ import { serviceModule } from './domains/service/index.js';
 import { pickupModule } from './domains/pickup/index.js';
 import { productCodesModule } from './domains/product-codes/index.js';
 import { tiersModule } from './domains/tiers/index.js';
+import { storedValueModule } from './domains/stored-value/index.js';
+import { checkoutModule } from './domains/checkout/index.js';
 import type { HostModule, HostModuleFactory, HostPlatform } from './platform/modules/host-module.js';
 
 /**
  * The host's modules, one per primitive under `src/domains/<primitive>/`: the one list a new primitive
  * is added to (see docs/architecture.md).
  */
-export const HOST_MODULES: readonly HostModuleFactory[] = [kvModule, membersModule, ordersModule, pointsModule, serviceModule, fulfilmentModule, inventoryModule, productCodesModule, pickupModule, tiersModule];
+export const HOST_MODULES: readonly HostModuleFactory[] = [kvModule, membersModule, ordersModule, pointsModule, serviceModule, fulfilmentModule, inventoryModule, productCodesModule, pickupModule, tiersModule, storedValueModule, checkoutModule];
 
 /** Builds the modules on the platform's services. */
 export function createHostModules(platform: HostPlatform, factories: readonly HostModuleFactory[] = HOST_MODULES): HostModule[] {

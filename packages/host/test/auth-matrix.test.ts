@@ -69,6 +69,23 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'GET /v1/payments/unmatched': ['merchant'],
   'POST /v1/payments/callback': 'public',
   'POST /v1/dev/payments/:intentId/capture': ['merchant'],
+  // stored value (会员宝)
+  'GET /v1/stored-value/rules': ['merchant'],
+  'PUT /v1/stored-value/rules': ['merchant'],
+  'GET /v1/members/:id/stored-value': ['merchant'],
+  'GET /v1/members/:id/stored-value/entries': ['merchant'],
+  'POST /v1/members/:id/stored-value/top-ups': ['merchant'],
+  'GET /v1/stored-value/top-ups/:topUpId': ['merchant'],
+  'POST /v1/stored-value/top-ups/:topUpId/refund': ['merchant'],
+  'POST /v1/members/:id/stored-value/spends': ['merchant'],
+  'POST /v1/stored-value/spends/:spendId/refunds': ['merchant'],
+  'POST /v1/stored-value/callback': 'public',
+  'POST /v1/dev/stored-value/top-ups/:topUpId/capture': ['merchant'],
+  // checkout
+  'PUT /v1/checkout/tiers/:tierId/benefits': ['merchant'],
+  'PUT /v1/checkout/stacking': ['merchant'],
+  'POST /v1/checkout/benefits': ['merchant'],
+  'POST /v1/checkout/redeem-points': ['merchant'],
   // administration
   'POST /v1/admin/merchant-tiers': ['admin'],
   'POST /v1/admin/merchants': ['admin'],
@@ -134,7 +151,7 @@ const PUBLIC_STATUS: Record<string, number> = {
  * the handler (and gets a 4xx from it) without changing anything.
  */
 /** Public routes authenticated by a signature over their body (the payment provider's callback). */
-const SIGNED = new Set(['POST /v1/payments/callback']);
+const SIGNED = new Set(['POST /v1/payments/callback', 'POST /v1/stored-value/callback']);
 
 const PARAMS: Record<string, string> = {
   plugin: 'no-such-plugin',
@@ -148,6 +165,9 @@ const PARAMS: Record<string, string> = {
   tokenId: 'tok_matrix_none',
   stageNo: '1',
   intentId: 'pi_matrix_none',
+  topUpId: 'tu_matrix_none',
+  spendId: 'svs_matrix_none',
+  tierId: 'matrix-tier',
 };
 
 type Caller = 'no token' | 'bad token' | 'developer' | 'reviewer' | 'merchant A' | 'merchant B' | 'store of A' | 'staff of A' | 'integration of A' | 'admin';

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
 import type { Role } from '../src/index.js';
+import { signCallback } from '../src/domains/service/callback-signature.js';
 import { createDeveloper, createMerchant, expectError, expectErrorBody, ok, publish, smokeFixture, startTestHost, tierInput, uploadOf, type ApiResponse, type TestHost, orderPaidData } from './helpers.js';
 
 const plugins = join(fileURLToPath(new URL('.', import.meta.url)), 'plugins');
@@ -79,11 +80,11 @@ const nameOf = (op: Operation) => `${op.method} ${op.path}`;
  * listing's filter (answers 200 with nothing of another tenant's); every other id names one thing,
  * and one the caller may not see must be refused.
  */
-const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId', 'orderId', 'intentId'] as const;
+const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId', 'orderId', 'intentId', 'topUpId', 'spendId'] as const;
 type IdParam = (typeof ID_PARAMS)[number];
 // A body's crmMemberId is the brand CRM's own id of the member being bound: created, never looked up.
 // An order's guideId is recorded as given (no guide is looked up yet); a refundId is the merchant's new refund's, a paymentId the fake provider's new payment's, a scanId the till's new scan's.
-const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment', scanId: 'walk-scan' };
+const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment', scanId: 'walk-scan', tierId: 'walk-gold' };
 /** What nothing is: ids shaped like real ones that name nothing. */
 const NOTHING: Record<IdParam, string> = {
   id: 'ins_walk0000000000none',
@@ -98,6 +99,8 @@ const NOTHING: Record<IdParam, string> = {
   memberId: 'mem_walk0000000none',
   orderId: 'walk-none-order',
   intentId: 'pi_walk0000000000none',
+  topUpId: 'tu_walk0000000000none',
+  spendId: 'svs_walk000000000none',
 };
 /** Values for body properties a generated sample would get wrong (an input the point validates). */
 const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: { memberId: 'mem_walk0000000none', channel: 'online', storeId: null, registeredAt: '2026-11-01T02:00:00.000Z' }, phone: '13800138000', code: '12345678' };
@@ -160,6 +163,13 @@ beforeAll(async () => {
     await ok(t.api(token, 'POST', '/v1/orders', { id: orderId, kind: 'service', channel: 'online', lines: [{ sku: 'w', title: 'W', category: 'c', quantity: 1, unitPriceFen: 100 }], payments: [{ method: 'card', amountFen: 100 }], paidAt: '2026-12-01T08:00:00Z' }), 201);
     await ok(t.api(token, 'POST', '/v1/service-orders', { orderId }), 201);
     const { intentId } = await ok(t.api(token, 'POST', `/v1/service-orders/${orderId}/stages/1/pay`), 201);
+    // A member's stored value: a pending top-up, and a spend of a paid one.
+    const topUp = await ok(t.api(token, 'POST', `/v1/members/${member.memberId}/stored-value/top-ups`, { principalFen: 500 }, { headers: { 'idempotency-key': 'walk-topup' } }), 201);
+    const { kid, secret } = await ok(t.api(token, 'POST', '/v1/payments/secrets', {}), 201);
+    const paid = JSON.stringify({ paymentId: `walk-${merchant}-pay`, topUpId: topUp.topUpId, amountFen: 500, status: 'captured' });
+    const at = Math.floor(Date.now() / 1000);
+    await ok(t.api(undefined, 'POST', '/v1/stored-value/callback', undefined, { raw: paid, headers: { t: String(at), kid, signature: signCallback(Buffer.from(secret, 'base64url'), at, paid) } }));
+    const spend = await ok(t.api(token, 'POST', `/v1/members/${member.memberId}/stored-value/spends`, { amountFen: 100 }, { headers: { 'idempotency-key': 'walk-spend' } }), 201);
     return {
       id: weight.id as string,
       installId: counter.id as string,
@@ -171,6 +181,8 @@ beforeAll(async () => {
       memberId: member.memberId as string,
       orderId,
       intentId: intentId as string,
+      topUpId: topUp.topUpId as string,
+      spendId: spend.refId as string,
     };
   };
   const a = await things(tokenA, 'walk-a');
@@ -198,6 +210,8 @@ beforeAll(async () => {
     { label: 'the other merchant’s member', values: { memberId: other.memberId } },
     { label: 'the other merchant’s service order', values: { orderId: other.orderId } },
     { label: 'the other merchant’s payment intent', values: { intentId: other.intentId } },
+    { label: 'the other merchant’s top-up', values: { topUpId: other.topUpId } },
+    { label: 'the other merchant’s stored-value spend', values: { spendId: other.spendId } },
     // With the caller's own install of test-bounded-weight (upgrade), this is its version in review.
     { label: 'a version in review', values: { version: '1.1.0' } },
     ...unseenVersions,

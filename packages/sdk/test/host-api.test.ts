@@ -29,7 +29,7 @@ describe('HOST_API', () => {
     }
   });
 
-  it('splits the surface into host calls (kv, members, orders, points, service, inventory) and methods the sandbox answers itself (log)', () => {
+  it('splits the surface into host calls (kv, members, orders, points, service, inventory, storedValue) and methods the sandbox answers itself (log)', () => {
     expect(hostCallSurface()).toEqual({
       kv: ['get', 'set', 'delete', 'increment'],
       members: ['get', 'pii'],
@@ -37,6 +37,7 @@ describe('HOST_API', () => {
       points: ['grant', 'freeze', 'confirm', 'release', 'balance'],
       service: ['get', 'advance'],
       inventory: ['get', 'reserve', 'release'],
+      storedValue: ['balance'],
     });
     expect(guestSideSurface()).toEqual({ log: ['info', 'warn', 'error'] });
   });
@@ -51,6 +52,9 @@ describe('HOST_API', () => {
     // Reading a balance is read consent; changing it is write consent.
     expect(getHostMethod('points', 'balance')?.permission).toBe('member:read');
     expect(getHostMethod('points', 'grant')?.permission).toBe('points:write');
+    // Stored value is read-only for plugins: spending is the host checkout's.
+    expect(getHostMethod('storedValue', 'balance')?.permission).toBe('stored-value:read');
+    expect(getHostMethod('storedValue', 'spend')).toBeUndefined();
     expect(getHostMethod('__proto__', 'get')).toBeUndefined();
     expect(permissionsOfNamespace('kv')).toEqual(['storage:kv']);
     expect(permissionsOfNamespace('log')).toEqual([]);

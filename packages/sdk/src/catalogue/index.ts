@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox';
+import { memberBenefitsResolve } from './member-benefits-resolve.js';
 import { memberPointsEarn } from './member-points-earn.js';
 import { memberTierCompute } from './member-tier-compute.js';
 import { servicePlan } from './service-plan.js';
@@ -7,6 +8,7 @@ import type { ExtensionPointSpec } from './shared.js';
 
 export * from './shared.js';
 export { TierDefinition, TierTrigger } from './member-tier-compute.js';
+export { BENEFIT_CLASSES, BenefitSchema, checkBenefits, STACKING_MODES, TierBenefitsSchema, tierBaseBenefits, type Benefit, type BenefitClass, type BenefitsInput, type BenefitsOutput, type StackingMode } from './member-benefits-resolve.js';
 export { checkServicePlan, ServiceStagePlan, singleFullPaymentPlan, STAGE_DUE_RULES, STAGE_KINDS, type StageKind } from './service-plan.js';
 export { checkOrderRoute, routeToNearestStore, type OrderRouteInput, type OrderRouteOutput } from './order-route.js';
 
@@ -22,6 +24,7 @@ export type ApiVersion = (typeof API_VERSIONS)[number];
 export const EXTENSION_POINTS = {
   'member.tier.compute': memberTierCompute,
   'member.points.earn': memberPointsEarn,
+  'member.benefits.resolve': memberBenefitsResolve,
   'service.plan': servicePlan,
   'order.route': orderRoute,
 } as const;

@@ -2,12 +2,14 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MemberBoundData, MemberRedactData, MemberRegisteredData, MemberUnboundData } from './members.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
 import { MemberTierChangedData } from './tiers.js';
+import { StoredValueChangedData } from './stored-value.js';
 import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData, VoucherRedeemedData } from './service.js';
 
 export * from './members.js';
 export * from './orders.js';
 export * from './service.js';
 export * from './tiers.js';
+export * from './stored-value.js';
 
 /** Data of an event whose primitive has not typed its payload yet. */
 const UntypedData = Type.Record(Type.String(), Type.Unknown(), { description: 'Not typed yet: arrives with its primitive' });
@@ -34,6 +36,7 @@ export const EVENT_PAYLOADS = {
   'appointment.booked': AppointmentBookedData,
   'appointment.completed': AppointmentCompletedData,
   'voucher.redeemed': VoucherRedeemedData,
+  'stored-value.changed': StoredValueChangedData,
   'member.redact': MemberRedactData,
   'merchant.redact': UntypedData,
   'install.created': UntypedData,

@@ -6,6 +6,7 @@ import { MEMBERS_HOST_API } from './members.js';
 import { ORDERS_HOST_API } from './orders.js';
 import { POINTS_HOST_API } from './points.js';
 import { SERVICE_HOST_API } from './service.js';
+import { STORED_VALUE_HOST_API } from './stored-value.js';
 import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
 
 export * from './method.js';
@@ -15,6 +16,7 @@ export { LOG_HOST_API } from './log.js';
 export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
 export { Order, ORDERS_HOST_API, Refund } from './orders.js';
 export { LedgerAccountSchema, LedgerResultSchema, MemberBalanceSchema, POINTS_HOST_API, type LedgerResultData, type MemberBalance } from './points.js';
+export { STORED_VALUE_HOST_API, StoredValueBalanceSchema, type StoredValueBalance } from './stored-value.js';
 export { AdvanceTarget, PaymentCallbackRecord, PaymentIntent, ServiceMutationResult, ServiceOrder, ServiceStage, SERVICE_HOST_API, StageTransition } from './service.js';
 
 /**
@@ -35,6 +37,7 @@ export const HOST_API = {
   points: POINTS_HOST_API,
   service: SERVICE_HOST_API,
   inventory: INVENTORY_HOST_API,
+  storedValue: STORED_VALUE_HOST_API,
 } as const satisfies Record<string, HostNamespaceSpec>;
 
 type Catalogue = typeof HOST_API;

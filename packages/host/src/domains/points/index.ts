@@ -9,6 +9,6 @@ export type { LedgerPage } from './reads.js';
 export type { SweepResult } from './sweeps.js';
 export { cumulativeReversal } from './reversal.js';
 export { REJECTION_REASONS, type AccountBalance, type EntryKind, type LedgerAccount, type LedgerEntry, type LedgerResult, type LedgerSource, type MemberPoints, type OpenHold, type RejectionReason } from './types.js';
-export { pointsModule, pointsLedgerOf } from './module.js';
+export { pointsModule, pointsLedgerOf, pointsLedgerOn } from './module.js';
 export { OrderPointsWorker, type MergePointInvoker } from './order-points-worker.js';
 export { DEFAULT_EARN_POLICY, mergeEarnAnswers, type EarnAnswer, type EarnOutcome, type EarnPolicy } from './earn-merge.js';

@@ -1,9 +1,10 @@
-import type { HostModule, HostModuleFactory } from '../../platform/modules/host-module.js';
+import type { HostModule, HostModuleFactory, HostPlatform } from '../../platform/modules/host-module.js';
 import { pointsHostApi } from './host-api.js';
 import { PointsLedger } from './ledger.js';
 import { pointsRoutes } from './routes.js';
 
 const ledgers = new WeakMap<HostModule, PointsLedger>();
+const byPlatform = new WeakMap<HostPlatform, PointsLedger>();
 
 /**
  * The points & growth ledger as a host module: migration 020, the operator routes under
@@ -30,6 +31,7 @@ export const pointsModule: HostModuleFactory = (platform) => {
     ],
   };
   ledgers.set(module, ledger);
+  byPlatform.set(platform, ledger);
   return module;
 };
 
@@ -40,4 +42,11 @@ export function pointsLedgerOf(modules: readonly HostModule[]): PointsLedger {
     if (ledger) return ledger;
   }
   throw new Error('the points module is not in the host module list');
+}
+
+/** The ledger the points module built on `platform` (for other modules' services: checkout's point holds). */
+export function pointsLedgerOn(platform: HostPlatform): PointsLedger {
+  const ledger = byPlatform.get(platform);
+  if (!ledger) throw new Error('the points module is not built on this platform (it must come before the modules that use it)');
+  return ledger;
 }

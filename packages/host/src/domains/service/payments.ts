@@ -52,6 +52,35 @@ export class PaymentCallbacks {
   /** Verifies and applies one callback. The raw body is what was signed: it is parsed only after. */
   async receive(headers: CallbackHeaders, rawBody: string, now = new Date()): Promise<CallbackOutcome> {
     const store = new ServiceStore(this.db);
+    const { merchantId, kid } = await this.verify(headers, rawBody, now);
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      body = undefined;
+    }
+    if (!checkBody.Check(body)) {
+      await store.logRejection(kid, 'malformed');
+      const first = body === undefined ? undefined : checkBody.Errors(body).First();
+      throw new TkError('TK_VALIDATION', `the payment callback body is invalid${first ? ` at ${first.path}: ${first.message}` : ': not JSON'}`, { path: first?.path || '/' });
+    }
+    try {
+      return await this.apply(merchantId, body);
+    } catch (error) {
+      if (!(error instanceof ReplayedCallback)) throw error;
+      await store.logRejection(kid, 'replayed');
+      return { result: 'duplicate' };
+    }
+  }
+
+  /**
+   * Verifies a signed provider callback (headers t, kid, signature over the raw body; 300 s window) and
+   * answers the merchant whose secret signed it. Forged, unknown-kid, malformed and expired callbacks
+   * are logged and refused with TK_UNAUTHORIZED. Other callbacks of the same mechanism (stored-value
+   * top-ups) verify through this too; each deduplicates its own payment IDs.
+   */
+  async verify(headers: CallbackHeaders, rawBody: string, now = new Date()): Promise<{ merchantId: string; kid: string }> {
+    const store = new ServiceStore(this.db);
     const kid = headers.kid ?? '';
     const t = Number(headers.t);
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(kid) || !Number.isSafeInteger(t) || typeof headers.signature !== 'string') {
@@ -69,24 +98,12 @@ export class PaymentCallbacks {
       await store.logRejection(kid, 'expired');
       throw unauthorized(`the payment callback was signed at ${t}, more than 300 s from now`);
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      body = undefined;
-    }
-    if (!checkBody.Check(body)) {
-      await store.logRejection(kid, 'malformed');
-      const first = body === undefined ? undefined : checkBody.Errors(body).First();
-      throw new TkError('TK_VALIDATION', `the payment callback body is invalid${first ? ` at ${first.path}: ${first.message}` : ': not JSON'}`, { path: first?.path || '/' });
-    }
-    try {
-      return await this.apply(secret.merchant_id, body);
-    } catch (error) {
-      if (!(error instanceof ReplayedCallback)) throw error;
-      await store.logRejection(kid, 'replayed');
-      return { result: 'duplicate' };
-    }
+    return { merchantId: secret.merchant_id, kid };
+  }
+
+  /** Logs a verified callback the caller refused (a replay), as the service's own callbacks are. */
+  async logRejection(kid: string, reason: 'replayed' | 'malformed'): Promise<void> {
+    await new ServiceStore(this.db).logRejection(kid, reason);
   }
 
   private async apply(merchantId: string, body: PaymentCallbackBody): Promise<CallbackOutcome> {
@@ -141,6 +158,19 @@ export class PaymentCallbacks {
   async unmatchedOf(merchantId: string): Promise<Array<{ providerPaymentId: string; intentId: string | null; amountFen: number; reason: string | null; refundStatus: string | null; receivedAt: string }>> {
     const rows = await new ServiceStore(this.db).unmatched(merchantId);
     return rows.map((r) => ({ providerPaymentId: r.provider_payment_id, intentId: r.intent_id, amountFen: r.amount_fen, reason: r.reason, refundStatus: r.refund_status, receivedAt: r.received_at.toISOString() }));
+  }
+
+  /**
+   * Signs `body` as the fake provider would (development merchants only), for callbacks of the same
+   * mechanism outside service orders (a stored-value top-up). The caller posts it to its callback route.
+   */
+  async fakeSign(merchantId: string, body: Record<string, unknown>, now = new Date()): Promise<{ headers: Record<string, string>; body: string }> {
+    const store = new ServiceStore(this.db);
+    if (!(await store.isDevelopmentMerchant(merchantId))) throw new TkError('TK_NOT_FOUND', 'the fake payment provider pays development merchants only', { hint: 'Live merchants are paid through their real provider.' });
+    const key = (await store.currentKid(merchantId)) ?? (await this.rotateSecret(merchantId).then(() => store.currentKid(merchantId)))!;
+    const raw = JSON.stringify(body);
+    const t = Math.floor(now.getTime() / 1000);
+    return { headers: { t: String(t), kid: key.kid, signature: signCallback(key.secret, t, raw), 'content-type': 'application/json' }, body: raw };
   }
 
   /**

@@ -114,6 +114,11 @@ export interface HostPlatform {
         point: string,
         input: unknown,
       ) => Promise<{ output: unknown; source: 'plugin' | 'fallback' | 'platform'; installId: string | null; invocationId: string; version: string | null; logIn(tx: Queryable): Promise<void> }>)
+   * Runs a `merge` point on every install serving it (the extension invoker's `invokeEach`): each
+   * answer, or `ok: false` for an install that failed, is logged. Absent without plugins: no answers.
+   */
+  readonly invokeEachPoint?:
+    | ((merchantId: string, point: string, input: unknown, storeId: string | undefined) => Promise<Array<{ installId: string | null; plugin: string | null; output: unknown; error: { code: string } | null }>>)
     | undefined;
 }
 
