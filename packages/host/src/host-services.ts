@@ -18,6 +18,7 @@ import type { Members } from './domains/members/members.js';
 import { ordersOf } from './domains/orders/index.js';
 import type { Orders } from './domains/orders/orders.js';
 import { OrderPointsWorker, pointsLedgerOf, type PointsLedger } from './domains/points/index.js';
+import { guidesOf, type GuideServices } from './domains/guides/index.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -39,6 +40,8 @@ export interface HostServices {
   points: PointsLedger;
   /** Points per order: member.points.earn on order.paid, reversal on order.refunded. */
   orderPoints: OrderPointsWorker;
+  /** 导购: guides, relations, shares, the commission ledger, statements and its order worker. */
+  guides: GuideServices;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -99,6 +102,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
       const published = await dispatcher.publishIn(tx, merchantId, event, depth);
       if (!published.duplicate && (event.type === 'order.paid' || event.type === 'order.refunded')) {
         await orderPoints!.enqueueIn(tx, merchantId, { id: published.id, type: event.type, data: event.data });
+        await guidesOf(platform).worker.enqueueIn(tx, merchantId, { id: published.id, type: event.type, data: event.data });
       }
       return published;
     },
@@ -133,6 +137,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     orders: ordersOf(platform),
     points,
     orderPoints,
+    guides: guidesOf(platform),
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

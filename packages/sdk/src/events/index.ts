@@ -1,10 +1,12 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MemberBoundData, MemberRedactData, MemberRegisteredData, MemberUnboundData } from './members.js';
+import { CommissionAccruedData, CommissionReversedData, GuideRelationChangedData, OrderAttributedData } from './guides.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
 import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData, VoucherRedeemedData } from './service.js';
 
 export * from './members.js';
 export * from './orders.js';
+export * from './guides.js';
 export * from './service.js';
 
 /** Data of an event whose primitive has not typed its payload yet. */
@@ -35,6 +37,10 @@ export const EVENT_PAYLOADS = {
   'member.redact': MemberRedactData,
   'merchant.redact': UntypedData,
   'install.created': UntypedData,
+  'guide.relation.changed': GuideRelationChangedData,
+  'order.attributed': OrderAttributedData,
+  'commission.accrued': CommissionAccruedData,
+  'commission.reversed': CommissionReversedData,
 } as const satisfies Record<string, TSchema>;
 
 /** The name of a catalogued event, e.g. `order.paid`. */
