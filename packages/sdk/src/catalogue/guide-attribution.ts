@@ -64,7 +64,9 @@ export function lastValidRelation(input: GuideAttributionInput): GuideAttributio
   if (relation.guideId === input.buyerGuideId) return { guideId: null, reason: 'platform default: the guide bought as a member (self-purchase)' };
   const active = input.guides.find((g) => g.guideId === relation.guideId)?.active === true;
   if (!active) return { guideId: null, reason: 'platform default: the related guide is not active' };
-  if (!hasGroundsFor(input, relation.guideId)) return { guideId: null, reason: `platform default: the relation is older than the ${attributionWindowDays(input)}-day window` };
+  const from = Date.parse(input.now) - attributionWindowDays(input) * DAY_MS;
+  // The relation itself, not a click: a click is a signal for a plugin's policy to weigh.
+  if (Date.parse(relation.boundAt) < from) return { guideId: null, reason: `platform default: the relation is older than the ${attributionWindowDays(input)}-day window` };
   return { guideId: relation.guideId, reason: 'platform default: the relation valid in the window' };
 }
 
