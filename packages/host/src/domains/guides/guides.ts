@@ -81,6 +81,10 @@ export class Guides {
 
   /** The merchant's guides, by id. */
   async list(merchantId: string, filter: { storeId?: string | undefined; status?: 'active' | 'left' | undefined } = {}): Promise<Guide[]> {
+    if (filter.storeId !== undefined) {
+      const store = await this.db.query('SELECT 1 FROM stores WHERE merchant_id = $1 AND id = $2', [merchantId, filter.storeId]);
+      if (store.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no store ${filter.storeId.slice(0, 64)}`, { path: '/querystring/storeId' });
+    }
     const { rows } = await this.db.query<GuideRow>(
       `SELECT ${COLUMNS} FROM guides WHERE merchant_id = $1 AND ($2::text IS NULL OR store_id = $2) AND ($3::text IS NULL OR status = $3) ORDER BY id LIMIT 1000`,
       [merchantId, filter.storeId ?? null, filter.status ?? null],

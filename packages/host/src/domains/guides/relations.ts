@@ -136,6 +136,11 @@ export class Relations {
     });
   }
 
+  /** TK_NOT_FOUND for a member the merchant does not have (another merchant's answers like none). */
+  async requireMember(tx: Queryable, merchantId: string, memberId: string): Promise<void> {
+    if (this.memberExists && !(await this.memberExists(tx, merchantId, memberId))) throw new TkError('TK_NOT_FOUND', `no member ${memberId.slice(0, 64)}`);
+  }
+
   /** A member's current relation, or null (none, or released). */
   async relationOf(merchantId: string, memberId: string, tx: Queryable = this.db): Promise<GuideRelation | null> {
     const { rows } = await tx.query<RelationRow>('SELECT member_id, guide_id, source, bound_at, protected_until FROM guide_relations WHERE merchant_id = $1 AND member_id = $2', [merchantId, memberId]);
@@ -144,6 +149,7 @@ export class Relations {
 
   /** The audited moves of a member's relation, newest first (at most 50). */
   async history(merchantId: string, memberId: string, tx: Queryable = this.db): Promise<RelationMove[]> {
+    await this.requireMember(tx, merchantId, memberId);
     const { rows } = await tx.query<{ action: string; from_guide_id: string | null; to_guide_id: string | null; source: string | null; actor: string; reason: string | null; at: Date }>(
       `SELECT action, from_guide_id, to_guide_id, source, actor, reason, at FROM guide_audit WHERE merchant_id = $1 AND member_id = $2 ORDER BY seq DESC LIMIT 50`,
       [merchantId, memberId],

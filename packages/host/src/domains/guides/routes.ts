@@ -66,10 +66,10 @@ export function registerGuideRoutes(app: HostApp, services: GuideServices): void
       return reply.status(bound.result === 'applied' ? 201 : 200).send(bound);
     },
   );
-  app.get('/v1/members/:memberId/guide-relation', { config: merchantOnly, schema: { summary: 'A member’s current guide and the audited history of the relation', tags, params: MemberParams, querystring: MerchantQuery, response: { 200: MemberRelation } } }, async (request) => ({
-    relation: await relations.relationOf(merchantOf(request), request.params.memberId),
-    history: await relations.history(merchantOf(request), request.params.memberId),
-  }));
+  app.get('/v1/members/:memberId/guide-relation', { config: merchantOnly, schema: { summary: 'A member’s current guide and the audited history of the relation', tags, params: MemberParams, querystring: MerchantQuery, response: { 200: MemberRelation } } }, async (request) => {
+    const history = await relations.history(merchantOf(request), request.params.memberId);
+    return { relation: await relations.relationOf(merchantOf(request), request.params.memberId), history };
+  });
 
   app.post(
     '/v1/guides/:guideId/shares',
