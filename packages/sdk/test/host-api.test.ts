@@ -29,7 +29,7 @@ describe('HOST_API', () => {
     }
   });
 
-  it('splits the surface into host calls (kv, members, orders, points, service, inventory) and methods the sandbox answers itself (log)', () => {
+  it('splits the surface into host calls (kv, members, orders, points, service, inventory, guides) and methods the sandbox answers itself (log)', () => {
     expect(hostCallSurface()).toEqual({
       kv: ['get', 'set', 'delete', 'increment'],
       members: ['get', 'pii'],
@@ -37,6 +37,7 @@ describe('HOST_API', () => {
       points: ['grant', 'freeze', 'confirm', 'release', 'balance'],
       service: ['get', 'advance'],
       inventory: ['get', 'reserve', 'release'],
+      guides: ['get', 'relationOf'],
     });
     expect(guestSideSurface()).toEqual({ log: ['info', 'warn', 'error'] });
   });
