@@ -19,6 +19,7 @@ import { ordersOf } from './domains/orders/index.js';
 import type { Orders } from './domains/orders/orders.js';
 import { OrderPointsWorker, pointsLedgerOf, type PointsLedger } from './domains/points/index.js';
 import { tiersOf, type MemberTiers, type TierWork } from './domains/tiers/index.js';
+import { guidesOf, type GuideServices } from './domains/guides/index.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -44,6 +45,8 @@ export interface HostServices {
   tiers: MemberTiers;
   /** Members queued for a tier computation (order.paid, order.refunded, growth changes, the schedule). */
   tierWork: TierWork;
+  /** 导购: guides, relations, shares, the commission ledger, statements and its order worker. */
+  guides: GuideServices;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -104,6 +107,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
       const published = await dispatcher.publishIn(tx, merchantId, event, depth);
       if (!published.duplicate && (event.type === 'order.paid' || event.type === 'order.refunded')) {
         await orderPoints!.enqueueIn(tx, merchantId, { id: published.id, type: event.type, data: event.data });
+        await guidesOf(platform).worker.enqueueIn(tx, merchantId, { id: published.id, type: event.type, data: event.data });
       }
       // The member's tier is computed again, after the change commits (a redelivery only queues it again).
       if (!published.duplicate && (event.type === 'order.paid' || event.type === 'order.refunded' || event.type === 'points.changed')) {
@@ -143,6 +147,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     orderPoints,
     tiers: tiersOf(platform).tiers,
     tierWork: tiersOf(platform).work,
+    guides: guidesOf(platform),
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

@@ -136,6 +136,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
       services.dispatcher.start();
       services.orderPoints.start();
       services.tierWork.start();
+      services.guides.worker.start();
     }
     let closed = false;
     return {
@@ -152,6 +153,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
         await services.dispatcher.stop();
         await services.orderPoints.stop();
         await services.tierWork.stop();
+        await services.guides.worker.stop();
         await app.close();
         await services.runtime.dispose();
         await storage.db.close();

@@ -83,8 +83,8 @@ const nameOf = (op: Operation) => `${op.method} ${op.path}`;
 const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId', 'orderId', 'intentId', 'topUpId', 'spendId'] as const;
 type IdParam = (typeof ID_PARAMS)[number];
 // A body's crmMemberId is the brand CRM's own id of the member being bound: created, never looked up.
-// An order's guideId is recorded as given (no guide is looked up yet); a refundId is the merchant's new refund's, a paymentId the fake provider's new payment's, a scanId the till's new scan's.
-const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment', scanId: 'walk-scan', tierId: 'walk-gold' };
+// An order's guideId is recorded as given (no guide is looked up yet); a shareId names a guide's new share (or none), a clickId a new click, a month a statement's; a refundId is the merchant's new refund's, a paymentId the fake provider's new payment's, a scanId the till's new scan's.
+const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment', scanId: 'walk-scan', shareId: 'walk-share', clickId: 'walk-click', month: '2026-10', tierId: 'walk-gold' };
 /** What nothing is: ids shaped like real ones that name nothing. */
 const NOTHING: Record<IdParam, string> = {
   id: 'ins_walk0000000000none',
@@ -103,7 +103,7 @@ const NOTHING: Record<IdParam, string> = {
   spendId: 'svs_walk000000000none',
 };
 /** Values for body properties a generated sample would get wrong (an input the point validates). */
-const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: { memberId: 'mem_walk0000000none', channel: 'online', storeId: null, registeredAt: '2026-11-01T02:00:00.000Z' }, phone: '13800138000', code: '12345678' };
+const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: { memberId: 'mem_walk0000000none', channel: 'online', storeId: null, registeredAt: '2026-11-01T02:00:00.000Z' }, phone: '13800138000', code: '12345678', month: '2026-10' };
 /** Optional object properties the walk sends anyway, so a request reaches its look-up (a binding's consent). */
 const OPTIONAL_SAMPLES: Record<string, unknown> = { consent: { textVersion: 'walk-v1', consentedAt: '2026-11-01T02:00:00.000Z' } };
 

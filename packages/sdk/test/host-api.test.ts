@@ -29,7 +29,7 @@ describe('HOST_API', () => {
     }
   });
 
-  it('splits the surface into host calls (kv, members, orders, points, service, inventory, storedValue) and methods the sandbox answers itself (log)', () => {
+  it('splits the surface into host calls (kv, members, orders, points, service, inventory, storedValue, guides) and methods the sandbox answers itself (log)', () => {
     expect(hostCallSurface()).toEqual({
       kv: ['get', 'set', 'delete', 'increment'],
       members: ['get', 'pii'],
@@ -38,6 +38,7 @@ describe('HOST_API', () => {
       service: ['get', 'advance'],
       inventory: ['get', 'reserve', 'release'],
       storedValue: ['balance'],
+      guides: ['get', 'relationOf'],
     });
     expect(guestSideSurface()).toEqual({ log: ['info', 'warn', 'error'] });
   });

@@ -4,12 +4,16 @@ import { memberPointsEarn } from './member-points-earn.js';
 import { memberTierCompute } from './member-tier-compute.js';
 import { servicePlan } from './service-plan.js';
 import { orderRoute } from './order-route.js';
+import { guideAttribution } from './guide-attribution.js';
+import { guideCommission } from './guide-commission.js';
 import type { ExtensionPointSpec } from './shared.js';
 
 export * from './shared.js';
 export { TierDefinition, TierTrigger } from './member-tier-compute.js';
 export { BENEFIT_CLASSES, BenefitSchema, checkBenefits, STACKING_MODES, TierBenefitsSchema, tierBaseBenefits, type Benefit, type BenefitClass, type BenefitsInput, type BenefitsOutput, type StackingMode } from './member-benefits-resolve.js';
 export { checkServicePlan, ServiceStagePlan, singleFullPaymentPlan, STAGE_DUE_RULES, STAGE_KINDS, type StageKind } from './service-plan.js';
+export { attributionWindowDays, checkGuideAttribution, lastValidRelation, type GuideAttributionInput, type GuideAttributionOutput } from './guide-attribution.js';
+export { checkGuideCommission, commissionCapFen, defaultCommission, type GuideCommissionInput, type GuideCommissionOutput } from './guide-commission.js';
 export { checkOrderRoute, routeToNearestStore, type OrderRouteInput, type OrderRouteOutput } from './order-route.js';
 
 /** The API versions (contract versions of points and events) this SDK knows, newest last. */
@@ -27,6 +31,8 @@ export const EXTENSION_POINTS = {
   'member.benefits.resolve': memberBenefitsResolve,
   'service.plan': servicePlan,
   'order.route': orderRoute,
+  'guide.attribution': guideAttribution,
+  'guide.commission': guideCommission,
 } as const;
 
 type Points = typeof EXTENSION_POINTS;

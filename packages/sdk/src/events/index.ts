@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MemberBoundData, MemberRedactData, MemberRegisteredData, MemberUnboundData } from './members.js';
+import { CommissionAccruedData, CommissionReversedData, GuideRelationChangedData, OrderAttributedData } from './guides.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
 import { MemberTierChangedData } from './tiers.js';
 import { StoredValueChangedData } from './stored-value.js';
@@ -7,6 +8,7 @@ import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedDat
 
 export * from './members.js';
 export * from './orders.js';
+export * from './guides.js';
 export * from './service.js';
 export * from './tiers.js';
 export * from './stored-value.js';
@@ -40,6 +42,10 @@ export const EVENT_PAYLOADS = {
   'member.redact': MemberRedactData,
   'merchant.redact': UntypedData,
   'install.created': UntypedData,
+  'guide.relation.changed': GuideRelationChangedData,
+  'order.attributed': OrderAttributedData,
+  'commission.accrued': CommissionAccruedData,
+  'commission.reversed': CommissionReversedData,
 } as const satisfies Record<string, TSchema>;
 
 /** The name of a catalogued event, e.g. `order.paid`. */

@@ -1,4 +1,5 @@
 import type { Permission } from '../permissions.js';
+import { GUIDES_HOST_API } from './guides.js';
 import { INVENTORY_HOST_API } from './inventory.js';
 import { KV_HOST_API } from './kv.js';
 import { LOG_HOST_API } from './log.js';
@@ -13,6 +14,7 @@ export * from './method.js';
 export { KvKeySchema, KvSetOptionsSchema, KV_HOST_API } from './kv.js';
 export { INVENTORY_HOST_API, INVENTORY_REJECTIONS, InventoryBillResultSchema, SkuSchema, StockLevelSchema } from './inventory.js';
 export { LOG_HOST_API } from './log.js';
+export { Guide, GuideRelation, GUIDES_HOST_API } from './guides.js';
 export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
 export { Order, ORDERS_HOST_API, Refund } from './orders.js';
 export { LedgerAccountSchema, LedgerResultSchema, MemberBalanceSchema, POINTS_HOST_API, type LedgerResultData, type MemberBalance } from './points.js';
@@ -38,6 +40,7 @@ export const HOST_API = {
   service: SERVICE_HOST_API,
   inventory: INVENTORY_HOST_API,
   storedValue: STORED_VALUE_HOST_API,
+  guides: GUIDES_HOST_API,
 } as const satisfies Record<string, HostNamespaceSpec>;
 
 type Catalogue = typeof HOST_API;
