@@ -1,10 +1,12 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MemberBoundData, MemberRedactData, MemberRegisteredData, MemberUnboundData } from './members.js';
+import { OrderAllocatedData } from './fulfilment.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
 import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData, VoucherRedeemedData } from './service.js';
 
 export * from './members.js';
 export * from './orders.js';
+export * from './fulfilment.js';
 export * from './service.js';
 
 /** Data of an event whose primitive has not typed its payload yet. */
@@ -22,7 +24,7 @@ export const EVENT_PAYLOADS = {
   'points.changed': UntypedData,
   'order.paid': OrderPaidData,
   'order.refunded': OrderRefundedData,
-  'order.allocated': UntypedData,
+  'order.allocated': OrderAllocatedData,
   'inventory.changed': UntypedData,
   'code.scanned': UntypedData,
   'service.stage.changed': ServiceStageChangedData,

@@ -43,4 +43,14 @@ export class StoreFulfilment {
     }
     return { ...stored, timeZone: store.timeZone, openNow: isOpenAt(stored.settings, store.timeZone, this.clock()) };
   }
+
+  /**
+   * The merchant's fulfilment points (stores and warehouses with settings) and its time zone, for order
+   * routing; TK_NOT_FOUND for a merchant that does not exist.
+   */
+  async points(merchantId: string): Promise<{ timeZone: string; points: Array<StoredFulfilment & { channel: string }> }> {
+    const { timeZone, points } = await this.store.points(merchantId);
+    if (timeZone === undefined) throw new TkError('TK_NOT_FOUND', `no merchant ${merchantId}`);
+    return { timeZone, points };
+  }
 }

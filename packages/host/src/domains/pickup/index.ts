@@ -2,28 +2,40 @@ import { Type } from '@sinclair/typebox';
 import { isTkError } from '@tongkit/sdk';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { merchantScope } from '../../platform/auth/principal.js';
-import type { HostModuleFactory } from '../../platform/modules/host-module.js';
+import type { HostModuleFactory, HostPlatform } from '../../platform/modules/host-module.js';
 import { ordersOf } from '../orders/index.js';
 import { ConsumeResult, IssuePickupCodeRequest, PickupCode, PickupCodes } from './pickup-codes.js';
 import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
 
+const services = new WeakMap<HostPlatform, PickupCodes>();
+
+/** The pickup-code service of a platform, built once and shared (the allocation saga issues a code when a store accepts a pickup). */
+export function pickupCodesOf(platform: HostPlatform): PickupCodes {
+  let codes = services.get(platform);
+  if (!codes) {
+    const orders = ordersOf(platform);
+    codes = new PickupCodes(platform.db, undefined, (tx, merchantId, orderId) =>
+      orders.get(merchantId, orderId, tx).then(
+        () => true,
+        (error: unknown) => {
+          if (isTkError(error) && error.code === 'TK_NOT_FOUND') return false;
+          throw error;
+        },
+      ),
+    );
+    services.set(platform, codes);
+  }
+  return codes;
+}
+
 /**
  * Pickup codes as a host module: tables `pickup_codes`, `pickup_code_failures` (migration 053); issue a
  * code for an order allocated to a store, and the store consumes it once.
  */
 export const pickupModule: HostModuleFactory = (platform) => {
-  const orders = ordersOf(platform);
-  const codes = new PickupCodes(platform.db, undefined, (tx, merchantId, orderId) =>
-    orders.get(merchantId, orderId, tx).then(
-      () => true,
-      (error: unknown) => {
-        if (isTkError(error) && error.code === 'TK_NOT_FOUND') return false;
-        throw error;
-      },
-    ),
-  );
+  const codes = pickupCodesOf(platform);
   return {
     name: 'pickup',
     migrations: ['053_pickup_codes.sql'],
