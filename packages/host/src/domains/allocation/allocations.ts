@@ -118,12 +118,13 @@ export class AllocationSaga {
    * compute distances to the stores; it is not stored and never reaches a plugin.
    */
   async start(merchantId: string, orderId: string, request: AllocateRequest): Promise<StartResult> {
-    if (request.fulfilment === 'deliver' && !request.delivery) throw new TkError('TK_VALIDATION', 'a delivery needs the address’s location', { path: '/delivery' });
-    if (request.fulfilment === 'pickup' && !request.pickupStoreId) throw new TkError('TK_VALIDATION', 'a pickup names the store the customer chose', { path: '/pickupStoreId' });
-    if (request.fulfilment === 'pickup' && request.delivery) throw new TkError('TK_VALIDATION', 'a pickup order has no delivery address', { path: '/delivery' });
     const order = await this.deps.orders.get(merchantId, orderId).catch((error: unknown) => {
       throw TkError.from(error, 'reading the order failed').code === 'TK_NOT_FOUND' ? new TkError('TK_NOT_FOUND', `no order ${orderId.slice(0, 64)}`, { path: '/params/id' }) : error;
     });
+    // After the order's look-up: another merchant's order answers like a missing one, whatever the body.
+    if (request.fulfilment === 'deliver' && !request.delivery) throw new TkError('TK_VALIDATION', 'a delivery needs the address’s location', { path: '/delivery' });
+    if (request.fulfilment === 'pickup' && !request.pickupStoreId) throw new TkError('TK_VALIDATION', 'a pickup names the store the customer chose', { path: '/pickupStoreId' });
+    if (request.fulfilment === 'pickup' && request.delivery) throw new TkError('TK_VALIDATION', 'a pickup order has no delivery address', { path: '/delivery' });
     if (order.kind !== 'goods') throw new TkError('TK_VALIDATION', `order ${orderId} is a service order: its stages are booked, not routed to stores`, { path: '/params/id' });
     if (order.status === 'cancelled' || order.status === 'refunded') throw new TkError('TK_CONFLICT', `order ${orderId} is ${order.status}: nothing to fulfil`, { path: '/params/id' });
     const { points } = await this.deps.fulfilment.points(merchantId);
