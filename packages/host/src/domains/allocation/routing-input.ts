@@ -1,5 +1,5 @@
 import type { PointInput } from '@tongkit/sdk';
-import type { StoredFulfilment } from '../fulfilment/store-fulfilment-store.js';
+import type { StoredFulfilment } from '../fulfilment/store-fulfilment.js';
 import { isOpenAt } from '../fulfilment/store-settings.js';
 
 /** The `order.route` input, as the SDK's catalogue types it. */

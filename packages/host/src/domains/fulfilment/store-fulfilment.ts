@@ -1,6 +1,8 @@
 import { TkError } from '@tongkit/sdk';
 import type { Database } from '../../platform/storage/database.js';
 import { StoreFulfilmentStore, type StoredFulfilment } from './store-fulfilment-store.js';
+
+export type { StoredFulfilment };
 import { checkStoreFulfilmentSettings, isOpenAt, type StoreFulfilmentSettings } from './store-settings.js';
 
 /** A store's fulfilment settings as the API answers: the settings, the zone they are read in, and whether it is open now. */
