@@ -1,4 +1,5 @@
 import { guidesModule } from './domains/guides/index.js';
+import { allocationModule } from './domains/allocation/index.js';
 import { fulfilmentModule } from './domains/fulfilment/index.js';
 import { inventoryModule } from './domains/inventory/index.js';
 import { kvModule } from './domains/kv/index.js';
@@ -17,7 +18,7 @@ import type { HostModule, HostModuleFactory, HostPlatform } from './platform/mod
  * The host's modules, one per primitive under `src/domains/<primitive>/`: the one list a new primitive
  * is added to (see docs/architecture.md).
  */
-export const HOST_MODULES: readonly HostModuleFactory[] = [kvModule, membersModule, ordersModule, pointsModule, serviceModule, fulfilmentModule, inventoryModule, productCodesModule, pickupModule, tiersModule, storedValueModule, checkoutModule, guidesModule];
+export const HOST_MODULES: readonly HostModuleFactory[] = [kvModule, membersModule, ordersModule, pointsModule, serviceModule, fulfilmentModule, inventoryModule, productCodesModule, pickupModule, tiersModule, storedValueModule, checkoutModule, guidesModule, allocationModule];
 
 /** Builds the modules on the platform's services. */
 export function createHostModules(platform: HostPlatform, factories: readonly HostModuleFactory[] = HOST_MODULES): HostModule[] {

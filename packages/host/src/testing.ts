@@ -4,3 +4,5 @@
  * @packageDocumentation
  */
 export { createTestDatabase, type TestDatabase } from './platform/storage/test-database.js';
+export { allocationSagaIn } from './domains/allocation/index.js';
+export type { AllocationSaga } from './domains/allocation/allocations.js';

@@ -115,6 +115,14 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/scans': ['merchant'],
   'POST /v1/pickup-codes': ['merchant'],
   'POST /v1/stores/:storeId/pickups': ['merchant'],
+  // the allocation saga: the merchant routes and watches an order; a store works its own queue
+  'GET /v1/allocation-settings': ['merchant'],
+  'PUT /v1/allocation-settings': ['merchant'],
+  'POST /v1/orders/:id/allocation': ['merchant'],
+  'GET /v1/orders/:id/allocation': ['merchant'],
+  'GET /v1/stores/:storeId/allocations': ['merchant', 'store'],
+  'POST /v1/stores/:storeId/allocations/:allocationId/accept': ['merchant', 'store'],
+  'POST /v1/stores/:storeId/allocations/:allocationId/refuse': ['merchant', 'store'],
   // the workbench: its session (sign-in exchanges a bearer token; the rest read the cookie themselves),
   // the two reads it added, and its static pages and assets
   'POST /v1/session': ['developer', 'reviewer', 'merchant'],
@@ -158,6 +166,7 @@ const PARAMS: Record<string, string> = {
   version: '9.9.9',
   id: 'ins_matrix_none',
   storeId: 'matrix-store',
+  allocationId: 'alc_matrix0000none',
   point: 'member.tier.compute',
   eventId: 'evt_matrix_none',
   installId: 'ins_matrix_none',

@@ -80,7 +80,7 @@ const nameOf = (op: Operation) => `${op.method} ${op.path}`;
  * listing's filter (answers 200 with nothing of another tenant's); every other id names one thing,
  * and one the caller may not see must be refused.
  */
-const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId', 'orderId', 'intentId', 'topUpId', 'spendId'] as const;
+const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId', 'orderId', 'intentId', 'topUpId', 'spendId', 'allocationId', 'pickupStoreId'] as const;
 type IdParam = (typeof ID_PARAMS)[number];
 // A body's crmMemberId is the brand CRM's own id of the member being bound: created, never looked up.
 // An order's guideId is recorded as given (no guide is looked up yet); a shareId names a guide's new share (or none), a clickId a new click, a month a statement's; a refundId is the merchant's new refund's, a paymentId the fake provider's new payment's, a scanId the till's new scan's.
@@ -101,6 +101,8 @@ const NOTHING: Record<IdParam, string> = {
   intentId: 'pi_walk0000000000none',
   topUpId: 'tu_walk0000000000none',
   spendId: 'svs_walk000000000none',
+  allocationId: 'alc_walk0000000000none',
+  pickupStoreId: 'walk-none-store1',
 };
 /** Values for body properties a generated sample would get wrong (an input the point validates). */
 const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: { memberId: 'mem_walk0000000none', channel: 'online', storeId: null, registeredAt: '2026-11-01T02:00:00.000Z' }, phone: '13800138000', code: '12345678', month: '2026-10' };
@@ -150,6 +152,13 @@ beforeAll(async () => {
 
   // Each merchant: the bounded weight with a store override, a failing counter with a dead letter.
   const things = async (token: string, merchant: string) => {
+    // An online goods order allocated to store1 (a fulfilment point with stock): the store queue's allocation
+    // (before the failing counter is installed: its order.paid dead-letters nothing).
+    const hours = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, opens: '00:00', closes: '24:00' }));
+    await ok(t.api(token, 'PUT', `/v1/stores/${merchant}-store1/fulfilment`, { capabilities: ['pickup'], workingHours: hours, closedDays: [], dailyCapacity: 10, priority: 5, location: null, deliveryRadiusM: 0, minDeliveryOrderFen: 0 }));
+    await ok(t.api(token, 'POST', '/v1/inventory/bills', { billNo: `walk-in-${merchant}`, kind: 'inbound', storeId: `${merchant}-store1`, lines: [{ sku: 'walk-sku', quantity: 5 }] }), 201);
+    await ok(t.api(token, 'POST', '/v1/orders', { id: `${merchant}-goods`, kind: 'goods', channel: 'online', lines: [{ sku: 'walk-sku', title: 'W', category: 'c', quantity: 1, unitPriceFen: 100 }], payments: [{ method: 'card', amountFen: 100 }], paidAt: '2026-12-01T08:00:00Z' }), 201);
+    const allocated = await ok(t.api(token, 'POST', `/v1/orders/${merchant}-goods/allocation`, { fulfilment: 'pickup', pickupStoreId: `${merchant}-store1` }), 201);
     const weight = await ok(t.api(token, 'POST', '/v1/installs', { plugin: 'test-bounded-weight', version: '1.0.0', grantPermissions: ['member:read'] }), 201);
     await ok(t.api(token, 'PUT', `/v1/installs/${weight.id}/stores/${merchant}-store1/settings`, { weight: 5 }));
     const counter = await ok(t.api(token, 'POST', '/v1/installs', { plugin: 'test-kv-counter', grantPermissions: ['storage:kv'], settings: { failPaid: true } }), 201);
@@ -183,6 +192,8 @@ beforeAll(async () => {
       intentId: intentId as string,
       topUpId: topUp.topUpId as string,
       spendId: spend.refId as string,
+      allocationId: allocated.allocations[0].id as string,
+      pickupStoreId: `${merchant}-store1`,
     };
   };
   const a = await things(tokenA, 'walk-a');
@@ -212,6 +223,8 @@ beforeAll(async () => {
     { label: 'the other merchant’s payment intent', values: { intentId: other.intentId } },
     { label: 'the other merchant’s top-up', values: { topUpId: other.topUpId } },
     { label: 'the other merchant’s stored-value spend', values: { spendId: other.spendId } },
+    { label: 'the other merchant’s allocation', values: { allocationId: other.allocationId } },
+    { label: 'the other merchant’s store as a pickup store', values: { pickupStoreId: other.storeId } },
     // With the caller's own install of test-bounded-weight (upgrade), this is its version in review.
     { label: 'a version in review', values: { version: '1.1.0' } },
     ...unseenVersions,

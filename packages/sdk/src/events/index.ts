@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MemberBoundData, MemberRedactData, MemberRegisteredData, MemberUnboundData } from './members.js';
 import { CommissionAccruedData, CommissionReversedData, GuideRelationChangedData, OrderAttributedData } from './guides.js';
+import { OrderAllocatedData } from './fulfilment.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
 import { MemberTierChangedData } from './tiers.js';
 import { StoredValueChangedData } from './stored-value.js';
@@ -9,6 +10,7 @@ import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedDat
 export * from './members.js';
 export * from './orders.js';
 export * from './guides.js';
+export * from './fulfilment.js';
 export * from './service.js';
 export * from './tiers.js';
 export * from './stored-value.js';
@@ -28,7 +30,7 @@ export const EVENT_PAYLOADS = {
   'points.changed': UntypedData,
   'order.paid': OrderPaidData,
   'order.refunded': OrderRefundedData,
-  'order.allocated': UntypedData,
+  'order.allocated': OrderAllocatedData,
   'inventory.changed': UntypedData,
   'code.scanned': UntypedData,
   'service.stage.changed': ServiceStageChangedData,

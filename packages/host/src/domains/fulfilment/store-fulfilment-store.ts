@@ -83,4 +83,20 @@ export class StoreFulfilmentStore {
     );
     return fromRow(rows[0]!);
   }
+
+  /**
+   * Every fulfilment point of the merchant with its store's channel (a `warehouse` channel is a
+   * warehouse), and the merchant's time zone: what order routing offers as candidates.
+   */
+  async points(merchantId: string): Promise<{ timeZone: string | undefined; points: Array<StoredFulfilment & { channel: string }> }> {
+    const { rows } = await this.db.query<Row & { channel: string; time_zone: string }>(
+      `SELECT f.store_id, f.capabilities, f.working_hours, f.closed_days::text[] AS closed_days, f.daily_capacity, f.priority, f.lat, f.lng,
+         f.delivery_radius_m, f.min_delivery_order_fen, f.updated_at, s.channel, m.time_zone
+       FROM store_fulfilment f JOIN stores s ON s.merchant_id = f.merchant_id AND s.id = f.store_id JOIN merchants m ON m.id = f.merchant_id
+       WHERE f.merchant_id = $1 ORDER BY f.store_id`,
+      [merchantId],
+    );
+    const zone = rows[0]?.time_zone ?? (await this.db.query<{ time_zone: string }>('SELECT time_zone FROM merchants WHERE id = $1', [merchantId])).rows[0]?.time_zone;
+    return { timeZone: zone, points: rows.map((r) => ({ ...fromRow(r), channel: r.channel })) };
+  }
 }

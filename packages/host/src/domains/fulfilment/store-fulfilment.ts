@@ -1,6 +1,8 @@
 import { TkError } from '@tongkit/sdk';
 import type { Database } from '../../platform/storage/database.js';
 import { StoreFulfilmentStore, type StoredFulfilment } from './store-fulfilment-store.js';
+
+export type { StoredFulfilment };
 import { checkStoreFulfilmentSettings, isOpenAt, type StoreFulfilmentSettings } from './store-settings.js';
 
 /** A store's fulfilment settings as the API answers: the settings, the zone they are read in, and whether it is open now. */
@@ -42,5 +44,15 @@ export class StoreFulfilment {
       throw new TkError('TK_NOT_FOUND', `store ${storeId} is no fulfilment point yet`, { hint: 'Set its settings: PUT /v1/stores/:storeId/fulfilment (`tongkit fulfilment set`).' });
     }
     return { ...stored, timeZone: store.timeZone, openNow: isOpenAt(stored.settings, store.timeZone, this.clock()) };
+  }
+
+  /**
+   * The merchant's fulfilment points (stores and warehouses with settings) and its time zone, for order
+   * routing; TK_NOT_FOUND for a merchant that does not exist.
+   */
+  async points(merchantId: string): Promise<{ timeZone: string; points: Array<StoredFulfilment & { channel: string }> }> {
+    const { timeZone, points } = await this.store.points(merchantId);
+    if (timeZone === undefined) throw new TkError('TK_NOT_FOUND', `no merchant ${merchantId}`);
+    return { timeZone, points };
   }
 }

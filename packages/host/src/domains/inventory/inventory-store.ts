@@ -182,3 +182,22 @@ export class InventoryStore {
     return rows.map((r) => toLevel(storeId, { sku: r.sku, onHand: r.on_hand, reserved: r.reserved, needsCount: r.needs_count }));
   }
 }
+
+/** Stock of `skus` at every store of the merchant (routing's candidates), by store then SKU. */
+export async function stockAcrossStores(db: Queryable, merchantId: string, skus: string[]): Promise<StockLevel[]> {
+  const { rows } = await db.query<{ store_id: string; sku: string; on_hand: number; reserved: number; needs_count: boolean }>(
+    `SELECT store_id, sku, on_hand, reserved, needs_count FROM inventory_stock WHERE merchant_id = $1 AND sku = ANY($2::text[]) ORDER BY store_id, sku`,
+    [merchantId, skus],
+  );
+  return rows.map((r) => toLevel(r.store_id, { sku: r.sku, onHand: r.on_hand, reserved: r.reserved, needsCount: r.needs_count }));
+}
+
+/** Reservations (id starting with `prefix`) with a line a sale or a count left short, across merchants, oldest first. */
+export async function shortReservationIds(db: Queryable, prefix: string, limit: number): Promise<Array<{ merchantId: string; reservationId: string }>> {
+  const { rows } = await db.query<{ merchant_id: string; reservation_id: string }>(
+    `SELECT merchant_id, reservation_id FROM inventory_reservations WHERE status = 'short' AND starts_with(reservation_id, $1)
+     GROUP BY merchant_id, reservation_id ORDER BY min(updated_at) LIMIT $2`,
+    [prefix, limit],
+  );
+  return rows.map((r) => ({ merchantId: r.merchant_id, reservationId: r.reservation_id }));
+}

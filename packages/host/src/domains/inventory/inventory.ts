@@ -2,7 +2,7 @@ import { TkError } from '@tongkit/sdk';
 import type { Database, Queryable } from '../../platform/storage/database.js';
 import type { HostPlatform } from '../../platform/modules/host-module.js';
 import { canonicalJson, requestHashOf } from '../../platform/modules/idempotency.js';
-import { InventoryStore, stockLevelOf, type Movement, type StockRow } from './inventory-store.js';
+import { InventoryStore, shortReservationIds, stockAcrossStores, stockLevelOf, type Movement, type StockRow } from './inventory-store.js';
 import type { BillRejection, BillResult, InventoryBill, StockLevel } from './schemas.js';
 
 type Publish = HostPlatform['publishIn'];
@@ -209,5 +209,18 @@ export class Inventory {
     const store = new InventoryStore(this.db);
     if (!(await store.storeExists(merchantId, storeId))) throw new TkError('TK_NOT_FOUND', `no store ${storeId}`, { path });
     return store.stock(merchantId, storeId, skus);
+  }
+
+  /** Stock of `skus` at every store of the merchant, by store then SKU (what order routing offers as candidates' stock). */
+  async stockAcrossStores(merchantId: string, skus: string[], db: Queryable = this.db): Promise<StockLevel[]> {
+    return stockAcrossStores(db, merchantId, skus);
+  }
+
+  /**
+   * Reservations with an id starting with `prefix` that a sale or a count left short (across merchants,
+   * oldest first): the allocation saga's sweep reallocates them.
+   */
+  async shortReservations(prefix: string, limit = 100): Promise<Array<{ merchantId: string; reservationId: string }>> {
+    return shortReservationIds(this.db, prefix, limit);
   }
 }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { merchantScope } from '../../platform/auth/principal.js';
-import type { HostModuleFactory } from '../../platform/modules/host-module.js';
+import type { HostModuleFactory, HostPlatform } from '../../platform/modules/host-module.js';
 import { unlessNotFound } from '../../platform/modules/unless-not-found.js';
 import { ordersOf } from '../orders/index.js';
 import { ConsumeResult, IssuePickupCodeRequest, PickupCode, PickupCodes } from './pickup-codes.js';
@@ -9,13 +9,25 @@ import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
 const merchantOnly = { auth: ['merchant'] as ['merchant'] };
 
+const services = new WeakMap<HostPlatform, PickupCodes>();
+
+/** The pickup-code service of a platform, built once and shared (the allocation saga issues a code when a store accepts a pickup). */
+export function pickupCodesOf(platform: HostPlatform): PickupCodes {
+  let codes = services.get(platform);
+  if (!codes) {
+    const orders = ordersOf(platform);
+    codes = new PickupCodes(platform.db, undefined, async (tx, merchantId, orderId) => (await unlessNotFound(orders.get(merchantId, orderId, tx))) !== undefined);
+    services.set(platform, codes);
+  }
+  return codes;
+}
+
 /**
  * Pickup codes as a host module: tables `pickup_codes`, `pickup_code_failures` (migration 053); issue a
  * code for an order allocated to a store, and the store consumes it once.
  */
 export const pickupModule: HostModuleFactory = (platform) => {
-  const orders = ordersOf(platform);
-  const codes = new PickupCodes(platform.db, undefined, async (tx, merchantId, orderId) => (await unlessNotFound(orders.get(merchantId, orderId, tx))) !== undefined);
+  const codes = pickupCodesOf(platform);
   return {
     name: 'pickup',
     migrations: ['053_pickup_codes.sql'],

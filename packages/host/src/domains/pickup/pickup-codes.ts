@@ -73,6 +73,15 @@ export class PickupCodes {
     });
   }
 
+  /** The order's open (unconsumed, unexpired) pickup code, for the merchant to pass on to the customer; undefined when none. */
+  async openCodeOf(merchantId: string, orderId: string): Promise<{ code: string; expiresAt: string } | undefined> {
+    const { rows } = await this.db.query<{ code: string; expires_at: Date }>(
+      'SELECT code, expires_at FROM pickup_codes WHERE merchant_id = $1 AND order_id = $2 AND consumed_at IS NULL AND expires_at > $3',
+      [merchantId, orderId, this.clock()],
+    );
+    return rows[0] && { code: rows[0].code, expiresAt: rows[0].expires_at.toISOString() };
+  }
+
   private async existing(tx: Queryable, merchantId: string, orderId: string) {
     const { rows } = await tx.query<{ store_id: string; code: string; expires_at: Date }>('SELECT store_id, code, expires_at FROM pickup_codes WHERE merchant_id = $1 AND order_id = $2', [
       merchantId,
