@@ -57,7 +57,7 @@ function Shell() {
     if (!session?.signedIn) return [];
     const items: Array<{ key: string; label: string }> = [];
     if (session.role === 'reviewer' || session.role === 'admin') items.push({ key: '/review', label: t('nav.queue') });
-    if (session.role === 'merchant') items.push({ key: '/merchant', label: t('nav.catalogue') }, { key: '/merchant/installs', label: t('nav.installs') }, { key: '/merchant/logs', label: t('nav.logs') });
+    if (session.role === 'merchant') items.push({ key: '/merchant', label: t('nav.catalogue') }, { key: '/merchant/installs', label: t('nav.installs') }, { key: '/merchant/members', label: t('nav.members') }, { key: '/merchant/logs', label: t('nav.logs') });
     if (session.role === 'developer') items.push({ key: '/developer', label: t('nav.versions') }, { key: '/developer/logs', label: t('nav.logs') });
     return items.map((item) => ({ key: item.key, label: <Link to={item.key}>{item.label}</Link> }));
   }, [session, t]);

@@ -188,7 +188,7 @@ export class PointsLedger {
   }
 
   /** A page of a member's entries, oldest first. */
-  ledger(merchantId: string, memberId: string, query: { after?: string | undefined; limit?: number | undefined; account?: LedgerAccount | undefined } = {}): Promise<LedgerPage> {
+  ledger(merchantId: string, memberId: string, query: { after?: string | undefined; limit?: number | undefined; account?: LedgerAccount | undefined; orderId?: string | undefined } = {}): Promise<LedgerPage> {
     return readLedger(this.db, merchantId, requireMemberId(memberId, '/params/id'), query);
   }
 

@@ -46,7 +46,7 @@ export async function readLedger(
   db: Queryable,
   merchantId: string,
   memberId: string,
-  query: { after?: string | undefined; limit?: number | undefined; account?: LedgerAccount | undefined } = {},
+  query: { after?: string | undefined; limit?: number | undefined; account?: LedgerAccount | undefined; orderId?: string | undefined } = {},
 ): Promise<LedgerPage> {
   const limit = query.limit ?? 50;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > 200) throw new TkError('TK_VALIDATION', 'limit is 1–200', { path: '/querystring/limit' });
@@ -69,8 +69,9 @@ export async function readLedger(
     created_at: Date;
   }>(
     `SELECT * FROM points_entries WHERE merchant_id = $1 AND member_id = $2 AND seq > $3 AND ($4::text IS NULL OR account = $4)
+       AND ($6::text IS NULL OR order_id = $6)
      ORDER BY seq LIMIT $5`,
-    [merchantId, memberId, query.after ?? '0', query.account ?? null, limit + 1],
+    [merchantId, memberId, query.after ?? '0', query.account ?? null, limit + 1, query.orderId ?? null],
   );
   const page = rows.slice(0, limit);
   return {

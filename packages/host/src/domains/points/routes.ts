@@ -87,10 +87,10 @@ export function pointsRoutes(ledger: PointsLedger, memberExists?: MemberExists):
         schema: { summary: 'A member’s ledger entries, oldest first, paged', tags: ['points'], params: MemberParams, querystring: LedgerQuery, response: { 200: LedgerPageResponse } },
       },
       async (request) => {
-        const { merchantId, after, limit, account } = request.query;
+        const { merchantId, after, limit, account, orderId } = request.query;
         const merchant = merchantScope(request.principal, merchantId);
         await requireMember(merchant, request.params.id);
-        return ledger.ledger(merchant, request.params.id, { after, limit, account });
+        return ledger.ledger(merchant, request.params.id, { after, limit, account, orderId });
       },
     );
   };

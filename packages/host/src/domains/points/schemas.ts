@@ -60,4 +60,5 @@ export const LedgerQuery = Type.Object({
   after: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'The `next` cursor of the previous page' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   account: Type.Optional(LedgerAccountSchema),
+  orderId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the entries of this order (what each install earned and what its refunds reversed)' })),
 });

@@ -188,6 +188,16 @@ export class ExtensionInvoker {
     return decisions;
   }
 
+  /**
+   * Runs an install's plugin on an input with the given settings and nothing else: no log, no breaker,
+   * no fallback. Extension handlers are pure (input and settings in, a decision out; no host API), so a
+   * replay changes nothing — the settings impact preview runs logged inputs through it.
+   */
+  async replay(install: { id: string; plugin_name: string; version: string; merchant_id: string }, point: string, input: unknown, settings: Record<string, unknown>): Promise<InvocationResult> {
+    const plugin = await this.loadInstall(install);
+    return plugin.invoke(point as ExtensionPointId, input, settings);
+  }
+
   /** The breaker's state for an install's point (closed when it has never failed). */
   async breaker(installId: string, point: string): Promise<BreakerState> {
     const { rows } = await this.db.query<BreakerRow>('SELECT status, calls, errors, opened_at FROM circuit_breakers WHERE install_id = $1 AND point = $2', [installId, point]);

@@ -15,6 +15,7 @@ import { checkRequestJson, parseJsonBody } from './request-json.js';
 import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
 import { installRoutes } from './routes/installs.js';
+import { installToolRoutes } from './routes/install-tools.js';
 import { registryRoutes } from './routes/registry.js';
 import { principalRoutes } from './routes/principals.js';
 import { authenticateSession } from '../auth/sessions.js';
@@ -150,6 +151,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   await registerWorkbench(app, services, options.workbench);
   await app.register(registryRoutes, { services });
   await app.register(installRoutes, { services });
+  await app.register(installToolRoutes, { services });
   await app.register(eventRoutes, { services });
   await app.register(adminRoutes, { services });
   await app.register(principalRoutes, { services });

@@ -228,6 +228,59 @@ export class Installs {
     return this.get(merchantId, installId);
   }
 
+  /**
+   * Switches one extension point of an install on or off, leaving its other points and events as they
+   * are. Switching on checks, in the same transaction as the write, that the version declares the
+   * point, that the merchant's tier includes it, and that no other active install serves it when it is
+   * exclusive. Switching a point that is already in the asked state changes nothing (a retry is safe).
+   */
+  async setPointEnabled(merchantId: string, installId: string, point: string, enabled: boolean): Promise<Install> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.row(tx, merchantId, installId, { forUpdate: true });
+      const manifest = await this.manifestOf(tx, row.plugin_name, row.version);
+      if (!(manifest.extensions as readonly string[]).includes(point)) {
+        throw new TkError('TK_NOT_FOUND', `${row.plugin_name}@${row.version} does not declare the extension point ${point}`, {
+          path: '/params/point',
+          hint: `It declares: ${manifest.extensions.join(', ') || 'none'}.`,
+        });
+      }
+      if (row.enabled_points.includes(point) === enabled) return;
+      if (enabled) {
+        this.checkTier(await this.merchant(merchantId, tx), row.plugin_name, { ...manifest, extensions: [point] as never });
+        if (row.status === 'active') await this.checkExclusive(tx, merchantId, row.plugin_name, [point]);
+      }
+      const points = enabled ? [...row.enabled_points, point] : row.enabled_points.filter((p) => p !== point);
+      await tx.query('UPDATE installs SET enabled_points = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, points]);
+    });
+    return this.get(merchantId, installId);
+  }
+
+  /**
+   * What the install's invocations would see if `settings` replaced its own, without writing anything:
+   * validated exactly as {@link setSettings} validates them (the brand's settings and, merged over them,
+   * every store's override), and a function giving one store's effective settings under them. Used by
+   * the settings impact preview.
+   */
+  async proposedSettings(
+    merchantId: string,
+    installId: string,
+    settings: Record<string, unknown>,
+  ): Promise<{ install: Install; row: { id: string; plugin_name: string; version: string; merchant_id: string }; effective: (storeId: string | null) => Record<string, unknown> }> {
+    const row = await this.row(this.db, merchantId, installId);
+    const plugin = await this.load(row.plugin_name, row.version);
+    const resolved = this.validSettings(plugin, settings, '/settings', true);
+    await this.checkStoreOverrides(this.db, plugin, row.id, settings);
+    const overrides = await this.overrides(this.db, row.id);
+    return {
+      install: await this.present(row),
+      row: { id: row.id, plugin_name: row.plugin_name, version: row.version, merchant_id: row.merchant_id },
+      effective: (storeId) => {
+        const patch = storeId === null ? undefined : overrides[storeId];
+        return patch === undefined ? resolved : plugin.resolveSettings(applyMergePatch(settings, patch));
+      },
+    };
+  }
+
   /** Removes the install and purges everything it stored (KV, idempotency keys, pending deliveries). */
   async uninstall(merchantId: string, installId: string): Promise<void> {
     await this.db.transaction(async (tx) => {

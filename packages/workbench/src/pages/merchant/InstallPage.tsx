@@ -1,4 +1,4 @@
-import { App, Button, Card, Descriptions, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Select, Space, Switch, Table, Tabs, Tag, Typography } from 'antd';
 import type { RJSFSchema } from '@rjsf/utils';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -16,6 +16,7 @@ import { api, withQuery } from '../../api';
 import { ErrorAlert } from '../../components';
 import { LogsTable, StatusTag, useApi } from '../shared';
 import { ConsentModal } from './ConsentModal';
+import { ImpactPreview, type SettingsImpact } from './ImpactPreview';
 import { SettingsForm } from './SettingsForm';
 
 interface Breaker {
@@ -35,6 +36,7 @@ export function InstallPage() {
   const detail = useApi<VersionDetail>(i ? `/v1/plugins/${encodeURIComponent(i.plugin)}/versions/${encodeURIComponent(i.version)}` : undefined);
   const { message } = App.useApp();
   const [error, setError] = useState<unknown>();
+  const [impact, setImpact] = useState<SettingsImpact>();
 
   if (!i) return <><ErrorAlert error={install.error} />{install.loading ? t('common.loading') : null}</>;
   const schema = (detail.data?.manifest.settings ?? { type: 'object' }) as RJSFSchema;
@@ -56,7 +58,21 @@ export function InstallPage() {
       </Typography.Title>
       <ErrorAlert error={error} />
       <Descriptions size="small" column={1}>
-        <Descriptions.Item label={t('merchant.points')}>{i.enabledPoints.map((p) => <Tag key={p} color="blue">{p}</Tag>)}</Descriptions.Item>
+        <Descriptions.Item label={t('merchant.points')}>
+          <Space wrap>
+            {(detail.data?.manifest.extensions ?? i.enabledPoints).map((point) => (
+              <Space key={point} size={4}>
+                <Switch
+                  size="small"
+                  checked={i.enabledPoints.includes(point)}
+                  aria-label={t('merchant.pointSwitch', { point })}
+                  onChange={(enabled) => void act(api('PUT', `/v1/installs/${i.id}/points/${encodeURIComponent(point)}`, { enabled }))}
+                />
+                <code>{point}</code>
+              </Space>
+            ))}
+          </Space>
+        </Descriptions.Item>
         <Descriptions.Item label={t('review.permissions')}>{i.grantedPermissions.map((p) => <Tag key={p}>{p}</Tag>)}</Descriptions.Item>
       </Descriptions>
       <Space>
@@ -72,6 +88,7 @@ export function InstallPage() {
             key: 'settings',
             label: t('merchant.settings'),
             children: detail.data ? (
+              <>
               <SettingsForm
                 key={`${i.version}:${i.updatedAt}`}
                 idPrefix="settings"
@@ -79,12 +96,20 @@ export function InstallPage() {
                 value={i.settings}
                 errorPrefix="/settings"
                 submitText={t('common.save')}
+                previewText={t('impact.preview')}
+                onPreview={async (settings) => {
+                  setImpact(undefined);
+                  setImpact(await api<SettingsImpact>('POST', `/v1/installs/${i.id}/settings/preview`, { settings }));
+                }}
                 onSave={async (settings) => {
                   await api('PUT', `/v1/installs/${i.id}/settings`, settings);
+                  setImpact(undefined);
                   void message.success(t('merchant.settingsSaved'));
                   install.reload();
                 }}
               />
+              {impact ? <ImpactPreview impact={impact} /> : null}
+              </>
             ) : (
               <ErrorAlert error={detail.error} />
             ),

@@ -1,5 +1,6 @@
 import Form from '@rjsf/antd';
 import type { ErrorSchema, RJSFSchema } from '@rjsf/utils';
+import { Button, Space } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api';
@@ -12,12 +13,37 @@ import { serverSideValidator } from '../../validator';
  * the host when saved; a TK_VALIDATION answer is shown at the field its JSON path names (`errorPrefix` is
  * the part of the path before the settings, e.g. `/settings`), any other error above the form.
  */
-export function SettingsForm(props: { schema: RJSFSchema; value: Record<string, unknown>; errorPrefix: string; submitText: string; onSave: (value: Record<string, unknown>) => Promise<void>; idPrefix: string }) {
+export function SettingsForm(props: {
+  schema: RJSFSchema;
+  value: Record<string, unknown>;
+  errorPrefix: string;
+  submitText: string;
+  onSave: (value: Record<string, unknown>) => Promise<void>;
+  idPrefix: string;
+  /** Shown as a second button: runs the form's values through `onPreview` (errors shown as a save's are). */
+  onPreview?: (value: Record<string, unknown>) => Promise<void>;
+  previewText?: string;
+}) {
   const { t } = useTranslation();
   const [value, setValue] = useState(props.value);
   const [fieldErrors, setFieldErrors] = useState<ErrorSchema>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  /** Saves or previews: a TK_VALIDATION answer goes to its field, any other error above the form. */
+  const run = async (action: (value: Record<string, unknown>) => Promise<void>, formData: Record<string, unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    setFieldErrors(undefined);
+    try {
+      await action(formData);
+    } catch (caught) {
+      const atField = caught instanceof ApiError && caught.code === 'TK_VALIDATION' ? errorSchemaOf(caught, props.errorPrefix) : undefined;
+      if (atField) setFieldErrors(atField);
+      else setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <>
       <ErrorAlert error={error} />
@@ -30,22 +56,19 @@ export function SettingsForm(props: { schema: RJSFSchema; value: Record<string, 
         idPrefix={props.idPrefix}
         {...(fieldErrors ? { extraErrors: fieldErrors } : {})}
         onChange={(event) => setValue(event.formData as Record<string, unknown>)}
-        uiSchema={{ 'ui:submitButtonOptions': { submitText: busy ? t('common.loading') : props.submitText } }}
-        onSubmit={async (event) => {
-          setBusy(true);
-          setError(undefined);
-          setFieldErrors(undefined);
-          try {
-            await props.onSave(event.formData as Record<string, unknown>);
-          } catch (caught) {
-            const atField = caught instanceof ApiError && caught.code === 'TK_VALIDATION' ? errorSchemaOf(caught, props.errorPrefix) : undefined;
-            if (atField) setFieldErrors(atField);
-            else setError(caught);
-          } finally {
-            setBusy(false);
-          }
-        }}
-      />
+        onSubmit={(event) => void run(props.onSave, event.formData as Record<string, unknown>)}
+      >
+        <Space>
+          <Button type="primary" htmlType="submit" disabled={busy}>
+            {busy ? t('common.loading') : props.submitText}
+          </Button>
+          {props.onPreview ? (
+            <Button disabled={busy} onClick={() => void run(props.onPreview!, value)}>
+              {props.previewText}
+            </Button>
+          ) : null}
+        </Space>
+      </Form>
     </>
   );
 }
