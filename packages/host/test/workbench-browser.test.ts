@@ -171,6 +171,23 @@ describe.runIf(chromiumPath)('the workbench in Chromium', () => {
     await page.getByText('运行中').waitFor();
     await checkPage(page, 'merchant-logs');
 
+    // The settings impact preview: the host replays that invocation (600,000 of spend… tierInput's
+    // 350,000) with the proposed settings; a threshold of 300,000 makes it gold, so 1 of 1 changes.
+    await page.getByRole('tab', { name: '设置', exact: true }).click();
+    await page.locator('#settings_goldAtFen').fill('300000');
+    await page.getByRole('button', { name: '预览影响' }).click();
+    await page.getByTestId('impact-summary').getByText('按新设置重放最近 1 次决策：1 次会改变。').waitFor();
+    await page.getByTestId('impact-preview').getByText('regular → gold').waitFor();
+    await checkPage(page, 'merchant-impact-preview');
+    expect((await ok(t.api(merchantA, 'GET', `/v1/installs/${installId}`))).settings).toEqual({ goldAtFen: 600_000 });
+
+    // One extension point switched off and on again from the install page.
+    const pointSwitch = page.getByRole('switch', { name: '启用扩展点 member.tier.compute' });
+    await pointSwitch.click();
+    await expect.poll(async () => (await ok(t.api(merchantA, 'GET', `/v1/installs/${installId}`))).enabledPoints, { timeout: 20_000 }).toEqual([]);
+    await page.getByRole('switch', { name: '启用扩展点 member.tier.compute' }).click();
+    await expect.poll(async () => (await ok(t.api(merchantA, 'GET', `/v1/installs/${installId}`))).enabledPoints, { timeout: 20_000 }).toEqual(['member.tier.compute']);
+
     // A POST with the session cookie but without its CSRF token is refused, and changes nothing.
     const status = await page.evaluate(async (id) => (await fetch(`/v1/installs/${id}/disable`, { method: 'POST' })).status, installId);
     expect(status).toBe(403);
@@ -183,6 +200,33 @@ describe.runIf(chromiumPath)('the workbench in Chromium', () => {
     await page.getByRole('heading', { name: '登录工作台' }).waitFor();
     expect((await t.api(undefined, 'GET', '/v1/installs', undefined, { headers: { cookie: `tk_session=${cookie.value}` } })).status).toBe(401);
     expect(await page.evaluate(async () => (await fetch('/v1/installs')).status)).toBe(401);
+    await context.close();
+  }, 180_000);
+
+  it('shows a member’s balances and ledger and an order’s tenders, refunds and decisions', async () => {
+    const member = await ok(t.api(merchantA, 'POST', '/v1/members', { channel: 'online' }), 201);
+    const order = { id: 'wb-order-1', kind: 'goods', channel: 'online', member: { id: member.memberId }, lines: [{ sku: 'sofa', title: '沙发', category: 'furniture', quantity: 1, unitPriceFen: 120_000 }], payments: [{ method: 'card', amountFen: 100_000 }, { method: 'voucher', amountFen: 20_000 }], paidAt: '2026-12-01T08:00:00Z' };
+    await ok(t.api(merchantA, 'POST', '/v1/orders', order), 201);
+    // The platform default (1 point per yuan of money tenders) is earned by the host's points worker.
+    await expect.poll(async () => (await ok(t.api(merchantA, 'GET', `/v1/members/${member.memberId}/points`))).points.balance, { timeout: 30_000 }).toBe(1000);
+    await ok(t.api(merchantA, 'POST', '/v1/orders/wb-order-1/refunds', { refundId: 'wb-refund-1', refundedAt: '2026-12-02T08:00:00Z', amountFen: 60_000 }), 201);
+    await expect.poll(async () => (await ok(t.api(merchantA, 'GET', `/v1/members/${member.memberId}/points`))).points.balance, { timeout: 30_000 }).toBe(500);
+
+    const { context, page } = await signedIn(merchantA);
+    await page.getByRole('link', { name: '会员与订单' }).click();
+    await page.getByLabel('会员 ID').fill(member.memberId);
+    await page.getByRole('button', { name: '查看会员' }).click();
+    await page.getByTestId('member-id').waitFor();
+    await expect.poll(() => page.getByTestId('points-balance').textContent(), { timeout: 20_000 }).toBe('500');
+    await page.getByRole('link', { name: 'wb-order-1' }).waitFor();
+    await checkPage(page, 'merchant-member');
+
+    await page.getByRole('link', { name: 'wb-order-1' }).click();
+    await expect.poll(() => page.getByTestId('order-status').textContent(), { timeout: 20_000 }).toBe('partially_refunded');
+    expect(await page.getByTestId('order-spend').textContent()).toBe('¥1,000.00');
+    await page.getByRole('cell', { name: 'wb-refund-1', exact: true }).waitFor();
+    await page.getByTestId('order-decisions').getByText('+1000').first().waitFor();
+    await checkPage(page, 'merchant-order');
     await context.close();
   }, 180_000);
 

@@ -114,6 +114,8 @@ export interface HostPlatform {
         point: string,
         input: unknown,
       ) => Promise<{ output: unknown; source: 'plugin' | 'fallback' | 'platform'; installId: string | null; invocationId: string; version: string | null; logIn(tx: Queryable): Promise<void> }>)
+    | undefined;
+  /**
    * Runs a `merge` point on every install serving it (the extension invoker's `invokeEach`): each
    * answer, or `ok: false` for an install that failed, is logged. Absent without plugins: no answers.
    */
