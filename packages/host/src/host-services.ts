@@ -18,6 +18,7 @@ import type { Members } from './domains/members/members.js';
 import { ordersOf } from './domains/orders/index.js';
 import type { Orders } from './domains/orders/orders.js';
 import { OrderPointsWorker, pointsLedgerOf, type PointsLedger } from './domains/points/index.js';
+import { DEFAULT_SCHEDULE_POLICY, ScheduleRunner, type SchedulePolicy } from './platform/schedules/schedule-runner.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -39,6 +40,8 @@ export interface HostServices {
   points: PointsLedger;
   /** Points per order: member.points.earn on order.paid, reversal on order.refunded. */
   orderPoints: OrderPointsWorker;
+  /** Cron triggers of plugins and host modules, claimed per slot in the database (started with the host). */
+  schedules: ScheduleRunner;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -58,6 +61,7 @@ export interface HostServiceOptions {
    * only: what it encrypted cannot be read by the next process.
    */
   hostKeys?: HostKeyRing;
+  schedules?: Partial<SchedulePolicy>;
 }
 
 /** Wires the host's services on one database. */
@@ -133,6 +137,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     orders: ordersOf(platform),
     points,
     orderPoints,
+    schedules: new ScheduleRunner(db, dispatcher, modules, platform, { ...DEFAULT_SCHEDULE_POLICY, ...options.schedules }),
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

@@ -135,6 +135,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
     if (options.dispatch !== false) {
       services.dispatcher.start();
       services.orderPoints.start();
+      services.schedules.start();
     }
     let closed = false;
     return {
@@ -150,6 +151,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
         closed = true;
         await services.dispatcher.stop();
         await services.orderPoints.stop();
+        await services.schedules.stop();
         await app.close();
         await services.runtime.dispose();
         await storage.db.close();

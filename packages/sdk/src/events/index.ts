@@ -1,11 +1,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MemberBoundData, MemberRedactData, MemberRegisteredData, MemberUnboundData } from './members.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
+import { ScheduleFiredData } from './schedules.js';
 import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData, VoucherRedeemedData } from './service.js';
 
 export * from './members.js';
 export * from './orders.js';
 export * from './service.js';
+export * from './schedules.js';
 
 /** Data of an event whose primitive has not typed its payload yet. */
 const UntypedData = Type.Record(Type.String(), Type.Unknown(), { description: 'Not typed yet: arrives with its primitive' });
@@ -35,6 +37,7 @@ export const EVENT_PAYLOADS = {
   'member.redact': MemberRedactData,
   'merchant.redact': UntypedData,
   'install.created': UntypedData,
+  'schedule.fired': ScheduleFiredData,
 } as const satisfies Record<string, TSchema>;
 
 /** The name of a catalogued event, e.g. `order.paid`. */

@@ -228,6 +228,30 @@ export class Dispatcher {
   }
 
   /**
+   * Publishes an event for one install only (a cron trigger's `schedule.fired`), inside the caller's
+   * transaction: the event and its one delivery exist only if the caller's claim commits. Idempotent by
+   * `id`. An install that is not active (or not allowed by the merchant's tier) gets no delivery.
+   */
+  async publishToInstallIn(tx: Queryable, merchantId: string, installId: string, event: PublishableEvent & { id: string }): Promise<PublishedEvent> {
+    const inserted = await tx.query(
+      `INSERT INTO events (merchant_id, id, type, data, causation_depth, occurred_at) VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (merchant_id, id) DO NOTHING`,
+      [merchantId, event.id, event.type, event.data, event.occurredAt ?? null],
+    );
+    if (inserted.rowCount === 0) return { id: event.id, type: event.type, merchantId, deliveries: 0, duplicate: true };
+    const deliveries = await tx.query(
+      `INSERT INTO deliveries (merchant_id, event_id, install_id)
+       SELECT merchant_id, $2, id FROM installs WHERE merchant_id = $1 AND id = $3 AND status = 'active' AND ${TIER_ALLOWS_PLUGIN}`,
+      [merchantId, event.id, installId],
+    );
+    return { id: event.id, type: event.type, merchantId, deliveries: deliveries.rowCount, duplicate: false };
+  }
+
+  /** Wakes this process's worker loop (after a commit that queued deliveries). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /**
    * Claims one batch of due deliveries and runs them in one transaction. The fast path runs them
    * without savepoints (a round trip each). If any handler fails — or any statement of the batch does,
    * which aborts the PostgreSQL transaction — the whole batch rolls back (its handlers' writes are all
