@@ -141,6 +141,7 @@ interface ClaimedDelivery {
   version: string;
   settings: Record<string, unknown>;
   granted_permissions: Permission[];
+  causation_depth: number;
 }
 
 /** An event to publish: its id (generated when absent), type, data, and when its fact happened. */
@@ -282,7 +283,7 @@ export class Dispatcher {
            FOR UPDATE SKIP LOCKED
          )
          SELECT c.merchant_id, c.event_id, c.install_id, c.attempts, e.type, e.data, COALESCE(e.occurred_at, e.created_at) AS created_at,
-                i.plugin_name, i.version, i.settings, i.granted_permissions
+                i.plugin_name, i.version, i.settings, i.granted_permissions, e.causation_depth
          FROM claimed c
            JOIN events e ON e.id = c.event_id AND e.merchant_id = c.merchant_id
            JOIN installs i ON i.id = c.install_id AND i.merchant_id = c.merchant_id
@@ -422,7 +423,8 @@ export class Dispatcher {
       const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version, merchant_id: delivery.merchant_id });
       const event: TongkitEvent = { id: delivery.event_id, type: delivery.type, occurredAt: delivery.created_at.toISOString(), data: delivery.data };
       const hostCalls = new HostCallTransaction(tx);
-      const site = { installId: delivery.install_id, merchantId: delivery.merchant_id, plugin: delivery.plugin_name, eventId: delivery.event_id, batch: hostCalls };
+      // The delivered event's depth rides with each host call: what the call emits is one step deeper.
+      const site = { installId: delivery.install_id, merchantId: delivery.merchant_id, plugin: delivery.plugin_name, eventId: delivery.event_id, causationDepth: delivery.causation_depth, batch: hostCalls };
       const result = await plugin.handleEvent(event, delivery.settings, {
         merchantId: delivery.merchant_id,
         permissions: delivery.granted_permissions,

@@ -11,6 +11,8 @@ export interface HostCallScope {
   readonly plugin: string;
   /** The event whose handler made the call. */
   readonly eventId: string;
+  /** That event's causation depth (0 for a fact from outside); absent where no event is known: 0. */
+  readonly causationDepth?: number | undefined;
 }
 
 /**
