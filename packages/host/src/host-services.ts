@@ -20,6 +20,7 @@ import type { Orders } from './domains/orders/orders.js';
 import { OrderPointsWorker, pointsLedgerOf, type PointsLedger } from './domains/points/index.js';
 import { tiersOf, type MemberTiers, type TierWork } from './domains/tiers/index.js';
 import { guidesOf, type GuideServices } from './domains/guides/index.js';
+import { DEFAULT_SCHEDULE_POLICY, ScheduleRunner, type SchedulePolicy } from './platform/schedules/schedule-runner.js';
 
 /** Everything the HTTP API (and tests) call into: one instance per host process. */
 export interface HostServices {
@@ -47,6 +48,8 @@ export interface HostServices {
   tierWork: TierWork;
   /** 导购: guides, relations, shares, the commission ledger, statements and its order worker. */
   guides: GuideServices;
+  /** Cron triggers of plugins and host modules, claimed per slot in the database (started with the host). */
+  schedules: ScheduleRunner;
   catalog: (merchantId: string) => ReturnType<Tenancy['catalog']>;
   logs: (principal: Principal, query: { merchantId?: string | undefined; plugin?: string | undefined; after?: string | undefined; limit?: number | undefined }) => Promise<{ items: LogEntry[] }>;
 }
@@ -66,6 +69,7 @@ export interface HostServiceOptions {
    * only: what it encrypted cannot be read by the next process.
    */
   hostKeys?: HostKeyRing;
+  schedules?: Partial<SchedulePolicy>;
 }
 
 /** Wires the host's services on one database. */
@@ -148,6 +152,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     tiers: tiersOf(platform).tiers,
     tierWork: tiersOf(platform).work,
     guides: guidesOf(platform),
+    schedules: new ScheduleRunner(db, dispatcher, modules, platform, { ...DEFAULT_SCHEDULE_POLICY, ...options.schedules }),
     catalog: (merchantId) => tenancy.catalog(merchantId),
     logs: (principal, query) => readLogs(db, principal, query),
   };

@@ -137,6 +137,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
       services.orderPoints.start();
       services.tierWork.start();
       services.guides.worker.start();
+      services.schedules.start();
     }
     let closed = false;
     return {
@@ -154,6 +155,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
         await services.orderPoints.stop();
         await services.tierWork.stop();
         await services.guides.worker.stop();
+        await services.schedules.stop();
         await app.close();
         await services.runtime.dispose();
         await storage.db.close();

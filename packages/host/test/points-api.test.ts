@@ -95,4 +95,16 @@ describe('ctx.points in a plugin', () => {
       ['confirm', 0],
     ]);
   });
+
+  it('emits points.changed one step deeper than the event whose handler changed the points', async () => {
+    const depthsOf = async () =>
+      (await t.database.db.query<{ id: string; causation_depth: number }>(`SELECT id, causation_depth FROM events WHERE merchant_id = 'acme' AND type = 'points.changed'`)).rows;
+    const before = new Set((await depthsOf()).map((e) => e.id));
+    // An order.paid that is itself three plugin steps deep (the plugin installed above handles it).
+    await t.host.services.dispatcher.publish('acme', { id: 'paid-deep', type: 'order.paid', data: { memberId, spendFen: 10_000 } }, 3);
+    await t.host.services.dispatcher.drain();
+    const caused = (await depthsOf()).filter((e) => !before.has(e.id));
+    expect(caused.length).toBeGreaterThan(0);
+    expect(new Set(caused.map((e) => e.causation_depth))).toEqual(new Set([4]));
+  });
 });

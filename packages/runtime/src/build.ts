@@ -22,6 +22,7 @@ import { BUNDLE_GLOBAL } from './internal/prelude.js';
 import { MAX_BUNDLE_BYTES, type PluginBundle } from './internal/load.js';
 import { settingsSchemaFromJson } from './internal/settings-schema.js';
 import { checkCatalogueNames } from './internal/catalogue-names.js';
+import { checkSchedules } from './internal/schedules.js';
 import { assertMatches } from './internal/validation.js';
 import { MAX_PROJECT_JSON_BYTES, isInside, parseProjectJson, readProjectFile } from './internal/project-files.js';
 import { NOT_A_SOURCE_FILE, OUTSIDE_PROJECT, sourceGuardPlugin } from './internal/source-guard.js';
@@ -226,6 +227,7 @@ export async function buildPlugin(root: string, options: BuildOptions = {}): Pro
   if (manifest.description === undefined) delete manifest.description;
   checkCatalogueNames(manifest);
   assertMatches(ManifestSchema, manifest, 'TK_MANIFEST_INVALID', 'the plugin definition');
+  checkSchedules(manifest);
   settingsSchemaFromJson(manifest.settings);
   return {
     bundle: { manifest: manifest as Manifest, code, sourceMap },

@@ -249,7 +249,8 @@ export function encodeInput(point: string, spec: ExtensionPointSpec | undefined,
  * event (and `details.bytes` when it is too large).
  */
 export function encodeEvent(manifest: Manifest, event: TongkitEvent, budget: EventBudget): string {
-  if (!manifest.events.includes(event?.type)) {
+  const scheduled = event?.type === 'schedule.fired' && (manifest.schedules?.length ?? 0) > 0;
+  if (!scheduled && !manifest.events.includes(event?.type)) {
     throw new TkError('TK_NOT_FOUND', `${manifest.name} does not handle ${String(event?.type)}`, { fault: 'user' });
   }
   return encodeJsonValue(event, {

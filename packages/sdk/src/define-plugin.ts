@@ -30,6 +30,20 @@ export type EventHandlers<S> = {
   [E in EventName]?: (event: TongkitEvent<E>, context: EventContext<S>) => Promise<void> | void;
 };
 
+/**
+ * A cron trigger: the host runs `handler` at least once per slot of `cron` (five fields, in the
+ * merchant's time zone) with a `schedule.fired` event, through the same sandbox, budgets and `ctx` as an
+ * event handler. After downtime only the latest missed slot runs (`event.data.missedSlots` counts the
+ * skipped ones); see docs/schedules.md.
+ */
+export interface ScheduleDefinition<S> {
+  /** Lowercase letters, digits and dashes, unique in the plugin. */
+  name: string;
+  /** e.g. `0 3 * * *` (03:00 every day in the merchant's time zone). */
+  cron: string;
+  handler: (event: TongkitEvent<'schedule.fired'>, context: EventContext<S>) => Promise<void> | void;
+}
+
 /** What `definePlugin` takes. `S` is the settings schema; handlers see `Static<S>`. */
 export interface PluginDefinition<S extends TSchema = TObject> {
   /** Lowercase letters, digits and dashes, e.g. `acme-tiers`. */
@@ -47,6 +61,8 @@ export interface PluginDefinition<S extends TSchema = TObject> {
   extensions?: ExtensionHandlers<Static<S>>;
   /** Asynchronous event handlers. */
   events?: EventHandlers<Static<S>>;
+  /** Cron triggers (`schedule.fired` handlers), e.g. a nightly reminder. */
+  schedules?: readonly ScheduleDefinition<Static<S>>[];
 }
 
 /**

@@ -7,6 +7,23 @@ export const PLUGIN_NAME_PATTERN = '^[a-z][a-z0-9-]{1,62}[a-z0-9]$';
 /** Semantic version, e.g. `1.2.0` or `1.2.0-beta.1`. */
 export const SEMVER_PATTERN = '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?$';
 
+/** How many cron triggers one plugin may declare. */
+export const MAX_SCHEDULES = 16;
+
+/**
+ * One cron trigger of a plugin: `cron` is five fields (minute hour day-of-month month day-of-week),
+ * evaluated in each merchant's time zone; `handler` names the definition's handler (`schedules.<name>`).
+ * The expression itself is checked with croner at build and at review (TK_VALIDATION with its path).
+ */
+export const ManifestScheduleSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'Schedule name, unique in the plugin, e.g. nightly-expiry-reminder' }),
+    cron: Type.String({ minLength: 9, maxLength: 100, description: 'Five-field cron, e.g. 0 9 * * 1' }),
+    handler: Type.String({ pattern: '^schedules\\.[a-z][a-z0-9-]{0,62}$', description: 'The handler the host runs: schedules.<name>' }),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * The manifest `tongkit build` writes next to the bundle (`dist/manifest.json`): everything the host
  * needs to know about a plugin without running it. Published as JSON Schema for editors
@@ -29,6 +46,9 @@ export const ManifestSchema = Type.Object(
       description: 'Extension points the bundle implements',
     }),
     events: Type.Array(Type.Union(EVENT_NAMES.map((e) => Type.Literal(e))), { uniqueItems: true }),
+    schedules: Type.Optional(
+      Type.Array(ManifestScheduleSchema, { maxItems: MAX_SCHEDULES, description: 'Cron triggers; the host runs each at least once per (install, schedule, slot)' }),
+    ),
     bundle: Type.Object(
       {
         file: Type.Literal('plugin.js'),

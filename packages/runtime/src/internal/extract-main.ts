@@ -16,6 +16,9 @@ const MANIFEST_EXTRACTION = `(() => {
     permissions: d.permissions === undefined ? [] : d.permissions,
     settings: d.settings === undefined ? {} : d.settings,
     extensions: keys(d.extensions), events: keys(d.events),
+    ...(Array.isArray(d.schedules) && d.schedules.length > 0
+      ? { schedules: d.schedules.map((s) => (s && typeof s === 'object' ? { name: s.name, cron: s.cron, handler: 'schedules.' + s.name } : s)) }
+      : {}),
   });
 })()`;
 

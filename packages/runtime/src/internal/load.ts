@@ -4,6 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { assertMatches } from './validation.js';
 import { settingsSchemaFromJson } from './settings-schema.js';
 import { checkCatalogueNames } from './catalogue-names.js';
+import { checkSchedules } from './schedules.js';
 import type { GuestRegistration } from './plugin-isolate.js';
 
 /** The largest plugin bundle the platform accepts, in bytes (DESIGN limits). */
@@ -27,6 +28,7 @@ export interface PluginBundle {
 export function verifyBundle(bundle: { manifest: unknown; code: unknown; sourceMap?: unknown }): { manifest: Manifest; settingsSchema: TSchema; sha256: string } {
   if (typeof bundle.manifest === 'object' && bundle.manifest !== null) checkCatalogueNames(bundle.manifest);
   assertMatches(ManifestSchema, bundle.manifest, 'TK_MANIFEST_INVALID', 'the manifest');
+  checkSchedules(bundle.manifest as { schedules?: unknown });
   const manifest = bundle.manifest as Manifest;
   if (typeof bundle.code !== 'string' || bundle.code.length === 0) {
     throw new TkError('TK_MANIFEST_INVALID', 'the plugin bundle is empty', { path: '/bundle' });

@@ -233,8 +233,23 @@ export const PRELUDE_SOURCE = String.raw`
         if (typeof events[key] === 'function') foundEvents[key] = events[key];
       }
     }
+    // The manifest's events are the plugin's own handlers; cron triggers arrive as one more event,
+    // schedule.fired, routed here by the schedule's name (the manifest lists them under schedules).
+    const ownEvents = keysOf(foundEvents);
+    const schedules = plugin.schedules;
+    if (Array.isArray(schedules) && !hasOwn(foundEvents, 'schedule.fired')) {
+      const byName = {};
+      for (const schedule of schedules) {
+        if (schedule && typeof schedule === 'object' && typeof schedule.handler === 'function') byName[StringOf(schedule.name)] = schedule.handler;
+      }
+      foundEvents['schedule.fired'] = (event, ctx) => {
+        const name = event && event.data ? StringOf(event.data.schedule) : '';
+        if (!hasOwn(byName, name)) throw new Error('the plugin has no schedule ' + name);
+        return byName[name](event, ctx);
+      };
+    }
     eventHandlers = foundEvents;
-    return stringify({ extensions: keysOf(found), events: keysOf(foundEvents), name: StringOf(plugin.name), version: StringOf(plugin.version) });
+    return stringify({ extensions: keysOf(found), events: ownEvents, name: StringOf(plugin.name), version: StringOf(plugin.version) });
   };
 
   // Every invocation starts from the same clean slate: its own clock, seed source and log buffer.

@@ -5,6 +5,7 @@ import { OrderAllocatedData } from './fulfilment.js';
 import { OrderPaidData, OrderRefundedData } from './orders.js';
 import { MemberTierChangedData } from './tiers.js';
 import { StoredValueChangedData } from './stored-value.js';
+import { ScheduleFiredData } from './schedules.js';
 import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData, VoucherRedeemedData } from './service.js';
 
 export * from './members.js';
@@ -14,6 +15,7 @@ export * from './fulfilment.js';
 export * from './service.js';
 export * from './tiers.js';
 export * from './stored-value.js';
+export * from './schedules.js';
 
 /** Data of an event whose primitive has not typed its payload yet. */
 const UntypedData = Type.Record(Type.String(), Type.Unknown(), { description: 'Not typed yet: arrives with its primitive' });
@@ -48,6 +50,7 @@ export const EVENT_PAYLOADS = {
   'order.attributed': OrderAttributedData,
   'commission.accrued': CommissionAccruedData,
   'commission.reversed': CommissionReversedData,
+  'schedule.fired': ScheduleFiredData,
 } as const satisfies Record<string, TSchema>;
 
 /** The name of a catalogued event, e.g. `order.paid`. */

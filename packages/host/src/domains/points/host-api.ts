@@ -22,9 +22,9 @@ async function asHostCall<T>(run: () => Promise<T>): Promise<T> {
 /**
  * The install is the source of its changes and the scope of its keys. Its `points.changed` events are
  * one step deeper than the event whose handler made the call, so a grant → points.changed → grant loop
- * stops at the dispatcher's limit. (The call scope does not carry the delivery's own depth yet: 1.)
+ * stops at the dispatcher's limit: the call scope carries the delivered event's depth.
  */
-const sourceOf = (call: OwnHostCall): LedgerSource => ({ kind: 'install', id: call.installId, causationDepth: 1 });
+const sourceOf = (call: OwnHostCall): LedgerSource => ({ kind: 'install', id: call.installId, causationDepth: (call.causationDepth ?? 0) + 1 });
 const reasonOf = (call: OwnHostCall, reason: string | undefined) => reason ?? `by ${call.plugin}`;
 const toData = (result: LedgerResult): LedgerResultData => result as LedgerResultData;
 

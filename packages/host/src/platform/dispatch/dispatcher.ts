@@ -141,6 +141,7 @@ interface ClaimedDelivery {
   version: string;
   settings: Record<string, unknown>;
   granted_permissions: Permission[];
+  causation_depth: number;
 }
 
 /** An event to publish: its id (generated when absent), type, data, and when its fact happened. */
@@ -228,6 +229,30 @@ export class Dispatcher {
   }
 
   /**
+   * Publishes an event for one install only (a cron trigger's `schedule.fired`), inside the caller's
+   * transaction: the event and its one delivery exist only if the caller's claim commits. Idempotent by
+   * `id`. An install that is not active (or not allowed by the merchant's tier) gets no delivery.
+   */
+  async publishToInstallIn(tx: Queryable, merchantId: string, installId: string, event: PublishableEvent & { id: string }): Promise<PublishedEvent> {
+    const inserted = await tx.query(
+      `INSERT INTO events (merchant_id, id, type, data, causation_depth, occurred_at) VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (merchant_id, id) DO NOTHING`,
+      [merchantId, event.id, event.type, event.data, event.occurredAt ?? null],
+    );
+    if (inserted.rowCount === 0) return { id: event.id, type: event.type, merchantId, deliveries: 0, duplicate: true };
+    const deliveries = await tx.query(
+      `INSERT INTO deliveries (merchant_id, event_id, install_id)
+       SELECT merchant_id, $2, id FROM installs WHERE merchant_id = $1 AND id = $3 AND status = 'active' AND ${TIER_ALLOWS_PLUGIN}`,
+      [merchantId, event.id, installId],
+    );
+    return { id: event.id, type: event.type, merchantId, deliveries: deliveries.rowCount, duplicate: false };
+  }
+
+  /** Wakes this process's worker loop (after a commit that queued deliveries). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /**
    * Claims one batch of due deliveries and runs them in one transaction. The fast path runs them
    * without savepoints (a round trip each). If any handler fails — or any statement of the batch does,
    * which aborts the PostgreSQL transaction — the whole batch rolls back (its handlers' writes are all
@@ -258,7 +283,7 @@ export class Dispatcher {
            FOR UPDATE SKIP LOCKED
          )
          SELECT c.merchant_id, c.event_id, c.install_id, c.attempts, e.type, e.data, COALESCE(e.occurred_at, e.created_at) AS created_at,
-                i.plugin_name, i.version, i.settings, i.granted_permissions
+                i.plugin_name, i.version, i.settings, i.granted_permissions, e.causation_depth
          FROM claimed c
            JOIN events e ON e.id = c.event_id AND e.merchant_id = c.merchant_id
            JOIN installs i ON i.id = c.install_id AND i.merchant_id = c.merchant_id
@@ -398,7 +423,8 @@ export class Dispatcher {
       const plugin = await this.loadPlugin({ id: delivery.install_id, plugin_name: delivery.plugin_name, version: delivery.version, merchant_id: delivery.merchant_id });
       const event: TongkitEvent = { id: delivery.event_id, type: delivery.type, occurredAt: delivery.created_at.toISOString(), data: delivery.data };
       const hostCalls = new HostCallTransaction(tx);
-      const site = { installId: delivery.install_id, merchantId: delivery.merchant_id, plugin: delivery.plugin_name, eventId: delivery.event_id, batch: hostCalls };
+      // The delivered event's depth rides with each host call: what the call emits is one step deeper.
+      const site = { installId: delivery.install_id, merchantId: delivery.merchant_id, plugin: delivery.plugin_name, eventId: delivery.event_id, causationDepth: delivery.causation_depth, batch: hostCalls };
       const result = await plugin.handleEvent(event, delivery.settings, {
         merchantId: delivery.merchant_id,
         permissions: delivery.granted_permissions,

@@ -76,7 +76,7 @@ export class HostApiRouter {
     const handler = Object.hasOwn(route.handlers, method) ? route.handlers[method] : undefined;
     if (!handler) throw new TkError('TK_NOT_FOUND', `ctx.${namespace} has no method ${method} on this host`, { fault: 'plugin' });
     const checked = checkedArguments(namespace, method, spec, args);
-    const scope: HostCallScope = { installId: site.installId, merchantId: site.merchantId, plugin: site.plugin, eventId: site.eventId };
+    const scope: HostCallScope = { installId: site.installId, merchantId: site.merchantId, plugin: site.plugin, eventId: site.eventId, causationDepth: site.causationDepth };
     const call = route.transaction === 'delivery-batch' ? { ...scope, tx: site.batch } : { ...scope, db: this.db };
     return handler(call, ...checked);
   }

@@ -11,6 +11,8 @@ export interface HostCallScope {
   readonly plugin: string;
   /** The event whose handler made the call. */
   readonly eventId: string;
+  /** That event's causation depth (0 for a fact from outside); absent where no event is known: 0. */
+  readonly causationDepth?: number | undefined;
 }
 
 /**
@@ -57,10 +59,13 @@ export type HostApiBinding<N extends HostApiNamespace> =
   | { readonly transaction: 'delivery-batch'; readonly handlers: HostApiHandlers<N, BatchHostCall> }
   | { readonly transaction: 'own'; readonly handlers: HostApiHandlers<N, OwnHostCall> };
 
-/** A cron trigger a module runs (points expiry, tier downgrade, reminders). */
+/**
+ * A cron trigger a module runs (points expiry, tier downgrade, reminders), by the host's ScheduleRunner
+ * (`platform/schedules/`): once per slot across all host processes, claimed in `schedule_claims`.
+ */
 export interface HostSchedule {
   readonly name: string;
-  /** Five-field cron, evaluated in each merchant's time zone. */
+  /** Five-field cron, evaluated in UTC: a host schedule works across merchants (a merchant's calendar is the module's to apply). */
   readonly cron: string;
   run(platform: HostPlatform, firedAt: Date): Promise<void>;
 }

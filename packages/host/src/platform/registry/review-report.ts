@@ -137,7 +137,7 @@ export async function buildReviewReport(input: {
     undeclaredUse,
     scan,
     observedHostCalls,
-    declared: { points: manifest.extensions, events: manifest.events, schedules: [] },
+    declared: { points: manifest.extensions, events: manifest.events, schedules: (manifest.schedules ?? []).map((s) => `${s.name} (${s.cron})`) },
     settingsSchema: manifest.settings,
     fixtures: { total: results.length, passed, failed: results.length - passed, stateful, results },
     headroom,
