@@ -1,4 +1,5 @@
 import type { Permission } from '../permissions.js';
+import { APPOINTMENTS_HOST_API } from './appointments.js';
 import { INVENTORY_HOST_API } from './inventory.js';
 import { KV_HOST_API } from './kv.js';
 import { LOG_HOST_API } from './log.js';
@@ -6,6 +7,7 @@ import { MEMBERS_HOST_API } from './members.js';
 import { ORDERS_HOST_API } from './orders.js';
 import { POINTS_HOST_API } from './points.js';
 import { SERVICE_HOST_API } from './service.js';
+import { VOUCHERS_HOST_API } from './vouchers.js';
 import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
 
 export * from './method.js';
@@ -15,6 +17,8 @@ export { LOG_HOST_API } from './log.js';
 export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
 export { Order, ORDERS_HOST_API, Refund } from './orders.js';
 export { LedgerAccountSchema, LedgerResultSchema, MemberBalanceSchema, POINTS_HOST_API, type LedgerResultData, type MemberBalance } from './points.js';
+export { Appointment, APPOINTMENTS_HOST_API, BOOKING_REJECTIONS, BookingResult, ServiceDay, ServiceTime, StoreRef } from './appointments.js';
+export { Voucher, VoucherIssueResult, VoucherPrecheck, VoucherRedemptionResult, VOUCHER_REJECTIONS, VoucherSerial, VoucherTemplate, VoucherTemplateId, VOUCHERS_HOST_API } from './vouchers.js';
 export { AdvanceTarget, PaymentCallbackRecord, PaymentIntent, ServiceMutationResult, ServiceOrder, ServiceStage, SERVICE_HOST_API, StageTransition } from './service.js';
 
 /**
@@ -34,6 +38,8 @@ export const HOST_API = {
   orders: ORDERS_HOST_API,
   points: POINTS_HOST_API,
   service: SERVICE_HOST_API,
+  appointments: APPOINTMENTS_HOST_API,
+  vouchers: VOUCHERS_HOST_API,
   inventory: INVENTORY_HOST_API,
 } as const satisfies Record<string, HostNamespaceSpec>;
 
