@@ -79,11 +79,12 @@ const nameOf = (op: Operation) => `${op.method} ${op.path}`;
  * listing's filter (answers 200 with nothing of another tenant's); every other id names one thing,
  * and one the caller may not see must be refused.
  */
-const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId', 'orderId', 'intentId'] as const;
+const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId', 'orderId', 'intentId', 'appointmentId', 'templateId', 'serial', 'redemptionId'] as const;
 type IdParam = (typeof ID_PARAMS)[number];
 // A body's crmMemberId is the brand CRM's own id of the member being bound: created, never looked up.
+// A voucher template's `template` is the id of the template a PUT creates (or replaces in the caller's own namespace).
 // An order's guideId is recorded as given (no guide is looked up yet); a refundId is the merchant's new refund's, a paymentId the fake provider's new payment's, a scanId the till's new scan's.
-const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment', scanId: 'walk-scan' };
+const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment', scanId: 'walk-scan', kind: 'measurement', requestId: 'walk-request', template: 'walk-template' };
 /** What nothing is: ids shaped like real ones that name nothing. */
 const NOTHING: Record<IdParam, string> = {
   id: 'ins_walk0000000000none',
@@ -98,9 +99,13 @@ const NOTHING: Record<IdParam, string> = {
   memberId: 'mem_walk0000000none',
   orderId: 'walk-none-order',
   intentId: 'pi_walk0000000000none',
+  appointmentId: 'ap_00000000000000000000',
+  templateId: 'walk-none-template',
+  serial: 'V0000000000000000',
+  redemptionId: 'vr_00000000000000000000',
 };
 /** Values for body properties a generated sample would get wrong (an input the point validates). */
-const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: {}, phone: '13800138000', code: '12345678' };
+const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: {}, phone: '13800138000', code: '12345678', day: '2026-12-08' };
 /** Optional object properties the walk sends anyway, so a request reaches its look-up (a binding's consent). */
 const OPTIONAL_SAMPLES: Record<string, unknown> = { consent: { textVersion: 'walk-v1', consentedAt: '2026-11-01T02:00:00.000Z' } };
 
@@ -160,7 +165,18 @@ beforeAll(async () => {
     await ok(t.api(token, 'POST', '/v1/orders', { id: orderId, kind: 'service', channel: 'online', lines: [{ sku: 'w', title: 'W', category: 'c', quantity: 1, unitPriceFen: 100 }], payments: [{ method: 'card', amountFen: 100 }], paidAt: '2026-12-01T08:00:00Z' }), 201);
     await ok(t.api(token, 'POST', '/v1/service-orders', { orderId }), 201);
     const { intentId } = await ok(t.api(token, 'POST', `/v1/service-orders/${orderId}/stages/1/pay`), 201);
+    // A visit for that stage (written directly: the walk's merchants are not development merchants the
+    // fake provider pays), a voucher template, a voucher and a redemption of it.
+    const appointmentId = `ap_${merchant === 'walk-a' ? 'a' : 'b'}0000000000000000000`;
+    await t.host.services.db.query(`INSERT INTO appointments (merchant_id, id, order_id, stage_no, store_id, kind, day, status) VALUES ($1, $2, $3, 1, $4, 'custom', '2026-12-08', 'booked')`, [merchant, appointmentId, orderId, `${merchant}-store1`]);
+    await ok(t.api(token, 'PUT', `/v1/voucher-templates/${merchant}-gift`, { title: 'Gift', kind: 'value', valueFen: 100, uses: 100, validDays: 30 }));
+    const { voucher } = await ok(t.api(token, 'POST', '/v1/vouchers', { templateId: `${merchant}-gift`, issueKey: 'walk' }), 201);
+    const redeemed = await ok(t.api(token, 'POST', `/v1/vouchers/${voucher.serial}/redeem`, { storeId: `${merchant}-store1`, requestId: 'walk-setup' }), 201);
     return {
+      appointmentId,
+      templateId: `${merchant}-gift`,
+      serial: voucher.serial as string,
+      redemptionId: redeemed.redemptionId as string,
       id: weight.id as string,
       installId: counter.id as string,
       storeId: `${merchant}-store1`,
@@ -196,6 +212,10 @@ beforeAll(async () => {
     { label: 'the other merchant’s member', values: { memberId: other.memberId } },
     { label: 'the other merchant’s service order', values: { orderId: other.orderId } },
     { label: 'the other merchant’s payment intent', values: { intentId: other.intentId } },
+    { label: 'the other merchant’s appointment', values: { appointmentId: other.appointmentId } },
+    { label: 'the other merchant’s voucher template', values: { templateId: other.templateId } },
+    { label: 'the other merchant’s voucher', values: { serial: other.serial } },
+    { label: 'the other merchant’s voucher redemption', values: { redemptionId: other.redemptionId } },
     // With the caller's own install of test-bounded-weight (upgrade), this is its version in review.
     { label: 'a version in review', values: { version: '1.1.0' } },
     ...unseenVersions,

@@ -150,6 +150,8 @@ export class Appointments {
       const { row } = await this.lockAppointment(tx, merchantId, appointmentId);
       if (row.status !== 'booked') throw new TkError('TK_CONFLICT', `appointment ${appointmentId} is ${row.status}`, { path: '/appointmentId', details: { status: row.status } });
       if (row.store_id === storeId && row.day === day && row.slot === slot) return { result: 'duplicate', appointment: toAppointment(row) };
+      const store = await tx.query('SELECT 1 FROM stores WHERE merchant_id = $1 AND id = $2', [merchantId, storeId]);
+      if (store.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no store ${storeId.slice(0, 64)} among the merchant's stores`, { path: '/storeId' });
       const limit = await this.maxReschedulesOf(merchantId, tx);
       if (row.reschedules >= limit) return { result: 'rejected', code: 'reschedule_limit', message: `appointment ${appointmentId} was rescheduled ${row.reschedules} times already (the limit is ${limit})` };
       // The old seat is given back first so a move within a full day (another slot) can take its place.

@@ -21,15 +21,24 @@ const statusOf = (result: string) => (result === 'applied' ? 201 : 200);
  */
 export function registerVoucherRoutes(app: HostApp, vouchers: Vouchers, memberExists: HostPlatform['memberExists']): void {
   const tenantOf = (request: { tenant: ResolvedTenant | undefined }) => request.tenant!;
+  // What a merchant names must be its own: another merchant's store, order or member answers like none.
+  const requireOwn = async (merchantId: string, what: 'store' | 'order' | 'member', id: string, path: string) => {
+    if (what === 'member') {
+      if (memberExists && !(await memberExists(vouchers.db, merchantId, id))) throw new TkError('TK_NOT_FOUND', `no member ${id}`, { path });
+      return;
+    }
+    const sql = what === 'store' ? 'SELECT 1 FROM stores WHERE merchant_id = $1 AND id = $2' : 'SELECT 1 FROM service_orders WHERE merchant_id = $1 AND id = $2';
+    if ((await vouchers.db.query(sql, [merchantId, id])).rowCount === 0) throw new TkError('TK_NOT_FOUND', `no ${what === 'store' ? 'store' : 'service order'} ${id}`, { path });
+  };
 
   app.put(
-    '/v1/voucher-templates/:templateId',
+    '/v1/voucher-templates/:template',
     {
       config: forMerchant,
-      schema: { summary: 'Create or replace a voucher template (a free service or a value; uses, validity, stores)', tags: ['service'], params: Type.Object({ templateId: VoucherTemplateId }), querystring: MerchantQuery, body: Type.Omit(VoucherTemplate, ['id']), response: { 200: VoucherTemplate } },
+      schema: { summary: 'Create or replace a voucher template (a free service or a value; uses, validity, stores)', tags: ['service'], params: Type.Object({ template: Type.Unsafe<string>({ ...VoucherTemplateId, description: 'The template’s id (created, or replaced)' }) }), querystring: MerchantQuery, body: Type.Omit(VoucherTemplate, ['id']), response: { 200: VoucherTemplate } },
     },
     async (request) => {
-      const template = { ...request.body, id: request.params.templateId };
+      const template = { ...request.body, id: request.params.template };
       await vouchers.defineTemplate(tenantOf(request).merchantId, template);
       return (await vouchers.templates(tenantOf(request).merchantId)).find((t) => t.id === template.id)!;
     },
@@ -65,7 +74,8 @@ export function registerVoucherRoutes(app: HostApp, vouchers: Vouchers, memberEx
     async (request, reply) => {
       const { merchantId } = tenantOf(request);
       const { templateId, memberId, orderId, stageNo, issueKey } = request.body;
-      if (memberId !== undefined && memberExists && !(await memberExists(vouchers.db, merchantId, memberId))) throw new TkError('TK_NOT_FOUND', `no member ${memberId}`, { path: '/memberId' });
+      if (memberId !== undefined) await requireOwn(merchantId, 'member', memberId, '/memberId');
+      if (orderId !== undefined) await requireOwn(merchantId, 'order', orderId, '/orderId');
       const issued = await vouchers.issue(merchantId, templateId, { memberId: memberId ?? null, orderId, stageNo }, `http:${issueKey}`);
       return reply.status(statusOf(issued.result)).send(issued);
     },
@@ -80,6 +90,8 @@ export function registerVoucherRoutes(app: HostApp, vouchers: Vouchers, memberEx
     async (request) => {
       const { memberId, orderId } = request.query;
       if (memberId === undefined && orderId === undefined) throw new TkError('TK_VALIDATION', 'name a memberId or an orderId', { path: '/memberId' });
+      if (memberId !== undefined) await requireOwn(tenantOf(request).merchantId, 'member', memberId, '/memberId');
+      if (orderId !== undefined) await requireOwn(tenantOf(request).merchantId, 'order', orderId, '/orderId');
       return { items: await vouchers.list(tenantOf(request).merchantId, { memberId, orderId }) };
     },
   );
@@ -98,6 +110,7 @@ export function registerVoucherRoutes(app: HostApp, vouchers: Vouchers, memberEx
     },
     async (request) => {
       const { merchantId, storeId } = tenantOf(request);
+      await requireOwn(merchantId, 'store', request.body.storeId, '/storeId');
       const answer = await vouchers.precheck(merchantId, request.params.serial, storeId ?? request.body.storeId);
       if (!answer.valid && answer.code === 'not_found') throw new TkError('TK_NOT_FOUND', `no voucher ${request.params.serial}`, { path: '/serial' });
       return answer;
@@ -119,6 +132,7 @@ export function registerVoucherRoutes(app: HostApp, vouchers: Vouchers, memberEx
     },
     async (request, reply) => {
       const { merchantId, storeId } = tenantOf(request);
+      await requireOwn(merchantId, 'store', request.body.storeId, '/storeId');
       const redeemed = await vouchers.redeem(merchantId, request.params.serial, storeId ?? request.body.storeId, `http:${request.body.requestId}`);
       return reply.status(statusOf(redeemed.result)).send(redeemed);
     },
