@@ -182,7 +182,7 @@ describe('APIs ctx does not have', () => {
         'add-method': 'TypeError',
         'bridge-global': 'TypeError',
       },
-      keys: ['inventory', 'kv', 'log', 'members', 'merchantId', 'orders', 'points', 'service', 'settings'],
+      keys: ['appointments', 'inventory', 'kv', 'log', 'members', 'merchantId', 'orders', 'points', 'service', 'settings', 'vouchers'],
       kvKeys: ['delete', 'get', 'increment', 'set'],
     });
     expect(host.calls).toEqual([]);
