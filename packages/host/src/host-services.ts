@@ -101,7 +101,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
   // Services and modules are built before the dispatcher whose outbox they write to: publishIn reaches
   // it once it exists.
   let dispatcher: Dispatcher | undefined;
-  // order.paid and order.refunded also reach the points worker's queue, in the transaction that publishes
+  // order.paid and order.refunded (and service stages' payments and refunds) also reach the points worker's queue, in the transaction that publishes
   // them; the worker is built once the modules (its ledger) exist.
   let orderPoints: OrderPointsWorker | undefined;
   const platform: HostPlatform = {
@@ -109,7 +109,8 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     publishIn: async (tx, merchantId, event, depth) => {
       if (!dispatcher) throw new Error('a host module published an event while the host was being built');
       const published = await dispatcher.publishIn(tx, merchantId, event, depth);
-      if (!published.duplicate && (event.type === 'order.paid' || event.type === 'order.refunded')) {
+      // So do each service stage's payment and refund: the money fact of a service order.
+      if (!published.duplicate && ['order.paid', 'order.refunded', 'service.stage.paid', 'service.stage.refunded'].includes(event.type)) {
         await orderPoints!.enqueueIn(tx, merchantId, { id: published.id, type: event.type, data: event.data });
         await guidesOf(platform).worker.enqueueIn(tx, merchantId, { id: published.id, type: event.type, data: event.data });
       }

@@ -23,6 +23,8 @@ export const PLUGIN_DIRS = {
   template: join(repo, 'templates/member-tier'),
   /** The five-level example: member-tiers@1.0.0. */
   example: join(repo, 'examples/member-tiers'),
+  /** The staged-furniture service.plan: staged-furniture@1.0.0 (a small order: measurement visit, then installation). */
+  stagedFurniture: join(repo, 'examples/staged-furniture'),
   kvCounter: join(here, 'plugins/kv-counter'),
   pointsGranter: join(here, 'plugins/points-granter'),
   earnPerYuan: join(here, 'plugins/earn-per-yuan'),

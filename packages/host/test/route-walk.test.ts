@@ -80,11 +80,12 @@ const nameOf = (op: Operation) => `${op.method} ${op.path}`;
  * listing's filter (answers 200 with nothing of another tenant's); every other id names one thing,
  * and one the caller may not see must be refused.
  */
-const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId', 'orderId', 'intentId', 'topUpId', 'spendId', 'allocationId', 'pickupStoreId'] as const;
+const ID_PARAMS = ['id', 'installId', 'storeId', 'eventId', 'plugin', 'version', 'merchantId', 'staffId', 'tokenId', 'memberId', 'orderId', 'intentId', 'topUpId', 'spendId', 'allocationId', 'pickupStoreId', 'appointmentId', 'templateId', 'serial', 'redemptionId'] as const;
 type IdParam = (typeof ID_PARAMS)[number];
 // A body's crmMemberId is the brand CRM's own id of the member being bound: created, never looked up.
+// A voucher template's `template` is the id of the template a PUT creates (or replaces in the caller's own namespace).
 // An order's guideId is recorded as given (no guide is looked up yet); a shareId names a guide's new share (or none), a clickId a new click, a month a statement's; a refundId is the merchant's new refund's, a paymentId the fake provider's new payment's, a scanId the till's new scan's.
-const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment', scanId: 'walk-scan', shareId: 'walk-share', clickId: 'walk-click', month: '2026-10', tierId: 'walk-gold' };
+const FIXED: Record<string, string> = { point: 'member.tier.compute', crmMemberId: 'crm-walked', guideId: 'walk-guide', refundId: 'walk-refund', stageNo: '1', paymentId: 'walk-payment', scanId: 'walk-scan', shareId: 'walk-share', clickId: 'walk-click', month: '2026-10', tierId: 'walk-gold', kind: 'measurement', requestId: 'walk-request', template: 'walk-template' };
 /** What nothing is: ids shaped like real ones that name nothing. */
 const NOTHING: Record<IdParam, string> = {
   id: 'ins_walk0000000000none',
@@ -103,9 +104,13 @@ const NOTHING: Record<IdParam, string> = {
   spendId: 'svs_walk000000000none',
   allocationId: 'alc_walk0000000000none',
   pickupStoreId: 'walk-none-store1',
+  appointmentId: 'ap_00000000000000000000',
+  templateId: 'walk-none-template',
+  serial: 'V0000000000000000',
+  redemptionId: 'vr_00000000000000000000',
 };
 /** Values for body properties a generated sample would get wrong (an input the point validates). */
-const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: { memberId: 'mem_walk0000000none', channel: 'online', storeId: null, registeredAt: '2026-11-01T02:00:00.000Z' }, phone: '13800138000', code: '12345678', month: '2026-10' };
+const SAMPLES: Record<string, unknown> = { input: tierInput(), comment: 'walked', grantPermissions: [], data: { memberId: 'mem_walk0000000none', channel: 'online', storeId: null, registeredAt: '2026-11-01T02:00:00.000Z' }, phone: '13800138000', code: '12345678', month: '2026-10', day: '2026-12-08' };
 /** Optional object properties the walk sends anyway, so a request reaches its look-up (a binding's consent). */
 const OPTIONAL_SAMPLES: Record<string, unknown> = { consent: { textVersion: 'walk-v1', consentedAt: '2026-11-01T02:00:00.000Z' } };
 
@@ -179,7 +184,18 @@ beforeAll(async () => {
     const at = Math.floor(Date.now() / 1000);
     await ok(t.api(undefined, 'POST', '/v1/stored-value/callback', undefined, { raw: paid, headers: { t: String(at), kid, signature: signCallback(Buffer.from(secret, 'base64url'), at, paid) } }));
     const spend = await ok(t.api(token, 'POST', `/v1/members/${member.memberId}/stored-value/spends`, { amountFen: 100 }, { headers: { 'idempotency-key': 'walk-spend' } }), 201);
+    // A visit for that stage (written directly: the walk's merchants are not development merchants the
+    // fake provider pays), a voucher template, a voucher and a redemption of it.
+    const appointmentId = `ap_${merchant === 'walk-a' ? 'a' : 'b'}0000000000000000000`;
+    await t.host.services.db.query(`INSERT INTO appointments (merchant_id, id, order_id, stage_no, store_id, kind, day, status) VALUES ($1, $2, $3, 1, $4, 'custom', '2026-12-08', 'booked')`, [merchant, appointmentId, orderId, `${merchant}-store1`]);
+    await ok(t.api(token, 'PUT', `/v1/voucher-templates/${merchant}-gift`, { title: 'Gift', kind: 'value', valueFen: 100, uses: 100, validDays: 30 }));
+    const { voucher } = await ok(t.api(token, 'POST', '/v1/vouchers', { templateId: `${merchant}-gift`, issueKey: 'walk' }), 201);
+    const redeemed = await ok(t.api(token, 'POST', `/v1/vouchers/${voucher.serial}/redeem`, { storeId: `${merchant}-store1`, requestId: 'walk-setup' }), 201);
     return {
+      appointmentId,
+      templateId: `${merchant}-gift`,
+      serial: voucher.serial as string,
+      redemptionId: redeemed.redemptionId as string,
       id: weight.id as string,
       installId: counter.id as string,
       storeId: `${merchant}-store1`,
@@ -225,6 +241,10 @@ beforeAll(async () => {
     { label: 'the other merchant’s stored-value spend', values: { spendId: other.spendId } },
     { label: 'the other merchant’s allocation', values: { allocationId: other.allocationId } },
     { label: 'the other merchant’s store as a pickup store', values: { pickupStoreId: other.storeId } },
+    { label: 'the other merchant’s appointment', values: { appointmentId: other.appointmentId } },
+    { label: 'the other merchant’s voucher template', values: { templateId: other.templateId } },
+    { label: 'the other merchant’s voucher', values: { serial: other.serial } },
+    { label: 'the other merchant’s voucher redemption', values: { redemptionId: other.redemptionId } },
     // With the caller's own install of test-bounded-weight (upgrade), this is its version in review.
     { label: 'a version in review', values: { version: '1.1.0' } },
     ...unseenVersions,

@@ -29,13 +29,15 @@ describe('HOST_API', () => {
     }
   });
 
-  it('splits the surface into host calls (kv, members, orders, points, service, inventory, storedValue, guides) and methods the sandbox answers itself (log)', () => {
+  it('splits the surface into host calls (kv, members, orders, points, service, inventory, storedValue, guides, appointments, vouchers) and methods the sandbox answers itself (log)', () => {
     expect(hostCallSurface()).toEqual({
       kv: ['get', 'set', 'delete', 'increment'],
       members: ['get', 'pii'],
       orders: ['get'],
       points: ['grant', 'freeze', 'confirm', 'release', 'balance'],
       service: ['get', 'advance'],
+      appointments: ['book'],
+      vouchers: ['get', 'issue', 'redeem'],
       inventory: ['get', 'reserve', 'release'],
       storedValue: ['balance'],
       guides: ['get', 'relationOf'],

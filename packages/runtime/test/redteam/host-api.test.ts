@@ -182,7 +182,7 @@ describe('APIs ctx does not have', () => {
         'add-method': 'TypeError',
         'bridge-global': 'TypeError',
       },
-      keys: ['guides', 'inventory', 'kv', 'log', 'members', 'merchantId', 'orders', 'points', 'service', 'settings', 'storedValue'],
+      keys: ['appointments', 'guides', 'inventory', 'kv', 'log', 'members', 'merchantId', 'orders', 'points', 'service', 'settings', 'storedValue', 'vouchers'],
       kvKeys: ['delete', 'get', 'increment', 'set'],
     });
     expect(host.calls).toEqual([]);

@@ -6,7 +6,7 @@ const EarnInput = Type.Object(
     order: Type.Object(
       {
         id: Type.String({ minLength: 1, maxLength: 64 }),
-        kind: Type.Literal('goods'),
+        kind: Type.Union([Type.Literal('goods'), Type.Literal('service')], { description: 'service: one paid stage of a service order (id `<order>#<stageNo>`)' }),
         channel: Type.Union([Type.Literal('online'), Type.Literal('store')]),
         storeId: Type.Union([Type.String(), Type.Null()]),
         totalFen: Fen({ description: 'What the order cost' }),

@@ -1,5 +1,6 @@
 import type { Permission } from '../permissions.js';
 import { GUIDES_HOST_API } from './guides.js';
+import { APPOINTMENTS_HOST_API } from './appointments.js';
 import { INVENTORY_HOST_API } from './inventory.js';
 import { KV_HOST_API } from './kv.js';
 import { LOG_HOST_API } from './log.js';
@@ -8,6 +9,7 @@ import { ORDERS_HOST_API } from './orders.js';
 import { POINTS_HOST_API } from './points.js';
 import { SERVICE_HOST_API } from './service.js';
 import { STORED_VALUE_HOST_API } from './stored-value.js';
+import { VOUCHERS_HOST_API } from './vouchers.js';
 import type { HostMethodSpec, HostNamespaceClient, HostNamespaceSpec } from './method.js';
 
 export * from './method.js';
@@ -19,6 +21,8 @@ export { Member, MemberPii, MEMBERS_HOST_API } from './members.js';
 export { Order, ORDERS_HOST_API, Refund } from './orders.js';
 export { LedgerAccountSchema, LedgerResultSchema, MemberBalanceSchema, POINTS_HOST_API, type LedgerResultData, type MemberBalance } from './points.js';
 export { STORED_VALUE_HOST_API, StoredValueBalanceSchema, type StoredValueBalance } from './stored-value.js';
+export { Appointment, APPOINTMENTS_HOST_API, BOOKING_REJECTIONS, BookingResult, ServiceDay, ServiceTime, StoreRef } from './appointments.js';
+export { Voucher, VoucherIssueResult, VoucherPrecheck, VoucherRedemptionResult, VOUCHER_REJECTIONS, VoucherSerial, VoucherTemplate, VoucherTemplateId, VOUCHERS_HOST_API } from './vouchers.js';
 export { AdvanceTarget, PaymentCallbackRecord, PaymentIntent, ServiceMutationResult, ServiceOrder, ServiceStage, SERVICE_HOST_API, StageTransition } from './service.js';
 
 /**
@@ -38,6 +42,8 @@ export const HOST_API = {
   orders: ORDERS_HOST_API,
   points: POINTS_HOST_API,
   service: SERVICE_HOST_API,
+  appointments: APPOINTMENTS_HOST_API,
+  vouchers: VOUCHERS_HOST_API,
   inventory: INVENTORY_HOST_API,
   storedValue: STORED_VALUE_HOST_API,
   guides: GUIDES_HOST_API,

@@ -1,8 +1,53 @@
-import { TkError, isTkError, type OrderPaidData, type OrderRefundedData } from '@tongkit/sdk';
+import { TkError, isTkError, type EventData, type OrderPaidData, type OrderRefundedData } from '@tongkit/sdk';
 import type { ExtensionDecision } from '../../platform/extensions/invoke-extension.js';
 import type { Database, Queryable } from '../../platform/storage/database.js';
 import { DEFAULT_EARN_POLICY, mergeEarnAnswers, type EarnAnswer, type EarnOutcome, type EarnPolicy } from './earn-merge.js';
 import type { PointsLedger } from './ledger.js';
+
+/**
+ * A service stage's money fact as the order facts the worker earns and reverses points by:
+ * `service.stage.paid` is a paid order `<order>#<stageNo>` of the stage's amount (kind `service`);
+ * `service.stage.refunded` refunds all of it. A zero-amount stage or a guest's stage earns nothing.
+ */
+export function stageMoneyFact(event: { id: string; type: string; data: Record<string, unknown> }): { type: 'order.paid' | 'order.refunded'; data: Record<string, unknown> } | undefined {
+  if (event.type !== 'service.stage.paid' && event.type !== 'service.stage.refunded') return undefined;
+  const stage = event.data as unknown as EventData<'service.stage.paid'> & EventData<'service.stage.refunded'>;
+  if (stage.memberId === null || stage.amountFen === 0) return undefined;
+  const orderId = `${stage.orderId}#${stage.stageNo}`;
+  if (event.type === 'service.stage.paid') {
+    const paid = {
+      orderId,
+      memberId: stage.memberId,
+      kind: 'service',
+      channel: 'store',
+      storeId: null,
+      guideId: null,
+      totalFen: stage.amountFen,
+      spendFen: stage.amountFen,
+      tenders: [{ method: 'card', amountFen: stage.amountFen }],
+      lines: [{ sku: `stage:${stage.kind}`, category: 'service', quantity: 1, netFen: stage.amountFen }],
+      paidAt: stage.paidAt,
+      paidOn: stage.paidAt.slice(0, 10),
+    };
+    return { type: 'order.paid', data: paid };
+  }
+  const refunded = {
+    orderId,
+    refundId: `stage-refund:${event.id}`.slice(0, 64),
+    memberId: stage.memberId,
+    kind: 'service',
+    amountFen: stage.amountFen,
+    spendFen: stage.amountFen,
+    tenders: [{ method: 'card', amountFen: stage.amountFen }],
+    totalFen: stage.amountFen,
+    orderSpendFen: stage.amountFen,
+    refundedTotalFen: stage.amountFen,
+    refundedSpendFen: stage.amountFen,
+    status: 'refunded',
+    refundedAt: stage.refundedAt,
+  };
+  return { type: 'order.refunded', data: refunded };
+}
 
 /** Runs a merge point on every install serving it (the ExtensionInvoker). */
 export interface MergePointInvoker {
@@ -39,10 +84,16 @@ export class OrderPointsWorker {
     private readonly extensions: MergePointInvoker,
   ) {}
 
-  /** Queues a published order event for points, in the publishing transaction. Idempotent by event id. */
+  /**
+   * Queues a published money fact for points, in the publishing transaction. Idempotent by event id.
+   * A service order emits no `order.paid` for its total: each paid stage is an order of its own to the
+   * ledger (`<order>#<stageNo>`, see {@link stageMoneyFact}), so its amount counts once and its refund
+   * reverses it, through the same earn and cumulative reversal as any order.
+   */
   async enqueueIn(tx: Queryable, merchantId: string, event: { id: string; type: string; data: Record<string, unknown> }): Promise<void> {
-    if (event.type !== 'order.paid' && event.type !== 'order.refunded') return;
-    await tx.query(`INSERT INTO points_order_work (merchant_id, event_id, type, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [merchantId, event.id, event.type, event.data]);
+    const fact = event.type === 'order.paid' || event.type === 'order.refunded' ? { type: event.type, data: event.data } : stageMoneyFact(event);
+    if (!fact) return;
+    await tx.query(`INSERT INTO points_order_work (merchant_id, event_id, type, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [merchantId, event.id, fact.type, fact.data]);
   }
 
   /** The merchant's earning policy (platform default rate and cap per order). */

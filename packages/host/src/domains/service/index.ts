@@ -5,9 +5,11 @@ import { membersOf } from '../members/index.js';
 import { ordersOf } from '../orders/index.js';
 import { ServiceStore } from './service-store.js';
 import { Appointments } from './appointments.js';
-import { serviceHostApi } from './host-api.js';
+import { appointmentsHostApi, serviceHostApi, vouchersHostApi } from './host-api.js';
 import { PaymentCallbacks } from './payments.js';
+import { registerAppointmentRoutes } from './appointment-routes.js';
 import { registerServiceRoutes } from './routes.js';
+import { registerVoucherRoutes } from './voucher-routes.js';
 import { ServiceOrders, type ServicePlanner } from './service-orders.js';
 import { Vouchers } from './vouchers.js';
 
@@ -60,9 +62,14 @@ export const serviceModule: HostModuleFactory = (platform) => {
   const built = serviceOf(platform);
   return {
     name: 'service',
-    migrations: ['070_service_orders.sql', '071_appointments.sql', '072_vouchers.sql'],
-    routes: async (app) => registerServiceRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), built),
-    hostApis: { service: serviceHostApi(built.serviceOrders) },
+    migrations: ['070_service_orders.sql', '071_appointments.sql', '072_vouchers.sql', '073_appointment_hours_slots.sql'],
+    routes: async (app) => {
+      const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+      registerServiceRoutes(typed, built);
+      registerAppointmentRoutes(typed, built.appointments);
+      registerVoucherRoutes(typed, built.vouchers, platform.memberExists);
+    },
+    hostApis: { service: serviceHostApi(built.serviceOrders), appointments: appointmentsHostApi(built.appointments), vouchers: vouchersHostApi(built.vouchers, platform.memberExists) },
     emits: ['service.stage.changed', 'service.stage.paid', 'service.stage.refunded', 'service.stage.completed', 'appointment.booked', 'appointment.completed', 'voucher.redeemed'],
   };
 };

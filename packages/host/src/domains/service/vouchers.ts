@@ -1,19 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { TkError } from '@tongkit/sdk';
+import { TkError, type VoucherTemplate } from '@tongkit/sdk';
 import type { Database, Queryable } from '../../platform/storage/database.js';
 import { emitDomainEvent, type PublishInTransaction } from '../domain-events.js';
 
-/** A voucher template: a free service (covering a stage kind) or a value, its uses, validity and stores. */
-export interface VoucherTemplate {
-  id: string;
-  title: string;
-  kind: 'free_service' | 'value';
-  serviceKind?: string | undefined;
-  valueFen?: number | undefined;
-  uses?: number | undefined;
-  validDays: number;
-  storeIds?: string[] | undefined;
-}
+/** A voucher template: a free service (covering a stage kind) or a value, its uses, validity and stores (the SDK's schema). */
+export type { VoucherTemplate };
 
 /** A voucher with its counts: initial = available + locked + used. */
 export interface Voucher {
@@ -58,7 +49,8 @@ const toVoucher = (r: VoucherRow): Voucher => ({ serial: r.serial, templateId: r
  */
 export class Vouchers {
   constructor(
-    private readonly db: Database,
+    /** The host's database (routes check a member through it). */
+    readonly db: Database,
     private readonly publishIn: PublishInTransaction,
   ) {}
 
@@ -75,8 +67,9 @@ export class Vouchers {
   }
 
   /** Issues a voucher of a template (idempotent by `issueKey`: the same key answers the same voucher). */
-  async issue(merchantId: string, templateId: string, to: { memberId: string | null; orderId?: string; stageNo?: number }, issueKey: string, now = new Date()): Promise<{ result: 'applied' | 'duplicate'; voucher: Voucher }> {
-    return this.db.transaction(async (tx) => {
+  async issue(merchantId: string, templateId: string, to: { memberId: string | null; orderId?: string | undefined; stageNo?: number | undefined }, issueKey: string, now = new Date(), db?: Queryable): Promise<{ result: 'applied' | 'duplicate'; voucher: Voucher }> {
+    if ((to.orderId === undefined) !== (to.stageNo === undefined)) throw new TkError('TK_VALIDATION', 'a voucher for a stage names both orderId and stageNo (a gift names neither)', { path: to.orderId === undefined ? '/orderId' : '/stageNo' });
+    return this.run(db, async (tx) => {
       const existing = await tx.query<VoucherRow>(`SELECT ${COLUMNS} FROM vouchers WHERE merchant_id = $1 AND issue_key = $2`, [merchantId, issueKey]);
       if (existing.rows[0]) return { result: 'duplicate', voucher: toVoucher(existing.rows[0]) };
       const template = await tx.query<{ uses: number; valid_days: number }>(`SELECT uses, valid_days FROM voucher_templates WHERE merchant_id = $1 AND id = $2`, [merchantId, templateId]);
@@ -110,8 +103,8 @@ export class Vouchers {
   }
 
   /** Redeems one use at a store: locks it, then uses it, with `voucher.redeemed`, in one transaction. */
-  async redeem(merchantId: string, serial: string, storeId: string, requestId: string, now = new Date()): Promise<RedemptionResult> {
-    return this.db.transaction(async (tx) => {
+  async redeem(merchantId: string, serial: string, storeId: string, requestId: string, now = new Date(), db?: Queryable): Promise<RedemptionResult> {
+    return this.run(db, async (tx) => {
       const earlier = await tx.query<{ id: string; serial: string }>(`SELECT id, serial FROM voucher_redemptions WHERE merchant_id = $1 AND request_id = $2`, [merchantId, requestId]);
       if (earlier.rows[0]) {
         if (earlier.rows[0].serial !== serial) throw new TkError('TK_CONFLICT', `request ${requestId.slice(0, 64)} redeemed another voucher`, { path: '/requestId' });
@@ -156,6 +149,37 @@ export class Vouchers {
     const { rows } = await this.db.query<VoucherRow>(`UPDATE vouchers SET valid_until = GREATEST(valid_until, $3) WHERE merchant_id = $1 AND serial = $2 RETURNING ${COLUMNS}`, [merchantId, serial, validUntil]);
     if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no voucher ${serial.slice(0, 64)}`, { path: '/serial' });
     return toVoucher(rows[0]);
+  }
+
+  /** The merchant's voucher templates. */
+  async templates(merchantId: string): Promise<VoucherTemplate[]> {
+    const { rows } = await this.db.query<{ id: string; title: string; kind: VoucherTemplate['kind']; service_kind: string | null; value_fen: string | null; uses: number; valid_days: number; store_ids: string[] }>(
+      'SELECT id, title, kind, service_kind, value_fen, uses, valid_days, store_ids FROM voucher_templates WHERE merchant_id = $1 ORDER BY id',
+      [merchantId],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      kind: r.kind,
+      ...(r.service_kind === null ? {} : { serviceKind: r.service_kind }),
+      ...(r.value_fen === null ? {} : { valueFen: Number(r.value_fen) }),
+      uses: r.uses,
+      validDays: r.valid_days,
+      storeIds: r.store_ids,
+    }));
+  }
+
+  /** A member's vouchers (or a service order's, by `orderId`), newest first. */
+  async list(merchantId: string, by: { memberId?: string | undefined; orderId?: string | undefined }, db: Queryable = this.db): Promise<Voucher[]> {
+    const { rows } = await db.query<VoucherRow>(
+      `SELECT ${COLUMNS} FROM vouchers WHERE merchant_id = $1 AND ($2::text IS NULL OR member_id = $2) AND ($3::text IS NULL OR order_id = $3) ORDER BY issued_at DESC, serial LIMIT 200`,
+      [merchantId, by.memberId ?? null, by.orderId ?? null],
+    );
+    return rows.map(toVoucher);
+  }
+
+  private run<T>(db: Queryable | undefined, work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return db ? work(db) : this.db.transaction(work);
   }
 
   private async problem(db: Queryable, merchantId: string, row: VoucherRow, storeId: string, now: Date): Promise<'expired' | 'used_up' | 'not_valid_here' | null> {
