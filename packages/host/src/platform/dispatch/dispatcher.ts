@@ -3,8 +3,9 @@ import { TkError, type EventName, type Permission, type TongkitEvent } from '@to
 import { eventFailure, type EventResult, type LoadedPlugin } from '@tongkit/runtime';
 import type { Database, Queryable } from '../storage/database.js';
 import { storableJson, storableText } from '../storage/storable-text.js';
-import { TIER_ALLOWS_PLUGIN } from '../tenancy/tier-allows.js';
+import { TIER_ALLOWS_PLUGIN } from '../tenancy/merchant-tier.js';
 import { HostCallTransaction } from './host-call-transaction.js';
+import type { DeadLetter, PublishedEvent, ReplayedDelivery } from './schemas.js';
 import { HostApiRouter } from '../modules/host-api-router.js';
 import { createHostModules } from '../../modules.js';
 
@@ -30,25 +31,7 @@ export const DEFAULT_DISPATCH_POLICY: DispatchPolicy = {
   idlePollMs: 50,
 };
 
-/** A published event as the API returns it. */
-export interface PublishedEvent {
-  id: string;
-  type: EventName;
-  merchantId: string;
-  deliveries: number;
-  /** True when an event with this id existed already (publishing is idempotent by id). */
-  duplicate: boolean;
-}
-
-/** A delivery that exhausted its attempts. */
-export interface DeadLetter {
-  eventId: string;
-  installId: string;
-  type: string;
-  attempts: number;
-  lastError: unknown;
-  createdAt: string;
-}
+export type { DeadLetter, PublishedEvent, ReplayedDelivery } from './schemas.js';
 
 /**
  * Thrown on the fast path when a handler fails: the batch is redone with a savepoint per delivery. It
@@ -470,7 +453,7 @@ export class Dispatcher {
   }
 
   /** Puts a dead-lettered delivery back in the queue with fresh attempts. Idempotent. */
-  async replay(merchantId: string, eventId: string, installId: string): Promise<{ eventId: string; installId: string; status: string }> {
+  async replay(merchantId: string, eventId: string, installId: string): Promise<ReplayedDelivery> {
     const { rows } = await this.db.query<{ status: string }>(
       `UPDATE deliveries SET status = CASE WHEN status = 'dead' THEN 'pending' ELSE status END,
               attempts = CASE WHEN status = 'dead' THEN 0 ELSE attempts END, next_attempt_at = now()

@@ -1,10 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { EVENT_HANDLER_BUDGET, EVENT_NAMES, EXTENSION_POINT_IDS, TkError } from '@tongkit/sdk';
+import { EVENT_HANDLER_BUDGET, EXTENSION_POINT_IDS, TkError } from '@tongkit/sdk';
 import { merchantScope } from '../../auth/principal.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HostApp } from '../app.js';
 import type { HostRoutes } from '../host-routes.js';
 import { MerchantQuery } from '../merchant-query.js';
+import { DeadLetterListSchema, EventNameSchema, PublishedEventSchema, ReplayedDeliverySchema } from '../../dispatch/schemas.js';
+import { ExtensionDecisionSchema } from '../../extensions/schemas.js';
+import { LogPageSchema } from '../../../logs.js';
 
 
 /** Extension invocations, domain events, dead letters and logs. */
@@ -22,6 +25,7 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
         params: Type.Object({ point: Type.Union(EXTENSION_POINT_IDS.map((p) => Type.Literal(p))) }),
         querystring: MerchantQuery,
         body: Type.Object({ input: Type.Unknown(), storeId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+        response: { 200: ExtensionDecisionSchema },
       },
     },
     async (request) =>
@@ -39,11 +43,12 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
         body: Type.Object(
           {
             id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-            type: Type.Union(EVENT_NAMES.map((e) => Type.Literal(e))),
+            type: EventNameSchema,
             data: Type.Record(Type.String(), Type.Unknown()),
           },
           { additionalProperties: false },
         ),
+        response: { 202: PublishedEventSchema },
       },
     },
     async (request, reply) => {
@@ -56,7 +61,7 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
 
   app.get(
     '/v1/deliveries/dead',
-    { config: { auth: ['merchant'] }, schema: { summary: 'Dead-lettered deliveries', tags: ['events'], querystring: MerchantQuery } },
+    { config: { auth: ['merchant'] }, schema: { summary: 'Dead-lettered deliveries', tags: ['events'], querystring: MerchantQuery, response: { 200: DeadLetterListSchema } } },
     async (request) => ({ items: await dispatcher.deadLetters(merchantScope(request.principal, request.query.merchantId)) }),
   );
 
@@ -69,6 +74,7 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
         tags: ['events'],
         params: Type.Object({ eventId: Type.String({ maxLength: 128 }), installId: Type.String({ maxLength: 64 }) }),
         querystring: MerchantQuery,
+        response: { 200: ReplayedDeliverySchema },
       },
     },
     async (request) => dispatcher.replay(merchantScope(request.principal, request.query.merchantId), request.params.eventId, request.params.installId),
@@ -87,6 +93,7 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
           after: Type.Optional(Type.String({ maxLength: 64, description: 'An entry’s cursor: the entries after it, oldest first (for --follow)' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
         }),
+        response: { 200: LogPageSchema },
       },
     },
     async (request) => logs(request.principal, request.query),
