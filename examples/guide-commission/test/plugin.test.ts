@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createHostServices, type HostServices } from '@tongkit/host';
+import { createHostServices, type HostServices } from '@tongkit/host/testing';
 import { createTestDatabase, type TestDatabase } from '@tongkit/host/testing';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,8 +1,18 @@
 /**
  * @tongkit/host — the reference 千牛-style Tongkit host.
  *
+ * The public surface is small: start a host (on an embedded or an existing PostgreSQL), run its
+ * migrations, and the types of what its HTTP API answers. The services behind the routes (registry,
+ * installs, dispatcher, …) are internal; tests and benchmarks assemble them through
+ * `@tongkit/host/testing`.
+ *
+ * @example
+ * import { startHost } from '@tongkit/host';
+ * const host = await startHost({ port: 8787 });
+ *
  * @packageDocumentation
  */
+export { startHost, type BootstrapTokens, type Host, type HostOptions } from './host.js';
 export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './platform/storage/embedded.js';
 export {
   createDatabase,
@@ -15,33 +25,5 @@ export {
   type TransactionOptions,
 } from './platform/storage/database.js';
 export { migrate, type Migration, type MigrateOptions } from './platform/storage/migrate.js';
-export { startHost, type BootstrapTokens, type Host, type HostOptions } from './host.js';
-export { createHostServices, type HostServiceOptions, type HostServices } from './host-services.js';
-export { DEFAULT_RATE_LIMIT, buildHttpApi, type HostApp, type HttpApiOptions } from './platform/http/server.js';
-export { Registry, type DeployUpload, type VersionFilter, type VersionPage, type VersionDetail, type VersionStatus, type VersionSummary } from './platform/registry/registry.js';
-export type { ReviewReport, ReviewCheck, PermissionFinding, ManifestDiff } from './platform/registry/review-report.js';
-export { scanHostApiUse, type PermissionScan } from './platform/registry/permission-scan.js';
-export { Installs, type Install, type InstallRequest } from './platform/installs/installs.js';
-export { applyMergePatch } from './platform/installs/merge-patch.js';
-export { ExtensionInvoker, type ExtensionDecision, type DecisionSource } from './platform/extensions/invoke-extension.js';
-export { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerState } from './platform/extensions/circuit-breaker.js';
-export { Dispatcher, DEFAULT_DISPATCH_POLICY, type DeadLetter, type DispatchPolicy, type PublishedEvent } from './platform/dispatch/dispatcher.js';
-export { Tenancy } from './platform/tenancy/tenancy.js';
 export type { Principal, Role } from './platform/auth/principal.js';
-export type { LogEntry } from './logs.js';
-export {
-  PointsLedger,
-  OrderPointsWorker,
-  cumulativeReversal,
-  mergeEarnAnswers,
-  REJECTION_REASONS,
-  type EarnPolicy,
-  type LedgerAccount,
-  type LedgerEntry,
-  type LedgerResult,
-  type LedgerSource,
-  type MemberPoints,
-  type OrderLedgerResult,
-  type PointsLedgerOptions,
-  type RejectionReason,
-} from './domains/points/index.js';
+export type * from './api-types.js';

@@ -1,24 +1,31 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { TkError } from '@tongkit/sdk';
 import type { Database } from './platform/storage/database.js';
 import type { Principal } from './platform/auth/principal.js';
 import { merchantScope } from './platform/auth/principal.js';
 
 /** One line of `tongkit logs`: an invocation (with fallback/failure) or a plugin's own log line. */
-export interface LogEntry {
-  cursor: string;
-  at: string;
-  kind: 'invocation' | 'log';
-  merchantId: string;
-  plugin: string | null;
-  installId: string | null;
-  level: 'debug' | 'info' | 'warn' | 'error';
-  message: string;
-  invocationId?: string;
-  point?: string;
-  fallback?: boolean;
-  errorCode?: string | null;
-  measurements?: unknown;
-}
+export const LogEntrySchema = Type.Object({
+  cursor: Type.String({ description: 'Pass as `after` to read the entries that follow' }),
+  at: Type.String({ format: 'date-time' }),
+  kind: Type.Union([Type.Literal('invocation'), Type.Literal('log')]),
+  merchantId: Type.String(),
+  plugin: Type.Union([Type.String(), Type.Null()]),
+  installId: Type.Union([Type.String(), Type.Null()]),
+  level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]),
+  message: Type.String(),
+  invocationId: Type.Optional(Type.String()),
+  point: Type.Optional(Type.String()),
+  fallback: Type.Optional(Type.Boolean()),
+  errorCode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  measurements: Type.Optional(Type.Unknown()),
+});
+
+/** `GET /v1/logs`. */
+export const LogPageSchema = Type.Object({ items: Type.Array(LogEntrySchema) });
+
+/** One line of `tongkit logs`. */
+export type LogEntry = Static<typeof LogEntrySchema>;
 
 /** A cursor of {@link readLogs}: the entry's time in microseconds since 1970 and its sort key. */
 const CURSOR = /^(\d{1,16})\|([A-Za-z0-9_]{1,40})$/;

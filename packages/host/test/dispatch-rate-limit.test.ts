@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TkError, type TongkitEvent } from '@tongkit/sdk';
 import { eventFailure, type EventResult, type LoadedPlugin } from '@tongkit/runtime';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { Dispatcher, createHostServices, type HostServices, type Principal } from '../src/index.js';
+import { Dispatcher } from '../src/platform/dispatch/dispatcher.js';
+import { createHostServices, type HostServices } from '../src/testing.js';
+import { type Principal } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 
 const COUNTER = fileURLToPath(new URL('./plugins/counter', import.meta.url));

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createHostServices, type HostServices, type Principal } from '../src/index.js';
+import { createHostServices, type HostServices } from '../src/testing.js';
+import { type Principal } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 import { HostChildren, type HostChild } from './support/host-children.js';
 

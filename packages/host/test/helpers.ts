@@ -11,7 +11,8 @@ import type { PointInput, TkErrorJSON } from '@tongkit/sdk';
 import { readFixtures, type Fixture, type PluginBundle } from '@tongkit/runtime';
 import { buildPlugin, type BuildOptions, type BuildResult } from '@tongkit/runtime/build';
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { buildHttpApi, startHost, type Host, type HostApp, type HostServiceOptions, type HostServices, type HttpApiOptions } from '../src/index.js';
+import { buildHttpApi, type HostApp, type HostServiceOptions, type HostServices, type HttpApiOptions } from '../src/testing.js';
+import { startHost, type Host } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

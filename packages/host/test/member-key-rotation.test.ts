@@ -2,7 +2,7 @@
 // (`tongkit members rotate-keys` calls these routes): batches, resumable, idempotent, each row keeping
 // the ID of the key that made it; every member reads and binds by phone during and after the rotation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHostServices, type HostServices } from '../src/index.js';
+import { createHostServices, type HostServices } from '../src/testing.js';
 import { generateHostKeyRing, type HostKeyRing } from '../src/platform/host-keys.js';
 import { createMerchant, expectError, ok, startTestHost, type TestHost } from './helpers.js';
 

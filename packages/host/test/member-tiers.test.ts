@@ -4,7 +4,8 @@
 // redelivery and with several workers. The template's real sandboxed plugin on a real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createHostServices, type HostServices, type Principal } from '../src/index.js';
+import type { Principal } from '../src/index.js';
+import { createHostServices, type HostServices } from '../src/testing.js';
 import { MemberTiers, sweepDueTiers } from '../src/domains/tiers/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 import { PLUGIN_DIRS } from './helpers.js';

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PointInput } from '@tongkit/sdk';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createHostServices, type ExtensionDecision, type HostServices, type Principal } from '../src/index.js';
+import { createHostServices, type HostServices } from '../src/testing.js';
+import { type ExtensionDecision, type Principal } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 import { HostChildren, type HostChild } from './support/host-children.js';
 

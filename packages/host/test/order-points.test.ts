@@ -3,7 +3,8 @@
 // before its order's earn. Real sandboxed plugins on a real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createHostServices, type HostServices, type Principal } from '../src/index.js';
+import { createHostServices, type HostServices } from '../src/testing.js';
+import { type Principal } from '../src/index.js';
 import { DEFAULT_EARN_POLICY, mergeEarnAnswers } from '../src/domains/points/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 import { PLUGIN_DIRS } from './helpers.js';

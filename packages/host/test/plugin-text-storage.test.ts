@@ -7,7 +7,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createHostServices, type HostServices, type Principal } from '../src/index.js';
+import { createHostServices, type HostServices } from '../src/testing.js';
+import { type Principal } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 import { tierInput } from './helpers.js';
 

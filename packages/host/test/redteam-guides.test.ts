@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_HANDLER_BUDGET } from '@tongkit/sdk';
 import { refuseHostCall } from '../../runtime/src/internal/event-invocation.js';
-import { createHostServices, type HostServices } from '../src/index.js';
+import { createHostServices, type HostServices } from '../src/testing.js';
 import { HostApiRouter } from '../src/platform/modules/host-api-router.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 

@@ -4,7 +4,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createHostServices, scanHostApiUse, type HostServices, type Principal } from '../src/index.js';
+import { createHostServices, type HostServices } from '../src/testing.js';
+import { scanHostApiUse } from '../src/platform/registry/permission-scan.js';
+import { type Principal } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 
 const PROBE = fileURLToPath(new URL('./plugins/member-probe', import.meta.url));

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '@tongkit/sdk';
-import { scanHostApiUse } from '../src/index.js';
+import { scanHostApiUse } from '../src/platform/registry/permission-scan.js';
 import { createDeveloper, createMerchant, expectError, ok, publish, uploadOf, type ApiResponse, type TestHost, type Upload, startTestHost } from './helpers.js';
 
 let t: TestHost;

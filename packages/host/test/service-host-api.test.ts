@@ -3,7 +3,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createHostServices, scanHostApiUse, type HostServices, type Principal } from '../src/index.js';
+import { createHostServices, type HostServices } from '../src/testing.js';
+import { scanHostApiUse } from '../src/platform/registry/permission-scan.js';
+import { type Principal } from '../src/index.js';
 import { PaymentCallbacks } from '../src/domains/service/payments.js';
 import { ServiceOrders } from '../src/domains/service/service-orders.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';

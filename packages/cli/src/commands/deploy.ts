@@ -4,6 +4,7 @@ import { readFixtures } from '@tongkit/runtime';
 import { buildPlugin } from '@tongkit/runtime/build';
 import { HostCommand } from '../internal/base-command.js';
 import { paint, terminalSafe } from '../internal/output.js';
+import type { VersionDetail, VersionSummary } from '@tongkit/host';
 
 export default class Deploy extends HostCommand {
   static override summary = 'Build the plugin and upload it to the host as a new version.';
@@ -23,12 +24,12 @@ changed code needs a new version. --submit also puts it in the review queue.`;
     const { bundle, bytes } = await buildPlugin(flags.dir);
     const fixtures = await readFixtures(join(flags.dir, flags.fixtures), flags.dir);
     if (!this.jsonEnabled()) process.stderr.write(paint('dim', `uploading ${bundle.manifest.name}@${bundle.manifest.version} (${bytes} bytes, ${fixtures.length} fixtures)…\n`));
-    let version = await client.request('POST', '/v1/versions', { ...bundle, fixtures, ...(flags['private-for'] ? { privateFor: flags['private-for'] } : {}) });
-    if (flags.submit) version = { ...version, ...(await client.request('POST', `/v1/plugins/${version.plugin}/versions/${version.version}/submit`, {})) };
+    let version = await client.request<VersionDetail>('POST', '/v1/versions', { ...bundle, fixtures, ...(flags['private-for'] ? { privateFor: flags['private-for'] } : {}) });
+    if (flags.submit) version = { ...version, ...(await client.request<VersionSummary>('POST', `/v1/plugins/${version.plugin}/versions/${version.version}/submit`, {})) };
     // The version's review report as a page of the host's workbench (the JSON is at /v1/plugins/…).
     const link = `${client.host}/review/${encodeURIComponent(version.plugin)}/${encodeURIComponent(version.version)}`;
     if (!this.jsonEnabled()) {
-      const checks = (version.report?.checks ?? []) as Array<{ id: string; ok: boolean; message: string }>;
+      const checks = version.report.checks;
       this.log(`${paint('green', '✔')} deployed ${paint('bold', `${version.plugin}@${version.version}`)} — ${version.status}`);
       for (const check of checks) this.log(`  ${check.ok ? paint('green', '✔') : paint('red', '✖')} ${check.id}: ${terminalSafe(check.message)}`);
       this.log(`  review: ${link}`);

@@ -4,6 +4,7 @@ import { HostCommand } from '../internal/base-command.js';
 import { parsePluginRef } from '../internal/client.js';
 import { paint } from '../internal/output.js';
 import { readJsonArgument } from '../internal/project.js';
+import type { CatalogEntry, Install as InstallView, Items } from '@tongkit/host';
 
 export default class Install extends HostCommand {
   static override summary = 'Install a plugin for a merchant, consenting to its permissions.';
@@ -28,8 +29,8 @@ export default class Install extends HostCommand {
     const query = flags.merchant ? `?merchantId=${encodeURIComponent(flags.merchant)}` : '';
     let grant = flags.grant ?? [];
     if (flags.yes || grant.length === 0) {
-      const { items } = await client.request('GET', `/v1/catalog${query}`);
-      const entry = (items as Array<{ plugin: string; permissions: string[] }>).find((i) => i.plugin === plugin);
+      const { items } = await client.request<Items<CatalogEntry>>('GET', `/v1/catalog${query}`);
+      const entry = items.find((i) => i.plugin === plugin);
       const asked = entry?.permissions ?? [];
       if (flags.yes) grant = asked;
       else if (asked.length > 0) {
@@ -41,7 +42,7 @@ export default class Install extends HostCommand {
       }
     }
     const settings = flags.settings ? await readJsonArgument(flags.settings, '--settings') : undefined;
-    const install = await client.request('POST', `/v1/installs${query}`, { plugin, ...(version ? { version } : {}), grantPermissions: grant, ...(settings ? { settings } : {}) });
+    const install = await client.request<InstallView>('POST', `/v1/installs${query}`, { plugin, ...(version ? { version } : {}), grantPermissions: grant, ...(settings ? { settings } : {}) });
     if (!this.jsonEnabled()) {
       this.log(`${paint('green', '✔')} installed ${paint('bold', `${install.plugin}@${install.version}`)} as ${install.id}`);
       this.log(`  points: ${install.enabledPoints.join(', ') || 'none'} · events: ${install.enabledEvents.join(', ') || 'none'} · granted: ${install.grantedPermissions.join(', ') || 'none'}`);

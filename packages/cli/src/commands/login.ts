@@ -19,7 +19,7 @@ export default class Login extends TongkitCommand {
     const host = flags.host.replace(/\/+$/, '');
     // Any authenticated route tells whether the token is valid; /v1/versions accepts most roles.
     const client = new HostClient({ host, token: flags.token });
-    await client.request('GET', '/v1/versions').catch((error: { code?: string }) => {
+    await client.request<unknown>('GET', '/v1/versions').catch((error: { code?: string }) => {
       if (error.code !== 'TK_FORBIDDEN') throw error;
     });
     const path = await saveProfile(flags.profile, { host, token: flags.token });

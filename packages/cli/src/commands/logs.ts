@@ -2,17 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Flags } from '@oclif/core';
 import { HostCommand } from '../internal/base-command.js';
 import { jsonForTerminal, paint, terminalSafe } from '../internal/output.js';
+import type { Items, LogEntry } from '@tongkit/host';
 
-interface Entry {
-  cursor: string;
-  at: string;
-  kind: string;
-  merchantId: string;
-  plugin: string | null;
-  level: string;
-  message: string;
-  fallback?: boolean;
-}
+/** A line of `GET /v1/logs`. */
+type Entry = LogEntry;
 
 export default class Logs extends HostCommand {
   static override summary = 'Invocations, fallbacks, failures and plugin logs, newest last.';
@@ -33,7 +26,7 @@ export default class Logs extends HostCommand {
       if (flags.merchant) query.set('merchantId', flags.merchant);
       if (flags.plugin) query.set('plugin', flags.plugin);
       if (after) query.set('after', after);
-      const items = (await client.request('GET', `/v1/logs?${query}`)).items as Entry[];
+      const { items } = await client.request<Items<LogEntry>>('GET', `/v1/logs?${query}`);
       // The newest page comes newest first; the pages after a cursor come oldest first.
       return after ? items : items.reverse();
     };

@@ -3,6 +3,7 @@ import { TkError } from '@tongkit/sdk';
 import { HostCommand } from '../internal/base-command.js';
 import { findInstall, parsePluginRef } from '../internal/client.js';
 import { paint } from '../internal/output.js';
+import type { Install } from '@tongkit/host';
 
 export default class Release extends HostCommand {
   static override summary = 'Move a merchant’s install to another version of the plugin.';
@@ -22,7 +23,7 @@ export default class Release extends HostCommand {
     const client = await this.client(flags);
     const query = flags.merchant ? `?merchantId=${encodeURIComponent(flags.merchant)}` : '';
     const install = await findInstall(client, plugin, query);
-    const result = await client.request('POST', `/v1/installs/${install.id}/upgrade${query}`, { version, consent: flags.consent ?? [] });
+    const result = await client.request<Install>('POST', `/v1/installs/${install.id}/upgrade${query}`, { version, consent: flags.consent ?? [] });
     if (!this.jsonEnabled()) {
       if (result.pendingVersion) this.log(`${paint('yellow', '…')} ${plugin}@${version} asks for new permissions; it waits for consent (--consent)`);
       else this.log(`${paint('green', '✔')} ${plugin} now runs ${result.version} (was ${install.version})`);

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { HostCommand } from '../internal/base-command.js';
 import { findInstall } from '../internal/client.js';
 import { paint } from '../internal/output.js';
+import type { Install } from '@tongkit/host';
 
 export default class Rollback extends HostCommand {
   static override summary = 'Pin the version a merchant’s install ran before its last release.';
@@ -14,7 +15,7 @@ export default class Rollback extends HostCommand {
     const client = await this.client(flags);
     const query = flags.merchant ? `?merchantId=${encodeURIComponent(flags.merchant)}` : '';
     const install = await findInstall(client, args.plugin, query);
-    const result = await client.request('POST', `/v1/installs/${install.id}/rollback${query}`, {});
+    const result = await client.request<Install>('POST', `/v1/installs/${install.id}/rollback${query}`, {});
     if (!this.jsonEnabled()) this.log(`${paint('green', '✔')} ${args.plugin} rolled back to ${result.version} (was ${install.version})`);
     return { ok: true, ...result };
   }

@@ -1,5 +1,6 @@
 import { TkError } from '@tongkit/sdk';
 import type { Profile } from './config.js';
+import type { Install, Items } from '@tongkit/host';
 
 /**
  * A small client of the host's HTTP API: JSON in and out, bearer token, and TK_* errors rebuilt from
@@ -12,8 +13,12 @@ export class HostClient {
     return this.profile.host;
   }
 
-  /** `headers` adds request headers (e.g. `idempotency-key`). */
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  /**
+   * Calls the host. `T` is what the route answers: a type `@tongkit/host` exports, derived from the
+   * route's response schema (there is no default, so a call that names none gets `unknown`).
+   * `headers` adds request headers (e.g. `idempotency-key`).
+   */
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     const url = `${this.profile.host}${path}`;
     let response: Response;
     try {
@@ -54,9 +59,9 @@ export function parsePluginRef(ref: string): { plugin: string; version: string |
 }
 
 /** The merchant's install of `plugin` (through `GET /v1/installs`); TK_NOT_FOUND when it has none. */
-export async function findInstall(client: HostClient, plugin: string, query: string): Promise<{ id: string; version: string; previousVersion: string | null } & Record<string, unknown>> {
-  const { items } = await client.request('GET', `/v1/installs${query}`);
-  const install = (items as Array<{ id: string; plugin: string; version: string; previousVersion: string | null }>).find((i) => i.plugin === plugin);
+export async function findInstall(client: HostClient, plugin: string, query: string): Promise<Install> {
+  const { items } = await client.request<Items<Install>>('GET', `/v1/installs${query}`);
+  const install = items.find((i) => i.plugin === plugin);
   if (!install) throw new TkError('TK_NOT_FOUND', `the merchant has no install of ${plugin}`, { fault: 'user', hint: `Install it first: tongkit install ${plugin}` });
   return install;
 }

@@ -4,6 +4,7 @@ import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { TkError, isTkError } from '@tongkit/sdk';
 import type { HostClient } from './client.js';
+import type { CreateOrderResult } from '@tongkit/host';
 
 /** One line the host refused, with why. */
 export interface RejectedLine {
@@ -91,7 +92,7 @@ export async function importOrders(
     }
     const orderId = typeof body?.id === 'string' ? body.id : null;
     try {
-      const { result } = await client.request<{ result: 'applied' | 'duplicate' }>('POST', '/v1/orders', body);
+      const { result } = await client.request<CreateOrderResult>('POST', '/v1/orders', body);
       if (result === 'applied') state.applied++;
       else state.duplicate++;
     } catch (error) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TkError } from '@tongkit/sdk';
-import { createHostServices } from '../../src/index.js';
+import { createHostServices } from '../../src/testing.js';
 import { generateHostKeyRing, loadHostKeys, parseHostKeyEnv } from '../../src/platform/host-keys.js';
 import { MemberCrypto, normalisePhone } from '../../src/domains/members/member-crypto.js';
 import { eventsOf, startDomainHost, type DomainHost } from './support.js';

@@ -1,5 +1,5 @@
 // A host's domain services on a test database of their own: no HTTP, no sandbox workers.
-import { createHostServices, type HostServices } from '../../src/index.js';
+import { createHostServices, type HostServices } from '../../src/testing.js';
 import { generateHostKeyRing, type HostKeyRing } from '../../src/platform/host-keys.js';
 import { createTestDatabase, type TestDatabase } from '../../src/testing.js';
 

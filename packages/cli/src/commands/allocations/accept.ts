@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import type { AllocationAnswer } from '@tongkit/host';
 import { HostCommand } from '../../internal/base-command.js';
 import { paint } from '../../internal/output.js';
 
@@ -11,7 +12,7 @@ export default class AllocationsAccept extends HostCommand {
   async run() {
     const { args, flags } = await this.parse(AllocationsAccept);
     const query = flags.merchant ? `?merchantId=${encodeURIComponent(flags.merchant)}` : '';
-    const answer = await (await this.client(flags)).request('POST', `/v1/stores/${encodeURIComponent(args.store)}/allocations/${encodeURIComponent(args.allocation)}/accept${query}`);
+    const answer = await (await this.client(flags)).request<AllocationAnswer>('POST', `/v1/stores/${encodeURIComponent(args.store)}/allocations/${encodeURIComponent(args.allocation)}/accept${query}`);
     if (!this.jsonEnabled()) {
       this.log(answer.status === 'rejected' ? paint('yellow', `not accepted: ${answer.reason} (the allocation is ${answer.allocation.status})`) : paint('green', `accepted${answer.status === 'duplicate' ? ' (already)' : ''}`));
     }

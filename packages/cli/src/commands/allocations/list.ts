@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import type { AllocationQueue } from '@tongkit/host';
 import { HostCommand } from '../../internal/base-command.js';
 import { paint, terminalSafe } from '../../internal/output.js';
 
@@ -20,10 +21,10 @@ export default class AllocationsList extends HostCommand {
     if (flags.limit) query.set('limit', String(flags.limit));
     if (flags.merchant) query.set('merchantId', flags.merchant);
     const suffix = query.size > 0 ? `?${query}` : '';
-    const queue = await (await this.client(flags)).request('GET', `/v1/stores/${encodeURIComponent(args.store)}/allocations${suffix}`);
+    const queue = await (await this.client(flags)).request<AllocationQueue>('GET', `/v1/stores/${encodeURIComponent(args.store)}/allocations${suffix}`);
     if (!this.jsonEnabled()) {
       if (queue.items.length === 0) this.log('no allocations');
-      for (const a of queue.items as Array<{ id: string; orderId: string; status: string; lines: Array<{ sku: string; quantity: number }>; secondsLeft: number | null; reason: string | null }>) {
+      for (const a of queue.items) {
         const left = a.secondsLeft === null ? '' : paint('yellow', ` ${Math.floor(a.secondsLeft / 60)}m${String(a.secondsLeft % 60).padStart(2, '0')}s left`);
         const lines = a.lines.map((l) => `${terminalSafe(l.sku)}×${l.quantity}`).join(', ');
         this.log(`${paint('bold', a.id)}  order ${terminalSafe(a.orderId)}  ${a.status}${a.reason ? ` (${terminalSafe(a.reason)})` : ''}${left}  ${lines}`);

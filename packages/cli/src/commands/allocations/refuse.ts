@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import type { AllocationAnswer } from '@tongkit/host';
 import { HostCommand } from '../../internal/base-command.js';
 import { paint } from '../../internal/output.js';
 
@@ -16,7 +17,7 @@ export default class AllocationsRefuse extends HostCommand {
     const { args, flags } = await this.parse(AllocationsRefuse);
     const query = flags.merchant ? `?merchantId=${encodeURIComponent(flags.merchant)}` : '';
     const body = { reason: flags.reason, ...(flags.note ? { note: flags.note } : {}) };
-    const answer = await (await this.client(flags)).request('POST', `/v1/stores/${encodeURIComponent(args.store)}/allocations/${encodeURIComponent(args.allocation)}/refuse${query}`, body);
+    const answer = await (await this.client(flags)).request<AllocationAnswer>('POST', `/v1/stores/${encodeURIComponent(args.store)}/allocations/${encodeURIComponent(args.allocation)}/refuse${query}`, body);
     if (!this.jsonEnabled()) {
       this.log(answer.status === 'rejected' ? paint('yellow', `not refused: ${answer.reason}`) : paint('green', `refused${answer.status === 'duplicate' ? ' (already)' : ''}: the order is reallocated`));
     }

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { HostCommand } from '../../internal/base-command.js';
 import { jsonForTerminal, paint } from '../../internal/output.js';
 import { readJsonArgument } from '../../internal/project.js';
+import type { StoreFulfilmentView } from '@tongkit/host';
 
 export default class FulfilmentSet extends HostCommand {
   static override summary = 'Make a store a fulfilment point, or change its settings.';
@@ -21,7 +22,7 @@ of anything wrong.`;
     const client = await this.client(flags);
     const query = flags.merchant ? `?merchantId=${encodeURIComponent(flags.merchant)}` : '';
     const settings = await readJsonArgument(flags.file, '--file');
-    const saved = await client.request('PUT', `/v1/stores/${encodeURIComponent(args.store)}/fulfilment${query}`, settings);
+    const saved = await client.request<StoreFulfilmentView>('PUT', `/v1/stores/${encodeURIComponent(args.store)}/fulfilment${query}`, settings);
     if (!this.jsonEnabled()) this.log(`${paint('green', '✔')} store ${args.store} fulfilment saved (${saved.timeZone}, ${saved.openNow ? 'open now' : 'closed now'}): ${jsonForTerminal(saved.settings)}`);
     return { ok: true, ...saved };
   }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { HostCommand } from '../../internal/base-command.js';
 import { paint, terminalSafe } from '../../internal/output.js';
+import type { StoreFulfilmentView } from '@tongkit/host';
 
 export default class FulfilmentShow extends HostCommand {
   static override summary = 'Show a store’s fulfilment settings and whether it is open now.';
@@ -11,7 +12,7 @@ export default class FulfilmentShow extends HostCommand {
   async run() {
     const { args, flags } = await this.parse(FulfilmentShow);
     const query = flags.merchant ? `?merchantId=${encodeURIComponent(flags.merchant)}` : '';
-    const view = await (await this.client(flags)).request('GET', `/v1/stores/${encodeURIComponent(args.store)}/fulfilment${query}`);
+    const view = await (await this.client(flags)).request<StoreFulfilmentView>('GET', `/v1/stores/${encodeURIComponent(args.store)}/fulfilment${query}`);
     if (!this.jsonEnabled()) {
       const s = view.settings;
       this.log(`${paint('bold', terminalSafe(view.storeId))}  ${view.openNow ? paint('green', 'open now') : paint('yellow', 'closed now')}  (${view.timeZone})`);

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { TkError } from '@tongkit/sdk';
 import { HostCommand } from '../../internal/base-command.js';
 import { paint } from '../../internal/output.js';
+import type { LedgerResult } from '@tongkit/host';
 
 export default class PointsAdjust extends HostCommand {
   static override summary = 'Adjust a member’s points or growth value (positive: grant; negative: deduct), with a reason and an idempotency key.';
@@ -28,7 +29,7 @@ export default class PointsAdjust extends HostCommand {
     const { args, flags } = await this.parse(PointsAdjust);
     if (args.points === 0) throw new TkError('TK_VALIDATION', 'an adjustment of 0 points changes nothing', { path: '/points', hint: 'Give a positive amount to grant or a negative one to deduct.' });
     const client = await this.client(flags);
-    const result = await client.request<{ status: string; reason?: string; balanceBefore: number; balanceAfter: number; debtAfter: number; entryId: string | null }>(
+    const result = await client.request<LedgerResult>(
       'POST',
       `/v1/members/${encodeURIComponent(args.memberId)}/points`,
       { points: args.points, reason: flags.reason, account: flags.account, ...(flags['expires-at'] ? { expiresAt: flags['expires-at'] } : {}) },

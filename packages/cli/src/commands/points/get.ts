@@ -1,12 +1,8 @@
 import { Args } from '@oclif/core';
 import { HostCommand } from '../../internal/base-command.js';
 import { paint, terminalSafe } from '../../internal/output.js';
+import type { MemberPointsView } from '@tongkit/host';
 
-interface Balance {
-  balance: number;
-  held: number;
-  debt: number;
-}
 
 export default class PointsGet extends HostCommand {
   static override summary = 'Show a member’s points and growth value: balances, open holds, debt and the next-expiring lots.';
@@ -16,7 +12,7 @@ export default class PointsGet extends HostCommand {
   async run() {
     const { args, flags } = await this.parse(PointsGet);
     const client = await this.client(flags);
-    const view = await client.request<{ memberId: string; points: Balance; growth: Balance; holds: Array<{ holdId: string; amount: number; expiresAt: string; reason: string }>; lots: Array<{ account: string; remaining: number; expiresAt: string | null; orderId: string | null }> }>(
+    const view = await client.request<MemberPointsView>(
       'GET',
       `/v1/members/${encodeURIComponent(args.memberId)}/points`,
     );

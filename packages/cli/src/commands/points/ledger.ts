@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { HostCommand } from '../../internal/base-command.js';
 import { terminalSafe } from '../../internal/output.js';
+import type { LedgerPage } from '@tongkit/host';
 
 interface Entry {
   entryId: string;
@@ -33,7 +34,7 @@ export default class PointsLedger extends HostCommand {
     let next: string | null = null;
     do {
       const query = new URLSearchParams({ limit: String(flags.limit), ...(flags.account ? { account: flags.account } : {}), ...(after ? { after } : {}) });
-      const page = await client.request<{ items: Entry[]; next: string | null }>('GET', `/v1/members/${encodeURIComponent(args.memberId)}/ledger?${query}`);
+      const page = await client.request<LedgerPage>('GET', `/v1/members/${encodeURIComponent(args.memberId)}/ledger?${query}`);
       items.push(...page.items);
       next = page.next;
       after = next ?? undefined;

@@ -3,6 +3,7 @@ import { TkError } from '@tongkit/sdk';
 import { HostCommand } from '../../internal/base-command.js';
 import { parsePluginRef } from '../../internal/client.js';
 import { micros, paint, terminalSafe } from '../../internal/output.js';
+import type { VersionDetail } from '@tongkit/host';
 
 export default class ReviewShow extends HostCommand {
   static override summary = 'Show the automated review report of a version.';
@@ -13,7 +14,7 @@ export default class ReviewShow extends HostCommand {
     const { args, flags } = await this.parse(ReviewShow);
     const { plugin, version } = parsePluginRef(args.ref);
     if (!version) throw new TkError('TK_VALIDATION', `give the version: ${plugin}@<version>`, { fault: 'user' });
-    const detail = await (await this.client(flags)).request('GET', `/v1/plugins/${plugin}/versions/${version}`);
+    const detail = await (await this.client(flags)).request<VersionDetail>('GET', `/v1/plugins/${plugin}/versions/${version}`);
     if (!this.jsonEnabled()) {
       const r = detail.report;
       this.log(`${paint('bold', `${plugin}@${version}`)}  ${detail.status}  sha256 ${detail.sha256.slice(0, 12)}…`);

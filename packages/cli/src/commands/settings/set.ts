@@ -3,6 +3,7 @@ import { TkError } from '@tongkit/sdk';
 import { HostCommand } from '../../internal/base-command.js';
 import { jsonForTerminal, paint } from '../../internal/output.js';
 import { readJsonArgument } from '../../internal/project.js';
+import type { Install } from '@tongkit/host';
 
 function parseAssignment(text: string): [string, unknown] {
   const eq = text.indexOf('=');
@@ -40,17 +41,17 @@ validates the result against the plugin's schema, per store too.`;
     if (!flags.file && !flags.set) throw new TkError('TK_VALIDATION', 'nothing to set', { fault: 'user', hint: 'Pass --file settings.json or --set key=value.' });
     const client = await this.client(flags);
     const query = flags.merchant ? `?merchantId=${encodeURIComponent(flags.merchant)}` : '';
-    const current = await client.request('GET', `/v1/installs/${encodeURIComponent(args.install)}${query}`);
+    const current = await client.request<Install>('GET', `/v1/installs/${encodeURIComponent(args.install)}${query}`);
     const base = flags.file
       ? ((await readJsonArgument(flags.file, '--file')) as Record<string, unknown>)
       : flags.store
-        ? { ...(current.storeOverrides?.[flags.store] ?? {}) }
+        ? { ...((current.storeOverrides[flags.store] as Record<string, unknown> | undefined) ?? {}) }
         : { ...current.settings };
     for (const [key, value] of (flags.set ?? []).map(parseAssignment)) base[key] = value;
     const path = flags.store
       ? `/v1/installs/${encodeURIComponent(args.install)}/stores/${encodeURIComponent(flags.store)}/settings${query}`
       : `/v1/installs/${encodeURIComponent(args.install)}/settings${query}`;
-    const install = await client.request('PUT', path, base);
+    const install = await client.request<Install>('PUT', path, base);
     if (!this.jsonEnabled()) this.log(`${paint('green', '✔')} ${flags.store ? `store ${flags.store} override` : 'settings'} saved: ${jsonForTerminal(flags.store ? install.storeOverrides[flags.store] : install.settings)}`);
     return { ok: true, ...install };
   }

@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import type { TierLadder } from '@tongkit/host';
 import { HostCommand } from '../../internal/base-command.js';
 import { paint, terminalSafe } from '../../internal/output.js';
 import { readJsonArgument } from '../../internal/project.js';
@@ -18,7 +19,7 @@ names the JSON path of anything wrong.`;
     const { args, flags } = await this.parse(TiersSet);
     const query = flags.merchant ? `?merchantId=${encodeURIComponent(flags.merchant)}` : '';
     const ladder = await readJsonArgument(args.file, 'file');
-    const saved = await (await this.client(flags)).request('PUT', `/v1/tiers${query}`, ladder);
+    const saved = await (await this.client(flags)).request<TierLadder>('PUT', `/v1/tiers${query}`, ladder);
     if (!this.jsonEnabled()) {
       const names = saved.tiers.map((t: { name: string; rank: number }) => `${terminalSafe(t.name)} (${t.rank})`).join(' → ');
       this.log(`${paint('green', '✔')} tier ladder saved, revision ${saved.revision}: ${names}`);

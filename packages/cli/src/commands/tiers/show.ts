@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import type { TierLadder } from '@tongkit/host';
 import { HostCommand } from '../../internal/base-command.js';
 import { paint, terminalSafe } from '../../internal/output.js';
 
@@ -10,7 +11,7 @@ export default class TiersShow extends HostCommand {
   async run() {
     const { flags } = await this.parse(TiersShow);
     const query = flags.merchant ? `?merchantId=${encodeURIComponent(flags.merchant)}` : '';
-    const ladder = await (await this.client(flags)).request('GET', `/v1/tiers${query}`);
+    const ladder = await (await this.client(flags)).request<TierLadder>('GET', `/v1/tiers${query}`);
     if (!this.jsonEnabled()) {
       this.log(paint('bold', `tier ladder (revision ${ladder.revision})`));
       for (const tier of [...ladder.tiers].reverse()) this.log(`  ${String(tier.rank).padStart(3)}  ${terminalSafe(tier.id).padEnd(16)} ${terminalSafe(tier.name)}`);

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { HostCommand } from '../../internal/base-command.js';
 import { paint, terminalSafe } from '../../internal/output.js';
+import type { VersionPage } from '@tongkit/host';
 
 export default class VersionsList extends HostCommand {
   static override summary = 'List plugin versions and their review status.';
@@ -13,7 +14,7 @@ export default class VersionsList extends HostCommand {
   async run() {
     const { flags } = await this.parse(VersionsList);
     const query = new URLSearchParams({ ...(flags.plugin ? { plugin: flags.plugin } : {}), ...(flags.status ? { status: flags.status } : {}) });
-    const { items } = await (await this.client(flags)).request('GET', `/v1/versions${query.size ? `?${query}` : ''}`);
+    const { items } = await (await this.client(flags)).request<VersionPage>('GET', `/v1/versions${query.size ? `?${query}` : ''}`);
     if (!this.jsonEnabled()) {
       if (items.length === 0) this.log('no versions');
       for (const v of items as Array<Record<string, any>>) {

@@ -6,7 +6,7 @@ import { StoreFulfilmentSettings } from './store-settings.js';
 import { MerchantQuery } from '../../platform/http/merchant-query.js';
 
 const StoreParams = Type.Object({ storeId: Type.String({ minLength: 1, maxLength: 64 }) });
-const StoreFulfilmentView = Type.Object({
+export const StoreFulfilmentView = Type.Object({
   storeId: Type.String(),
   settings: StoreFulfilmentSettings,
   timeZone: Type.String({ description: 'the merchant’s IANA time zone: working hours and closed days are read in it' }),

@@ -3,8 +3,11 @@ import { TkError, type EventName, type Permission, type TongkitEvent } from '@to
 import { eventFailure, type EventResult, type LoadedPlugin } from '@tongkit/runtime';
 import type { Database, Queryable } from '../storage/database.js';
 import { storableJson, storableText } from '../storage/storable-text.js';
-import { TIER_ALLOWS_PLUGIN } from '../tenancy/tier-allows.js';
+import { TIER_ALLOWS_PLUGIN } from '../tenancy/merchant-tier.js';
 import { HostCallTransaction } from './host-call-transaction.js';
+import type { DeadLetter, PublishedEvent, ReplayedDelivery } from './schemas.js';
+import { publishInOutbox, type PublishableEvent } from './outbox.js';
+import { listDeadLetters, replayDeadLetter } from './dead-letters.js';
 import { HostApiRouter } from '../modules/host-api-router.js';
 import { createHostModules } from '../../modules.js';
 
@@ -30,25 +33,7 @@ export const DEFAULT_DISPATCH_POLICY: DispatchPolicy = {
   idlePollMs: 50,
 };
 
-/** A published event as the API returns it. */
-export interface PublishedEvent {
-  id: string;
-  type: EventName;
-  merchantId: string;
-  deliveries: number;
-  /** True when an event with this id existed already (publishing is idempotent by id). */
-  duplicate: boolean;
-}
-
-/** A delivery that exhausted its attempts. */
-export interface DeadLetter {
-  eventId: string;
-  installId: string;
-  type: string;
-  attempts: number;
-  lastError: unknown;
-  createdAt: string;
-}
+export type { DeadLetter, PublishedEvent, ReplayedDelivery } from './schemas.js';
 
 /**
  * Thrown on the fast path when a handler fails: the batch is redone with a savepoint per delivery. It
@@ -144,14 +129,7 @@ interface ClaimedDelivery {
   causation_depth: number;
 }
 
-/** An event to publish: its id (generated when absent), type, data, and when its fact happened. */
-export interface PublishableEvent {
-  id?: string | undefined;
-  type: EventName;
-  data: Record<string, unknown>;
-  /** When the fact happened (paidAt, refundedAt): handlers get it as occurredAt. Default: now. */
-  occurredAt?: Date | undefined;
-}
+export type { PublishableEvent } from './outbox.js';
 
 /** Loads the sandboxed plugin of an install's pinned version (cached by the host). */
 export type DeliveryPluginLoader = (install: { id: string; plugin_name: string; version: string; merchant_id: string }) => Promise<LoadedPlugin>;
@@ -193,39 +171,7 @@ export class Dispatcher {
    * every active install subscribed to it, only if the caller's domain write commits.
    */
   async publishIn(tx: Queryable, merchantId: string, event: PublishableEvent, causationDepth = 0): Promise<PublishedEvent> {
-    if (causationDepth > this.policy.maxCausationDepth) {
-      throw new TkError('TK_CONFLICT', `event chain deeper than ${this.policy.maxCausationDepth}: a plugin loop (e.g. grant → points.changed → grant) was stopped`, {
-        fault: 'plugin',
-      });
-    }
-    const id = event.id ?? `evt_${randomUUID().replaceAll('-', '')}`;
-    // Event ids are the merchant's own: another merchant's use of an id neither blocks nor shows here.
-    const inserted = await tx.query(
-      `INSERT INTO events (merchant_id, id, type, data, causation_depth, occurred_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (merchant_id, id) DO NOTHING`,
-      [merchantId, id, event.type, event.data, causationDepth, event.occurredAt ?? null],
-    );
-    if (inserted.rowCount === 0) {
-      const { rows } = await tx.query<{ type: EventName; n: number }>(
-        `SELECT e.type, (SELECT count(*)::int FROM deliveries d WHERE d.merchant_id = e.merchant_id AND d.event_id = e.id) AS n
-         FROM events e WHERE e.merchant_id = $1 AND e.id = $2`,
-        [merchantId, id],
-      );
-      if (rows[0]?.type !== event.type) {
-        throw new TkError('TK_CONFLICT', `event id ${id} is already used by another of your events${rows[0] ? `, of type ${rows[0].type}` : ''}`, {
-          path: '/id',
-          hint: 'Publishing is idempotent by id: reuse an id only to resend the same event, or leave `id` out to have one generated.',
-        });
-      }
-      return { id, type: event.type, merchantId, deliveries: rows[0].n, duplicate: true };
-    }
-    const deliveries = await tx.query(
-      `INSERT INTO deliveries (merchant_id, event_id, install_id)
-       SELECT merchant_id, $2, id FROM installs WHERE merchant_id = $1 AND status = 'active' AND $3 = ANY(enabled_events) AND ${TIER_ALLOWS_PLUGIN}
-         -- A member's erasure goes to the installs that could read members (member:read), and only to them.
-         AND ($3 <> 'member.redact' OR 'member:read' = ANY(granted_permissions))`,
-      [merchantId, id, event.type],
-    );
-    return { id, type: event.type, merchantId, deliveries: deliveries.rowCount, duplicate: false };
+    return publishInOutbox(tx, merchantId, event, causationDepth, this.policy.maxCausationDepth);
   }
 
   /**
@@ -485,26 +431,15 @@ export class Dispatcher {
     }
   }
 
+  /** The merchant's dead-lettered deliveries, newest first. */
   async deadLetters(merchantId: string): Promise<DeadLetter[]> {
-    const { rows } = await this.db.query<{ event_id: string; install_id: string; type: string; attempts: number; last_error: unknown; created_at: Date }>(
-      `SELECT d.event_id, d.install_id, e.type, d.attempts, d.last_error, d.created_at FROM deliveries d
-       JOIN events e ON e.merchant_id = d.merchant_id AND e.id = d.event_id
-       WHERE d.merchant_id = $1 AND d.status = 'dead' ORDER BY d.created_at DESC LIMIT 200`,
-      [merchantId],
-    );
-    return rows.map((r) => ({ eventId: r.event_id, installId: r.install_id, type: r.type, attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at.toISOString() }));
+    return listDeadLetters(this.db, merchantId);
   }
 
   /** Puts a dead-lettered delivery back in the queue with fresh attempts. Idempotent. */
-  async replay(merchantId: string, eventId: string, installId: string): Promise<{ eventId: string; installId: string; status: string }> {
-    const { rows } = await this.db.query<{ status: string }>(
-      `UPDATE deliveries SET status = CASE WHEN status = 'dead' THEN 'pending' ELSE status END,
-              attempts = CASE WHEN status = 'dead' THEN 0 ELSE attempts END, next_attempt_at = now()
-       WHERE merchant_id = $1 AND event_id = $2 AND install_id = $3 RETURNING status`,
-      [merchantId, eventId, installId],
-    );
-    if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no delivery of ${eventId} to ${installId}`);
+  async replay(merchantId: string, eventId: string, installId: string): Promise<ReplayedDelivery> {
+    const replayed = await replayDeadLetter(this.db, merchantId, eventId, installId);
     this.wake?.();
-    return { eventId, installId, status: rows[0].status };
+    return replayed;
   }
 }

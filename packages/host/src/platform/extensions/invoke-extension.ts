@@ -5,24 +5,11 @@ import type { Database, Queryable } from '../storage/database.js';
 import type { Installs } from '../installs/installs.js';
 import { storableJson, storableText, storableValue } from '../storage/storable-text.js';
 import { requireStoreOfMerchant } from '../tenancy/store-of-merchant.js';
-import { tierAllowsPluginAndPoint } from '../tenancy/tier-allows.js';
+import { tierAllowsPluginAndPoint } from '../tenancy/merchant-tier.js';
+import type { ExtensionDecision } from './schemas.js';
 import { CLOSED, DEFAULT_BREAKER_POLICY, admit, record, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
 
-/** Where a decision came from. */
-export type DecisionSource = 'plugin' | 'fallback' | 'platform';
-
-/** The decision the host applies, and how it was reached. */
-export interface ExtensionDecision {
-  invocationId: string;
-  point: string;
-  output: unknown;
-  /** `plugin`: the plugin decided; `fallback`: it failed or is paused and the point's default applied; `platform`: no install serves the point. */
-  source: DecisionSource;
-  installId: string | null;
-  plugin: string | null;
-  error: TkErrorJSON | null;
-  measurements: Measurements | null;
-}
+export type { DecisionSource, ExtensionDecision } from './schemas.js';
 
 interface ServingInstall {
   id: string;

@@ -34,6 +34,7 @@ const REFUSALS = {
  * serialisation): each operation states who may call it, as `x-tongkit-roles` (the route's
  * `config.auth` plus `admin`, who may call every route), and the refusals it answers with. The
  * route-walking test (`packages/host/test/route-walk.test.ts`) reads these and holds every route to them.
+ * What a route answers on success is its own `response` schema (openapi-responses.test.ts requires one).
  */
 export function documentAuth({ schema, url, route }: { schema: FastifySchema; url: string; route: RouteOptions }): { schema: FastifySchema; url: string } {
   const auth = (route.config as { auth?: Role[] | 'public' } | undefined)?.auth;
@@ -42,6 +43,6 @@ export function documentAuth({ schema, url, route }: { schema: FastifySchema; ur
   const refusals = Object.fromEntries(Object.entries(REFUSALS).map(([status, description]) => [status, { description, ...ERROR_BODY }]));
   return {
     url,
-    schema: { ...schema, 'x-tongkit-roles': roles, response: { '2XX': { description: 'Done' }, ...refusals, ...(schema?.response as object | undefined) } } as FastifySchema,
+    schema: { ...schema, 'x-tongkit-roles': roles, response: { ...refusals, ...(schema?.response as object | undefined) } } as FastifySchema,
   };
 }

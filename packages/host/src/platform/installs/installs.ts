@@ -1,33 +1,16 @@
-import type { InstallRequest } from './install-request.js';
+import type { Install, InstallRequest } from './schemas.js';
 import { randomUUID } from 'node:crypto';
 import { EXTENSION_POINTS, PERMISSIONS, TkError, type Manifest, type Permission } from '@tongkit/sdk';
 import type { LoadedPlugin } from '@tongkit/runtime';
 import type { Database, Queryable } from '../storage/database.js';
 import type { Registry } from '../registry/registry.js';
 import { requireStoreOfMerchant } from '../tenancy/store-of-merchant.js';
+import { checkTierAllows, type MerchantTierRow } from '../tenancy/merchant-tier.js';
 import { versionVisibleTo } from '../registry/visibility.js';
 import { applyMergePatch } from './merge-patch.js';
 
-/** An install as the API returns it. */
-export interface Install {
-  id: string;
-  merchantId: string;
-  plugin: string;
-  version: string;
-  previousVersion: string | null;
-  pendingVersion: string | null;
-  status: 'active' | 'disabled';
-  settings: Record<string, unknown>;
-  grantedPermissions: Permission[];
-  enabledPoints: string[];
-  enabledEvents: string[];
-  storeOverrides: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** What a merchant asks for when installing. */
-export type { InstallRequest } from './install-request.js';
+export type { Install, InstallRequest } from './schemas.js';
 
 interface InstallRow {
   id: string;
@@ -45,11 +28,9 @@ interface InstallRow {
   updated_at: Date;
 }
 
-interface MerchantRow {
+interface MerchantRow extends MerchantTierRow {
   id: string;
   is_development: boolean;
-  allowed_plugins: string[] | null;
-  allowed_points: string[] | null;
 }
 
 /** Loads a version's bundle into the sandbox (cached by the caller) to validate settings against it. */
@@ -96,7 +77,14 @@ export class Installs {
 
   async list(merchantId: string): Promise<Install[]> {
     const { rows } = await this.db.query<InstallRow>('SELECT * FROM installs WHERE merchant_id = $1 ORDER BY created_at', [merchantId]);
-    return Promise.all(rows.map((row) => this.present(row)));
+    // Every install's store overrides in one query, not one per install.
+    const overrides = await this.db.query<{ install_id: string; store_id: string; patch: unknown }>(
+      'SELECT o.install_id, o.store_id, o.patch FROM install_store_overrides o JOIN installs i ON i.id = o.install_id WHERE i.merchant_id = $1',
+      [merchantId],
+    );
+    const byInstall = new Map<string, Record<string, unknown>>();
+    for (const o of overrides.rows) byInstall.set(o.install_id, { ...byInstall.get(o.install_id), [o.store_id]: o.patch });
+    return rows.map((row) => presentInstall(row, byInstall.get(row.id) ?? {}));
   }
 
   async get(merchantId: string, installId: string): Promise<Install> {
@@ -191,8 +179,11 @@ export class Installs {
       await this.checkStoreOverrides(tx, plugin, row.id, settings);
       const points = row.enabled_points.filter((p) => manifest.extensions.includes(p as never));
       const events = row.enabled_events.filter((e) => manifest.events.includes(e as never));
-      for (const p of manifest.extensions) if (!row.enabled_points.includes(p) && !(await this.previouslyDeclared(row, p, 'extensions'))) points.push(p);
-      for (const e of manifest.events) if (!row.enabled_events.includes(e) && !(await this.previouslyDeclared(row, e, 'events'))) events.push(e);
+      // A point or event the old version already declared but the merchant switched off stays off. Only
+      // the old manifest is read (once): its bundle is not loaded or re-hashed while the row is locked.
+      const old = await this.manifestOf(tx, row.plugin_name, row.version);
+      for (const p of manifest.extensions) if (!row.enabled_points.includes(p) && !old.extensions.includes(p)) points.push(p);
+      for (const e of manifest.events) if (!row.enabled_events.includes(e) && !old.events.includes(e)) events.push(e);
       await this.checkExclusive(tx, merchantId, row.plugin_name, points);
       await tx.query(
         `UPDATE installs SET version = $3, previous_version = $4, pending_version = NULL, settings = $5, granted_permissions = $6,
@@ -331,11 +322,7 @@ export class Installs {
   }
 
   private checkTier(merchant: MerchantRow, plugin: string, manifest: Manifest): void {
-    if (merchant.allowed_plugins && !merchant.allowed_plugins.includes(plugin)) {
-      throw new TkError('TK_FORBIDDEN', `merchant ${merchant.id}'s tier does not include ${plugin}`, { hint: 'Upgrade the merchant tier (商家分层) to use this plugin.' });
-    }
-    const blocked = merchant.allowed_points ? manifest.extensions.filter((p) => !merchant.allowed_points!.includes(p)) : [];
-    if (blocked.length > 0) throw new TkError('TK_FORBIDDEN', `merchant ${merchant.id}'s tier does not include ${blocked.join(', ')}`);
+    checkTierAllows(merchant.id, merchant, plugin, manifest.extensions);
   }
 
   private checkConsent(asked: readonly Permission[], granted: readonly Permission[], path: string): void {
@@ -422,12 +409,6 @@ export class Installs {
     return rows[0].manifest;
   }
 
-  private async previouslyDeclared(row: InstallRow, item: string, kind: 'extensions' | 'events'): Promise<boolean> {
-    // A point or event the old version already declared but the merchant switched off stays off.
-    const old = await this.registry.bundleOf(this.db, row.plugin_name, row.version);
-    return (old.manifest[kind] as readonly string[]).includes(item);
-  }
-
   private async overrides(db: Queryable, installId: string): Promise<Record<string, unknown>> {
     const { rows } = await db.query<{ store_id: string; patch: unknown }>('SELECT store_id, patch FROM install_store_overrides WHERE install_id = $1', [installId]);
     return Object.fromEntries(rows.map((r) => [r.store_id, r.patch]));
@@ -440,21 +421,26 @@ export class Installs {
   }
 
   private async present(row: InstallRow): Promise<Install> {
-    return {
-      id: row.id,
-      merchantId: row.merchant_id,
-      plugin: row.plugin_name,
-      version: row.version,
-      previousVersion: row.previous_version,
-      pendingVersion: row.pending_version,
-      status: row.status,
-      settings: row.settings,
-      grantedPermissions: row.granted_permissions,
-      enabledPoints: row.enabled_points,
-      enabledEvents: row.enabled_events,
-      storeOverrides: await this.overrides(this.db, row.id),
-      createdAt: row.created_at.toISOString(),
-      updatedAt: row.updated_at.toISOString(),
-    };
+    return presentInstall(row, await this.overrides(this.db, row.id));
   }
+}
+
+/** An install row and its store overrides as the API returns them. */
+function presentInstall(row: InstallRow, storeOverrides: Record<string, unknown>): Install {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    plugin: row.plugin_name,
+    version: row.version,
+    previousVersion: row.previous_version,
+    pendingVersion: row.pending_version,
+    status: row.status,
+    settings: row.settings,
+    grantedPermissions: row.granted_permissions,
+    enabledPoints: row.enabled_points,
+    enabledEvents: row.enabled_events,
+    storeOverrides,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
 }

@@ -6,61 +6,9 @@ import { requireRole, type Principal } from '../auth/principal.js';
 import { buildReviewReport, type ReviewReport } from './review-report.js';
 import { CREATED_AT_MICROS_SQL, decodeVersionCursor, encodeVersionCursor, timestampFromMicrosSql } from './version-cursor.js';
 import { versionVisibleTo } from './visibility.js';
+import type { DeployUpload, VersionDetail, VersionFilter, VersionPage, VersionStatus, VersionSummary } from './schemas.js';
 
-/** Where a version is in review. */
-export type VersionStatus = 'draft' | 'submitted' | 'approved' | 'rejected';
-
-/** A version as listings show it (no bundle). */
-export interface VersionSummary {
-  plugin: string;
-  version: string;
-  status: VersionStatus;
-  sha256: string;
-  bytes: number;
-  permissions: string[];
-  points: string[];
-  events: string[];
-  reviewComment: string | null;
-  reviewedBy: string | null;
-  createdAt: string;
-  submittedAt: string | null;
-  reviewedAt: string | null;
-  /** True when the automated checks passed. */
-  checksPassed: boolean;
-  privateFor: string | null;
-}
-
-/** Filters and paging of {@link Registry.listVersions}. */
-export interface VersionFilter {
-  plugin?: string | undefined;
-  status?: VersionStatus | undefined;
-  /** Page size, 1–200 (default 50). */
-  limit?: number | undefined;
-  /** `nextCursor` of the previous page. */
-  cursor?: string | undefined;
-}
-
-/** One page of versions, newest first; `nextCursor` is null on the last page. */
-export interface VersionPage {
-  items: VersionSummary[];
-  nextCursor: string | null;
-}
-
-/** A version with its automated review report. */
-export interface VersionDetail extends VersionSummary {
-  manifest: Manifest;
-  report: ReviewReport;
-}
-
-/** What `tongkit deploy` uploads. */
-export interface DeployUpload {
-  manifest: unknown;
-  code: string;
-  sourceMap?: string | undefined;
-  fixtures?: unknown[] | undefined;
-  /** Make this a brand's private plugin for one merchant (first deploy only). */
-  privateFor?: string | undefined;
-}
+export type { DeployUpload, VersionDetail, VersionFilter, VersionPage, VersionStatus, VersionSummary } from './schemas.js';
 
 interface VersionRow {
   plugin_name: string;

@@ -3,6 +3,7 @@ import type { Database } from '../storage/database.js';
 import { issueToken } from '../auth/tokens.js';
 import { DEFAULT_TIME_ZONE, checkTimeZone } from './merchant-calendar.js';
 import type { PlatformRole } from '../auth/principal.js';
+import { tierIncludesPluginSql } from './merchant-tier.js';
 
 /**
  * Tenancy administration: merchant tiers (商家分层), merchants (live or development), their stores,
@@ -76,7 +77,7 @@ export class Tenancy {
        FROM plugin_versions v JOIN plugins p ON p.name = v.plugin_name
        JOIN merchants m ON m.id = $1 JOIN merchant_tiers t ON t.id = m.tier_id
        WHERE (v.status = 'approved' OR m.is_development) AND (p.private_merchant_id IS NULL OR p.private_merchant_id = m.id)
-         AND (t.allowed_plugins IS NULL OR v.plugin_name = ANY(t.allowed_plugins))
+         AND ${tierIncludesPluginSql('t', 'v.plugin_name')}
        ORDER BY v.plugin_name, CASE WHEN m.is_development THEN v.created_at ELSE v.reviewed_at END DESC NULLS LAST`,
       [merchantId],
     );

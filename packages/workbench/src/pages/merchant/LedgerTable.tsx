@@ -1,6 +1,8 @@
 import { Table, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
-import type { LedgerEntry } from '@tongkit/host';
+import type { LedgerPage } from '@tongkit/host';
+
+type LedgerEntry = LedgerPage['items'][number];
 
 /** Ledger entries (points and growth), as GET /v1/members/:id/ledger lists them. */
 export function LedgerTable({ items, loading }: { items: LedgerEntry[]; loading?: boolean }) {

@@ -1,7 +1,9 @@
 import { Card, Descriptions, Space, Table, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import type { LedgerEntry, MemberPoints } from '@tongkit/host';
+import type { LedgerPage, MemberPointsView as MemberPoints } from '@tongkit/host';
+
+type LedgerEntry = LedgerPage['items'][number];
 import type { Member, Order } from '@tongkit/sdk';
 import { ErrorAlert } from '../../components';
 import { useApi } from '../shared';

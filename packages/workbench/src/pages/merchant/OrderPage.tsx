@@ -1,7 +1,9 @@
 import { Card, Descriptions, Space, Table, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import type { LedgerEntry } from '@tongkit/host';
+import type { LedgerPage } from '@tongkit/host';
+
+type LedgerEntry = LedgerPage['items'][number];
 import type { Order } from '@tongkit/sdk';
 import { ErrorAlert } from '../../components';
 import { useApi } from '../shared';

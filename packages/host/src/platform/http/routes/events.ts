@@ -6,6 +6,9 @@ import type { HostApp } from '../app.js';
 import type { HostRoutes } from '../host-routes.js';
 import { MerchantQuery } from '../merchant-query.js';
 import { eventDataError } from '../../dispatch/event-data.js';
+import { DeadLetterListSchema, EventNameSchema, PublishedEventSchema, ReplayedDeliverySchema } from '../../dispatch/schemas.js';
+import { ExtensionDecisionSchema } from '../../extensions/schemas.js';
+import { LogPageSchema } from '../../../logs.js';
 
 
 /** Extension invocations, domain events, dead letters and logs. */
@@ -23,6 +26,7 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
         params: Type.Object({ point: Type.Union(EXTENSION_POINT_IDS.map((p) => Type.Literal(p))) }),
         querystring: MerchantQuery,
         body: Type.Object({ input: Type.Unknown(), storeId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+        response: { 200: ExtensionDecisionSchema },
       },
     },
     async (request) =>
@@ -41,11 +45,12 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
         body: Type.Object(
           {
             id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-            type: Type.Union(EVENT_NAMES.map((e) => Type.Literal(e))),
+            type: EventNameSchema,
             data: Type.Record(Type.String(), Type.Unknown()),
           },
           { additionalProperties: false },
         ),
+        response: { 202: PublishedEventSchema },
       },
     },
     async (request, reply) => {
@@ -59,7 +64,7 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
 
   app.get(
     '/v1/deliveries/dead',
-    { config: { auth: ['merchant'] }, schema: { summary: 'Dead-lettered deliveries', tags: ['events'], querystring: MerchantQuery } },
+    { config: { auth: ['merchant'] }, schema: { summary: 'Dead-lettered deliveries', tags: ['events'], querystring: MerchantQuery, response: { 200: DeadLetterListSchema } } },
     async (request) => ({ items: await dispatcher.deadLetters(merchantScope(request.principal, request.query.merchantId)) }),
   );
 
@@ -72,6 +77,7 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
         tags: ['events'],
         params: Type.Object({ eventId: Type.String({ maxLength: 128 }), installId: Type.String({ maxLength: 64 }) }),
         querystring: MerchantQuery,
+        response: { 200: ReplayedDeliverySchema },
       },
     },
     async (request) => dispatcher.replay(merchantScope(request.principal, request.query.merchantId), request.params.eventId, request.params.installId),
@@ -90,6 +96,7 @@ export const eventRoutes: HostRoutes = async (instance, { services }) => {
           after: Type.Optional(Type.String({ maxLength: 64, description: 'An entry’s cursor: the entries after it, oldest first (for --follow)' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
         }),
+        response: { 200: LogPageSchema },
       },
     },
     async (request) => logs(request.principal, request.query),

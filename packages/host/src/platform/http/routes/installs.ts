@@ -3,11 +3,11 @@ import { merchantScope } from '../../auth/principal.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HostApp } from '../app.js';
 import type { HostRoutes } from '../host-routes.js';
-import { InstallRequestSchema, PermissionSchema as Permission } from '../../installs/install-request.js';
+import { InstallListSchema, InstallRequestSchema, InstallSchema as Install, PermissionSchema as Permission, SettingsSchema as Settings } from '../../installs/schemas.js';
+import { CatalogSchema } from '../../tenancy/schemas.js';
 import { MerchantQuery } from '../merchant-query.js';
 
 const InstallParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const Settings = Type.Record(Type.String(), Type.Unknown());
 
 /** Catalog, installs, settings, per-store overrides, upgrade/rollback, enable/disable, uninstall. */
 export const installRoutes: HostRoutes = async (instance, { services }) => {
@@ -17,7 +17,7 @@ export const installRoutes: HostRoutes = async (instance, { services }) => {
 
   app.get(
     '/v1/catalog',
-    { ...merchant, schema: { summary: 'Approved plugins the merchant’s tier may install', tags: ['installs'], querystring: MerchantQuery } },
+    { ...merchant, schema: { summary: 'Approved plugins the merchant’s tier may install', tags: ['installs'], querystring: MerchantQuery, response: { 200: CatalogSchema } } },
     async (request) => ({ items: await catalog(merchantScope(request.principal, request.query.merchantId)) }),
   );
 
@@ -30,6 +30,7 @@ export const installRoutes: HostRoutes = async (instance, { services }) => {
         tags: ['installs'],
         querystring: MerchantQuery,
         body: InstallRequestSchema,
+        response: { 201: Install },
       },
     },
     async (request, reply) => reply.status(201).send(await installs.install(merchantScope(request.principal, request.query.merchantId), request.body)),
@@ -37,19 +38,19 @@ export const installRoutes: HostRoutes = async (instance, { services }) => {
 
   app.get(
     '/v1/installs',
-    { ...merchant, schema: { summary: 'The merchant’s installs', tags: ['installs'], querystring: MerchantQuery } },
+    { ...merchant, schema: { summary: 'The merchant’s installs', tags: ['installs'], querystring: MerchantQuery, response: { 200: InstallListSchema } } },
     async (request) => ({ items: await installs.list(merchantScope(request.principal, request.query.merchantId)) }),
   );
 
   app.get(
     '/v1/installs/:id',
-    { ...merchant, schema: { summary: 'One install', tags: ['installs'], params: InstallParams, querystring: MerchantQuery } },
+    { ...merchant, schema: { summary: 'One install', tags: ['installs'], params: InstallParams, querystring: MerchantQuery, response: { 200: Install } } },
     async (request) => installs.get(merchantScope(request.principal, request.query.merchantId), request.params.id),
   );
 
   app.put(
     '/v1/installs/:id/settings',
-    { ...merchant, schema: { summary: 'Replace the install’s settings', tags: ['installs'], params: InstallParams, querystring: MerchantQuery, body: Settings } },
+    { ...merchant, schema: { summary: 'Replace the install’s settings', tags: ['installs'], params: InstallParams, querystring: MerchantQuery, body: Settings, response: { 200: Install } } },
     async (request) => installs.setSettings(merchantScope(request.principal, request.query.merchantId), request.params.id, request.body),
   );
 
@@ -62,6 +63,7 @@ export const installRoutes: HostRoutes = async (instance, { services }) => {
         tags: ['installs'],
         params: InstallParams,
         querystring: Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })), storeId: Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: { 200: Settings },
       },
     },
     async (request) => installs.effectiveSettings(merchantScope(request.principal, request.query.merchantId), request.params.id, request.query.storeId),
@@ -77,6 +79,7 @@ export const installRoutes: HostRoutes = async (instance, { services }) => {
         params: Type.Object({ id: Type.String({ maxLength: 64 }), storeId: Type.String({ maxLength: 64 }) }),
         querystring: MerchantQuery,
         body: Type.Union([Settings, Type.Null()]),
+        response: { 200: Install },
       },
     },
     async (request) => installs.setStoreOverride(merchantScope(request.principal, request.query.merchantId), request.params.id, request.params.storeId, request.body),
@@ -92,6 +95,7 @@ export const installRoutes: HostRoutes = async (instance, { services }) => {
         params: InstallParams,
         querystring: MerchantQuery,
         body: Type.Object({ version: Type.String({ maxLength: 64 }), consent: Type.Optional(Type.Array(Permission, { uniqueItems: true })) }, { additionalProperties: false }),
+        response: { 200: Install },
       },
     },
     async (request) => installs.upgrade(merchantScope(request.principal, request.query.merchantId), request.params.id, request.body.version, request.body.consent),
@@ -99,24 +103,24 @@ export const installRoutes: HostRoutes = async (instance, { services }) => {
 
   app.post(
     '/v1/installs/:id/rollback',
-    { ...merchant, schema: { summary: 'Pin the previous version', tags: ['installs'], params: InstallParams, querystring: MerchantQuery } },
+    { ...merchant, schema: { summary: 'Pin the previous version', tags: ['installs'], params: InstallParams, querystring: MerchantQuery, response: { 200: Install } } },
     async (request) => installs.rollback(merchantScope(request.principal, request.query.merchantId), request.params.id),
   );
 
   for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
     app.post(
       `/v1/installs/:id/${action}`,
-      { ...merchant, schema: { summary: `${action[0]!.toUpperCase()}${action.slice(1)} the install`, tags: ['installs'], params: InstallParams, querystring: MerchantQuery } },
+      { ...merchant, schema: { summary: `${action[0]!.toUpperCase()}${action.slice(1)} the install`, tags: ['installs'], params: InstallParams, querystring: MerchantQuery, response: { 200: Install } } },
       async (request) => installs.setEnabled(merchantScope(request.principal, request.query.merchantId), request.params.id, enabled),
     );
   }
 
   app.delete(
     '/v1/installs/:id',
-    { ...merchant, schema: { summary: 'Uninstall (purges the plugin’s KV storage)', tags: ['installs'], params: InstallParams, querystring: MerchantQuery } },
+    { ...merchant, schema: { summary: 'Uninstall (purges the plugin’s KV storage)', tags: ['installs'], params: InstallParams, querystring: MerchantQuery, response: { 204: Type.Null() } } },
     async (request, reply) => {
       await installs.uninstall(merchantScope(request.principal, request.query.merchantId), request.params.id);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 };

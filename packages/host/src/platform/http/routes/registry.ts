@@ -2,18 +2,13 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HostApp } from '../app.js';
 import type { HostRoutes } from '../host-routes.js';
+import { DeployRequestSchema, VersionDetailSchema, VersionPageSchema, VersionQuerySchema as VersionQuery, VersionSummarySchema } from '../../registry/schemas.js';
 
 const PluginVersionParams = Type.Object({
   plugin: Type.String({ minLength: 1, maxLength: 64 }),
   version: Type.String({ minLength: 1, maxLength: 64 }),
 });
 const Decision = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
-const VersionQuery = Type.Object({
-  plugin: Type.Optional(Type.String({ maxLength: 64 })),
-  status: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected')])),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'Page size (default 50)' })),
-  cursor: Type.Optional(Type.String({ maxLength: 512, description: 'nextCursor of the previous page' })),
-});
 
 /** Deploy, submit, versions, review queue and decisions. */
 export const registryRoutes: HostRoutes = async (instance, { services }) => {
@@ -27,16 +22,8 @@ export const registryRoutes: HostRoutes = async (instance, { services }) => {
       schema: {
         summary: 'Deploy a built plugin version (draft) and generate its review report',
         tags: ['registry'],
-        body: Type.Object(
-          {
-            manifest: Type.Object({}, { additionalProperties: true }),
-            code: Type.String({ minLength: 1, maxLength: 1024 * 1024 }),
-            sourceMap: Type.Optional(Type.String({ maxLength: 3 * 1024 * 1024 })),
-            fixtures: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 200 })),
-            privateFor: Type.Optional(Type.String({ maxLength: 64 })),
-          },
-          { additionalProperties: false },
-        ),
+        body: DeployRequestSchema,
+        response: { 201: VersionDetailSchema },
       },
     },
     async (request, reply) => {
@@ -47,7 +34,7 @@ export const registryRoutes: HostRoutes = async (instance, { services }) => {
 
   app.post(
     '/v1/plugins/:plugin/versions/:version/submit',
-    { config: { auth: ['developer'] }, schema: { summary: 'Submit a draft for review', tags: ['registry'], params: PluginVersionParams } },
+    { config: { auth: ['developer'] }, schema: { summary: 'Submit a draft for review', tags: ['registry'], params: PluginVersionParams, response: { 200: VersionSummarySchema } } },
     async (request) => registry.submit(request.principal, request.params.plugin, request.params.version),
   );
 
@@ -55,7 +42,7 @@ export const registryRoutes: HostRoutes = async (instance, { services }) => {
     '/v1/versions',
     {
       config: { auth: ['developer', 'reviewer', 'merchant'] },
-      schema: { summary: 'List the versions the caller may see', tags: ['registry'], querystring: VersionQuery },
+      schema: { summary: 'List the versions the caller may see', tags: ['registry'], querystring: VersionQuery, response: { 200: VersionPageSchema } },
     },
     async (request) => registry.listVersions(request.principal, request.query),
   );
@@ -64,7 +51,7 @@ export const registryRoutes: HostRoutes = async (instance, { services }) => {
     '/v1/plugins/:plugin/versions/:version',
     {
       config: { auth: ['developer', 'reviewer', 'merchant'] },
-      schema: { summary: 'A version with its automated review report', tags: ['registry'], params: PluginVersionParams },
+      schema: { summary: 'A version with its automated review report', tags: ['registry'], params: PluginVersionParams, response: { 200: VersionDetailSchema } },
     },
     async (request) => registry.getVersion(request.principal, request.params.plugin, request.params.version),
   );
@@ -73,7 +60,7 @@ export const registryRoutes: HostRoutes = async (instance, { services }) => {
     '/v1/review/queue',
     {
       config: { auth: ['reviewer'] },
-      schema: { summary: 'Versions waiting for review', tags: ['review'], querystring: Type.Pick(VersionQuery, ['limit', 'cursor']) },
+      schema: { summary: 'Versions waiting for review', tags: ['review'], querystring: Type.Pick(VersionQuery, ['limit', 'cursor']), response: { 200: VersionPageSchema } },
     },
     async (request) => registry.listVersions(request.principal, { ...request.query, status: 'submitted' }),
   );
@@ -84,7 +71,7 @@ export const registryRoutes: HostRoutes = async (instance, { services }) => {
       {
         // Merchants may decide on their own brand's private plugins only; the registry checks that.
         config: { auth: ['reviewer', 'merchant'] },
-        schema: { summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a submitted version`, tags: ['review'], params: PluginVersionParams, body: Decision },
+        schema: { summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a submitted version`, tags: ['review'], params: PluginVersionParams, body: Decision, response: { 200: VersionSummarySchema } },
       },
       async (request) => registry.decide(request.principal, request.params.plugin, request.params.version, decision, request.body.comment ?? ''),
     );
