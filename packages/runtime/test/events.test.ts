@@ -133,7 +133,7 @@ describe('a handler acting through ctx', () => {
     expect(seen.iso).toBe(OCCURRED_AT);
     expect(seen.merchantId).toBe('merchant-1');
     expect(seen.settings).toEqual({ label: 'probe' });
-    expect(seen.ctxKeys).toEqual(['appointments', 'inventory', 'kv', 'log', 'members', 'merchantId', 'orders', 'points', 'service', 'settings', 'storedValue', 'vouchers']);
+    expect(seen.ctxKeys).toEqual(['appointments', 'guides', 'inventory', 'kv', 'log', 'members', 'merchantId', 'orders', 'points', 'service', 'settings', 'storedValue', 'vouchers']);
     expect(seen.kvKeys).toEqual(['delete', 'get', 'increment', 'set']);
 
     const again = await own.handleEvent(orderPaid('count'), { label: 'store 12' }, host);
