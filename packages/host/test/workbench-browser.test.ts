@@ -203,29 +203,39 @@ describe.runIf(chromiumPath)('the workbench in Chromium', () => {
     await context.close();
   }, 180_000);
 
-  it('shows a member’s balances and ledger and an order’s tenders, refunds and decisions', async () => {
+  it('shows a member’s tier, balances and ledger and an order’s tenders, refunds and decisions', async () => {
+    // A ladder: the installed plugin (gold at 600,000 fen of 12-month spend) decides the member's tier.
+    await ok(t.api(merchantA, 'PUT', '/v1/tiers', { tiers: [{ id: 'regular', name: '普通会员', rank: 0 }, { id: 'gold', name: '金卡', rank: 1 }] }));
     const member = await ok(t.api(merchantA, 'POST', '/v1/members', { channel: 'online' }), 201);
-    const order = { id: 'wb-order-1', kind: 'goods', channel: 'online', member: { id: member.memberId }, lines: [{ sku: 'sofa', title: '沙发', category: 'furniture', quantity: 1, unitPriceFen: 120_000 }], payments: [{ method: 'card', amountFen: 100_000 }, { method: 'voucher', amountFen: 20_000 }], paidAt: '2026-12-01T08:00:00Z' };
+    const order = { id: 'wb-order-1', kind: 'goods', channel: 'online', member: { id: member.memberId }, lines: [{ sku: 'sofa', title: '沙发', category: 'furniture', quantity: 1, unitPriceFen: 720_000 }], payments: [{ method: 'card', amountFen: 700_000 }, { method: 'voucher', amountFen: 20_000 }], paidAt: '2026-12-01T08:00:00Z' };
     await ok(t.api(merchantA, 'POST', '/v1/orders', order), 201);
-    // The platform default (1 point per yuan of money tenders) is earned by the host's points worker.
-    await expect.poll(async () => (await ok(t.api(merchantA, 'GET', `/v1/members/${member.memberId}/points`))).points.balance, { timeout: 30_000 }).toBe(1000);
-    await ok(t.api(merchantA, 'POST', '/v1/orders/wb-order-1/refunds', { refundId: 'wb-refund-1', refundedAt: '2026-12-02T08:00:00Z', amountFen: 60_000 }), 201);
-    await expect.poll(async () => (await ok(t.api(merchantA, 'GET', `/v1/members/${member.memberId}/points`))).points.balance, { timeout: 30_000 }).toBe(500);
+    // The platform default (1 point per yuan of money tenders) is earned by the host's points worker; the tier by the plugin.
+    const points = async () => (await ok(t.api(merchantA, 'GET', `/v1/members/${member.memberId}/points`))).points.balance;
+    const tier = async () => (await ok(t.api(merchantA, 'GET', `/v1/members/${member.memberId}`))).tier?.tierId;
+    await expect.poll(points, { timeout: 30_000 }).toBe(7000);
+    await expect.poll(tier, { timeout: 30_000 }).toBe('gold');
+    // Half refunded: the card's pro-rata share (350,000) reverses half the points, and spend falls below gold.
+    await ok(t.api(merchantA, 'POST', '/v1/orders/wb-order-1/refunds', { refundId: 'wb-refund-1', refundedAt: '2026-12-02T08:00:00Z', amountFen: 360_000 }), 201);
+    await expect.poll(points, { timeout: 30_000 }).toBe(3500);
+    await expect.poll(tier, { timeout: 30_000 }).toBe('regular');
 
     const { context, page } = await signedIn(merchantA);
     await page.getByRole('link', { name: '会员与订单' }).click();
     await page.getByLabel('会员 ID').fill(member.memberId);
     await page.getByRole('button', { name: '查看会员' }).click();
     await page.getByTestId('member-id').waitFor();
-    await expect.poll(() => page.getByTestId('points-balance').textContent(), { timeout: 20_000 }).toBe('500');
+    await expect.poll(() => page.getByTestId('points-balance').textContent(), { timeout: 20_000 }).toBe('3500');
+    expect(await page.getByTestId('member-tier').textContent()).toBe('普通会员 (regular)');
+    await page.getByRole('cell', { name: /→ gold$/ }).waitFor();
+    await page.getByRole('cell', { name: 'gold → regular' }).waitFor();
     await page.getByRole('link', { name: 'wb-order-1' }).waitFor();
     await checkPage(page, 'merchant-member');
 
     await page.getByRole('link', { name: 'wb-order-1' }).click();
     await expect.poll(() => page.getByTestId('order-status').textContent(), { timeout: 20_000 }).toBe('partially_refunded');
-    expect(await page.getByTestId('order-spend').textContent()).toBe('¥1,000.00');
+    expect(await page.getByTestId('order-spend').textContent()).toBe('¥7,000.00');
     await page.getByRole('cell', { name: 'wb-refund-1', exact: true }).waitFor();
-    await page.getByTestId('order-decisions').getByText('+1000').first().waitFor();
+    await page.getByTestId('order-decisions').getByText('+7000').first().waitFor();
     await checkPage(page, 'merchant-order');
     await context.close();
   }, 180_000);

@@ -80,6 +80,7 @@ export const en = {
     nothingHint: 'This install has no successful invocation logged yet; once it has, the preview shows how many decisions new settings would change.',
   },
   domain: {
+    tier: 'Tier', noLadder: 'The merchant has no tier ladder yet', until: 'until {{at}}', tierHistory: 'Tier history', tierHistoryEmpty: 'No tier change yet.', tierChange: 'Change', platform: 'platform',
     lookupTitle: 'Members and orders',
     lookupHint: 'Enter a member ID (the platform’s opaque ID) or your order ID.',
     memberId: 'Member ID', orderId: 'Order ID', openMember: 'Open member', openOrder: 'Open order',

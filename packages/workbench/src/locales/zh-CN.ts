@@ -82,6 +82,7 @@ export const zhCN: Texts = {
     nothingHint: '此安装还没有成功的调用记录；有了调用后，预览会显示新设置会改变多少决策。',
   },
   domain: {
+    tier: '等级', noLadder: '商家尚未设置等级体系', until: '有效至 {{at}}', tierHistory: '等级变化', tierHistoryEmpty: '暂无等级变化。', tierChange: '变化', platform: '平台',
     lookupTitle: '会员与订单',
     lookupHint: '输入会员 ID（平台的不透明 ID）或您的订单号。',
     memberId: '会员 ID', orderId: '订单号', openMember: '查看会员', openOrder: '查看订单',

@@ -1,7 +1,7 @@
 import { Card, Descriptions, Space, Table, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import type { LedgerPage, MemberPointsView as MemberPoints } from '@tongkit/host';
+import type { LedgerPage, MemberPointsView as MemberPoints, TierHistoryPage } from '@tongkit/host';
 
 type LedgerEntry = LedgerPage['items'][number];
 import type { Member, Order } from '@tongkit/sdk';
@@ -19,6 +19,7 @@ export function MemberPage() {
   const points = useApi<MemberPoints>(member.data ? `${path}/points` : undefined);
   const ledger = useApi<{ items: LedgerEntry[] }>(member.data ? `${path}/ledger?limit=200` : undefined);
   const orders = useApi<{ items: Order[] }>(member.data ? `${path}/orders` : undefined);
+  const tierHistory = useApi<TierHistoryPage>(member.data ? `${path}/tier-history?limit=200` : undefined);
   const m = member.data;
   if (!m) return <><ErrorAlert error={member.error} />{member.loading ? t('common.loading') : null}</>;
   const p = points.data;
@@ -27,8 +28,12 @@ export function MemberPage() {
       <Typography.Title level={2}>
         {t('domain.member')} <code data-testid="member-id">{m.id}</code> <Tag color={m.status === 'active' ? 'green' : 'default'}>{m.status}</Tag>
       </Typography.Title>
-      <ErrorAlert error={points.error ?? ledger.error ?? orders.error} />
+      <ErrorAlert error={points.error ?? ledger.error ?? orders.error ?? tierHistory.error} />
       <Descriptions size="small" column={2} bordered>
+        <Descriptions.Item label={t('domain.tier')}>
+          <span data-testid="member-tier">{m.tier ? `${m.tier.name} (${m.tier.tierId})` : t('domain.noLadder')}</span>
+          {m.tier?.expiresAt ? <Tag style={{ marginLeft: 8 }}>{t('domain.until', { at: new Date(m.tier.expiresAt).toLocaleDateString() })}</Tag> : null}
+        </Descriptions.Item>
         <Descriptions.Item label={t('domain.channel')}>{m.channel}{m.storeId ? ` · ${m.storeId}` : ''}</Descriptions.Item>
         <Descriptions.Item label={t('domain.registeredAt')}>{new Date(m.registeredAt).toLocaleString()}</Descriptions.Item>
         <Descriptions.Item label={t('domain.binding')}>{m.binding ? `${m.binding.crmMemberId} (${m.binding.consentVersion})` : t('domain.notBound')}</Descriptions.Item>
@@ -58,6 +63,15 @@ export function MemberPage() {
           { title: t('domain.total'), dataIndex: 'totalFen', render: yuan },
           { title: t('domain.refunded'), dataIndex: 'refundedFen', render: yuan },
           { title: t('common.status'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
+        ]} />
+      </Card>
+      <Card size="small" title={t('domain.tierHistory')}>
+        <Table size="small" rowKey="id" pagination={false} loading={tierHistory.loading} dataSource={tierHistory.data?.items ?? []} locale={{ emptyText: t('domain.tierHistoryEmpty') }} columns={[
+          { title: t('common.at'), dataIndex: 'changedAt', render: (at: string) => new Date(at).toLocaleString() },
+          { title: t('domain.tierChange'), render: (_: unknown, c: TierHistoryPage['items'][number]) => `${c.fromTierId ?? '—'} → ${c.toTierId}` },
+          { title: t('domain.reason'), dataIndex: 'reason' },
+          { title: t('domain.source'), render: (_: unknown, c: TierHistoryPage['items'][number]) => (c.installId ? `${c.installId}@${c.version ?? ''}` : t('domain.platform')) },
+          { title: 'invocation', dataIndex: 'invocationId', render: (id: string) => <code>{id}</code> },
         ]} />
       </Card>
       <Card size="small" title={t('domain.ledger')}>
