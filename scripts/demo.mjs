@@ -122,12 +122,20 @@ try {
     ['bj-chaoyang', 1_280_000],
     [undefined, 9_900],
   ];
-  for (const [index, [storeId, amountFen]] of orders.entries()) {
-    await api(merchant, 'POST', '/v1/events', { id: `order-${index + 1}-paid`, type: 'order.paid', data: { spendFen: amountFen, ...(storeId ? { storeId } : {}) } });
-  }
-  // The same event again (a retry): delivered at most once per install.
-  const again = await api(merchant, 'POST', '/v1/events', { id: 'order-1-paid', type: 'order.paid', data: { spendFen: 129_900, storeId: 'sh-jingan' } });
-  console.log(`re-sent order-1-paid: duplicate=${again.duplicate}`);
+  // Guest orders in through the orders API (card-paid, so all of it is spend): each emits order.paid.
+  const orderOf = (index, storeId, amountFen) => ({
+    id: `demo-order-${index + 1}`,
+    kind: 'goods',
+    channel: storeId ? 'store' : 'online',
+    ...(storeId ? { storeId } : {}),
+    lines: [{ sku: `sku-${index + 1}`, title: `Item ${index + 1}`, category: 'furniture', quantity: 1, unitPriceFen: amountFen }],
+    payments: [{ method: 'card', amountFen }],
+    paidAt: '2026-11-25T08:00:00Z',
+  });
+  for (const [index, [storeId, amountFen]] of orders.entries()) await api(merchant, 'POST', '/v1/orders', orderOf(index, storeId, amountFen));
+  // The same order again (a till's retry): a duplicate, so order.paid is published once.
+  const again = await api(merchant, 'POST', '/v1/orders', orderOf(0, orders[0][0], orders[0][1]));
+  console.log(`re-sent demo-order-1: ${again.result}`);
   await host.services.dispatcher.drain();
   const tally = await host.services.db.query(
     `SELECT key, value FROM plugin_kv k JOIN installs i ON i.id = k.install_id WHERE i.merchant_id = 'acme-home' AND i.plugin_name = 'order-tally' ORDER BY key`,
