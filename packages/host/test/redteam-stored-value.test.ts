@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin } from '@tongkit/runtime/build';
-import { createMerchant, kvValue, ok, publish, startTestHost, type TestHost } from './helpers.js';
+import { createMerchant, kvValue, ok, orderPaidData, publish, startTestHost, type TestHost } from './helpers.js';
 
 const plugins = join(fileURLToPath(new URL('.', import.meta.url)), 'plugins');
 
@@ -40,7 +40,7 @@ afterAll(() => t?.close());
 
 describe('ctx.storedValue', () => {
   it('reads its own merchant’s balances only, validates arguments, and cannot spend', async () => {
-    await ok(t.api(tokenA, 'POST', '/v1/events', { type: 'order.paid', data: { own, theirs } }), 202);
+    await ok(t.api(tokenA, 'POST', '/v1/events', { type: 'order.paid', data: orderPaidData({ own, theirs }) }), 202);
     await t.host.services.dispatcher.drain();
     const report = (await kvValue(t, probe, 'stored-value-report')) as Record<string, any>;
     expect(report['own']?.value).toEqual({ memberId: own, balanceFen: 1_234, principalFen: 1_234, bonusFen: 0 });

@@ -32,6 +32,8 @@ export default definePlugin({
   permissions: ['vouchers:read', 'vouchers:write', 'service:write', 'storage:kv'],
   events: {
     'order.paid': async (event, ctx) => {
+      // The reader's event (below) is not for this probe: its attacks ran once, on the first event.
+      if ((event.data as Record<string, unknown>)['forReader'] === true) return;
       const d = event.data as unknown as Names;
       const report = {
         getTheirs: await attempt(() => ctx.vouchers.get(d.theirSerial)),
