@@ -553,8 +553,8 @@ describe('request validation and error bodies', () => {
 
   it('an invalid extension input is TK_VALIDATION with the path inside the request body', async () => {
     const input = tierInput();
-    const res = await invoke(merchant, { input: { ...input, member: { ...input.member, growthValue: -1 } } });
-    expectError(res, 400, 'TK_VALIDATION', '/input/member/growthValue');
+    const res = await invoke(merchant, { input: { ...input, member: { ...input.member, orderCount12m: -1 } } });
+    expectError(res, 400, 'TK_VALIDATION', '/input/member/orderCount12m');
   });
 
   it('a body that is not JSON is TK_VALIDATION', async () => {
