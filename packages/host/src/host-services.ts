@@ -3,6 +3,7 @@ import type { Database } from './platform/storage/database.js';
 import type { Principal } from './platform/auth/principal.js';
 import { Registry } from './platform/registry/registry.js';
 import { Installs } from './platform/installs/installs.js';
+import { DEFAULT_BACKFILL_POLICY, InstallBackfills, type BackfillPolicy } from './platform/installs/backfill.js';
 import { ExtensionInvoker } from './platform/extensions/invoke-extension.js';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from './platform/extensions/circuit-breaker.js';
 import { DEFAULT_DISPATCH_POLICY, Dispatcher, type DispatchPolicy } from './platform/dispatch/dispatcher.js';
@@ -29,6 +30,8 @@ export interface HostServices {
   runtime: Runtime & Partial<Pick<WorkerRuntime, 'poolStats'>>;
   registry: Registry;
   installs: Installs;
+  /** `install.created` and the members' backfill of a new install, page by page (started with the host). */
+  backfills: InstallBackfills;
   extensions: ExtensionInvoker;
   dispatcher: Dispatcher;
   tenancy: Tenancy;
@@ -70,6 +73,7 @@ export interface HostServiceOptions {
    */
   hostKeys?: HostKeyRing;
   schedules?: Partial<SchedulePolicy>;
+  backfill?: Partial<BackfillPolicy>;
 }
 
 /** Wires the host's services on one database. */
@@ -96,11 +100,22 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
   const loadInstall = (install: { id: string; plugin_name: string; version: string; merchant_id: string }) =>
     loadCached(`install:${install.id}@${install.plugin_name}@${install.version}`, install.id, install.merchant_id, install.plugin_name, install.version);
 
-  const installs = new Installs(db, registry, loadVersion);
-  const extensions = new ExtensionInvoker(db, installs, loadInstall, { ...DEFAULT_BREAKER_POLICY, ...options.breaker });
   // Services and modules are built before the dispatcher whose outbox they write to: publishIn reaches
   // it once it exists.
   let dispatcher: Dispatcher | undefined;
+  // The backfill walks members through the members service (never its tables), and sends pages through
+  // the dispatcher, both built below.
+  const backfills = new InstallBackfills(
+    db,
+    { publishToInstallIn: (tx, merchantId, installId, event) => dispatcher!.publishToInstallIn(tx, merchantId, installId, event), notify: () => dispatcher?.notify() },
+    {
+      count: (tx, merchantId, upTo) => membersOf(platform).countActive(merchantId, upTo, tx),
+      page: (tx, merchantId, upTo, after, limit) => membersOf(platform).activeIdsPage(merchantId, upTo, after, limit, tx),
+    },
+    { ...DEFAULT_BACKFILL_POLICY, ...options.backfill },
+  );
+  const installs = new Installs(db, registry, loadVersion, backfills);
+  const extensions = new ExtensionInvoker(db, installs, loadInstall, { ...DEFAULT_BREAKER_POLICY, ...options.breaker });
   // order.paid and order.refunded (and service stages' payments and refunds) also reach the points worker's queue, in the transaction that publishes
   // them; the worker is built once the modules (its ledger) exist.
   let orderPoints: OrderPointsWorker | undefined;
@@ -142,6 +157,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     runtime,
     registry,
     installs,
+    backfills,
     extensions,
     dispatcher,
     tenancy,

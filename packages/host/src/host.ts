@@ -138,6 +138,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
       services.tierWork.start();
       services.guides.worker.start();
       services.schedules.start();
+      services.backfills.start();
     }
     let closed = false;
     return {
@@ -156,6 +157,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
         await services.tierWork.stop();
         await services.guides.worker.stop();
         await services.schedules.stop();
+        await services.backfills.stop();
         await app.close();
         await services.runtime.dispose();
         await storage.db.close();

@@ -151,6 +151,7 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'GET /v1/stores': ['merchant'],
   'PUT /v1/installs/:id/points/:point': ['merchant'],
   'POST /v1/installs/:id/settings/preview': ['merchant'],
+  'POST /v1/installs/:id/backfill/resume': ['merchant'],
   // 导购
   'POST /v1/guides': ['merchant'],
   'GET /v1/guides': ['merchant'],

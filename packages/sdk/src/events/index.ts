@@ -6,6 +6,7 @@ import { OrderPaidData, OrderRefundedData } from './orders.js';
 import { MemberTierChangedData } from './tiers.js';
 import { StoredValueChangedData } from './stored-value.js';
 import { ScheduleFiredData } from './schedules.js';
+import { InstallBackfillData, InstallCreatedData } from './installs.js';
 import { AppointmentBookedData, AppointmentCompletedData, ServiceStageChangedData, ServiceStageCompletedData, ServiceStagePaidData, ServiceStageRefundedData, VoucherRedeemedData } from './service.js';
 
 export * from './members.js';
@@ -16,6 +17,7 @@ export * from './service.js';
 export * from './tiers.js';
 export * from './stored-value.js';
 export * from './schedules.js';
+export * from './installs.js';
 
 /** Data of an event whose primitive has not typed its payload yet. */
 const UntypedData = Type.Record(Type.String(), Type.Unknown(), { description: 'Not typed yet: arrives with its primitive' });
@@ -45,7 +47,8 @@ export const EVENT_PAYLOADS = {
   'stored-value.changed': StoredValueChangedData,
   'member.redact': MemberRedactData,
   'merchant.redact': UntypedData,
-  'install.created': UntypedData,
+  'install.created': InstallCreatedData,
+  'install.backfill': InstallBackfillData,
   'guide.relation.changed': GuideRelationChangedData,
   'order.attributed': OrderAttributedData,
   'commission.accrued': CommissionAccruedData,

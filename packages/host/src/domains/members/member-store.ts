@@ -47,6 +47,25 @@ export class MemberStore {
     return rows[0];
   }
 
+  /**
+   * Active members created (in this host) up to `createdUpTo`, after `afterId` in ID order (a keyset page): what
+   * an install's backfill walks. Erased members are left out.
+   */
+  async activeIdsPage(merchantId: string, createdUpTo: Date, afterId: string | null, limit: number): Promise<string[]> {
+    const { rows } = await this.tx.query<{ id: string }>(
+      `SELECT id FROM members WHERE merchant_id = $1 AND status = 'active' AND created_at <= $2 AND ($3::text IS NULL OR id > $3)
+       ORDER BY id LIMIT $4`,
+      [merchantId, createdUpTo, afterId, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** How many active members created (in this host) up to `createdUpTo` (a backfill's total when it starts). */
+  async countActive(merchantId: string, createdUpTo: Date): Promise<number> {
+    const { rows } = await this.tx.query<{ n: string }>(`SELECT count(*) AS n FROM members WHERE merchant_id = $1 AND status = 'active' AND created_at <= $2`, [merchantId, createdUpTo]);
+    return Number(rows[0]!.n);
+  }
+
   async getByRegistrationKey(merchantId: string, key: string): Promise<MemberRow | undefined> {
     const { rows } = await this.tx.query<MemberRow>(
       `SELECT ${MEMBER_COLUMNS} FROM members m LEFT JOIN member_bindings b ON b.merchant_id = m.merchant_id AND b.member_id = m.id

@@ -68,6 +68,19 @@ export class Members {
   }
 
   /** The member's personal data, decrypted: for callers holding `member:pii` only. */
+  /**
+   * One keyset page of the merchant's active member IDs created (in this host) up to `createdUpTo`, after
+   * `afterId` in ID order: what an install's backfill walks.
+   */
+  async activeIdsPage(merchantId: string, createdUpTo: Date, afterId: string | null, limit: number, tx: Queryable = this.db): Promise<string[]> {
+    return new MemberStore(tx).activeIdsPage(merchantId, createdUpTo, afterId, limit);
+  }
+
+  /** How many active members the merchant had created (in this host) up to `createdUpTo`. */
+  async countActive(merchantId: string, createdUpTo: Date, tx: Queryable = this.db): Promise<number> {
+    return new MemberStore(tx).countActive(merchantId, createdUpTo);
+  }
+
   async pii(merchantId: string, memberId: string, tx: Queryable = this.db): Promise<MemberPii> {
     const store = new MemberStore(tx);
     const row = MEMBER_ID.test(memberId) ? await store.get(merchantId, memberId) : undefined;

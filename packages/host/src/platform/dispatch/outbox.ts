@@ -14,6 +14,12 @@ export interface PublishableEvent {
 }
 
 /**
+ * Events the host sends to one install only (a cron slot, an install's own creation and backfill
+ * pages): never fanned out to a merchant's installs, so nobody can publish them to all of them.
+ */
+export const INSTALL_SCOPED_EVENTS: readonly string[] = ['schedule.fired', 'install.created', 'install.backfill'];
+
+/**
  * The outbox: publishes an event inside the caller's transaction, so it exists, with its deliveries to
  * every active install subscribed to it, only if the caller's domain write commits. Idempotent by the
  * event's id (per merchant); a chain of events caused by handlers stops at `maxCausationDepth`.
@@ -22,6 +28,12 @@ export async function publishInOutbox(tx: Queryable, merchantId: string, event: 
   if (causationDepth > maxCausationDepth) {
     throw new TkError('TK_CONFLICT', `event chain deeper than ${maxCausationDepth}: a plugin loop (e.g. grant → points.changed → grant) was stopped`, {
       fault: 'plugin',
+    });
+  }
+  if (INSTALL_SCOPED_EVENTS.includes(event.type)) {
+    throw new TkError('TK_VALIDATION', `${event.type} is sent by the host to one install only; it cannot be published to the merchant's installs`, {
+      path: '/type',
+      hint: 'Publish a domain event (order.paid, member.registered, …) or an event of your own type instead.',
     });
   }
   const id = event.id ?? `evt_${randomUUID().replaceAll('-', '')}`;

@@ -8,6 +8,7 @@ import { requireStoreOfMerchant } from '../tenancy/store-of-merchant.js';
 import { checkTierAllows, type MerchantTierRow } from '../tenancy/merchant-tier.js';
 import { versionVisibleTo } from '../registry/visibility.js';
 import { applyMergePatch } from './merge-patch.js';
+import type { BackfillStatus, InstallBackfills } from './backfill.js';
 
 /** What a merchant asks for when installing. */
 export type { Install, InstallRequest } from './schemas.js';
@@ -45,6 +46,8 @@ export class Installs {
     private readonly db: Database,
     private readonly registry: Registry,
     private readonly load: PluginLoader,
+    /** `install.created` and the members' backfill, started in the install's transaction (absent in tools and some tests). */
+    private readonly backfills?: InstallBackfills,
   ) {}
 
   /** Installs a plugin for a merchant. Installing the same plugin again returns the existing install. */
@@ -65,11 +68,13 @@ export class Installs {
     const id = `ins_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
     await this.db.transaction(async (tx) => {
       await this.checkExclusive(tx, merchantId, request.plugin, enabledPoints);
-      await tx.query(
+      const inserted = await tx.query(
         `INSERT INTO installs (id, merchant_id, plugin_name, version, settings, granted_permissions, enabled_points, enabled_events)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (merchant_id, plugin_name) DO NOTHING`,
         [id, merchantId, request.plugin, version, settings, request.grantPermissions, enabledPoints, enabledEvents],
       );
+      // Only the request that created the install announces it (a racing second install returns it).
+      if (inserted.rowCount === 1) await this.backfills?.onInstallCreatedIn(tx, { id, merchantId, plugin: request.plugin, version, enabledEvents });
     });
     const row = await this.db.query<InstallRow>('SELECT * FROM installs WHERE merchant_id = $1 AND plugin_name = $2', [merchantId, request.plugin]);
     return this.present(row.rows[0]!);
@@ -84,7 +89,8 @@ export class Installs {
     );
     const byInstall = new Map<string, Record<string, unknown>>();
     for (const o of overrides.rows) byInstall.set(o.install_id, { ...byInstall.get(o.install_id), [o.store_id]: o.patch });
-    return rows.map((row) => presentInstall(row, byInstall.get(row.id) ?? {}));
+    const backfills = (await this.backfills?.statusOf(merchantId, rows.map((row) => row.id))) ?? new Map<string, BackfillStatus>();
+    return rows.map((row) => presentInstall(row, byInstall.get(row.id) ?? {}, backfills.get(row.id) ?? null));
   }
 
   async get(merchantId: string, installId: string): Promise<Install> {
@@ -421,12 +427,13 @@ export class Installs {
   }
 
   private async present(row: InstallRow): Promise<Install> {
-    return presentInstall(row, await this.overrides(this.db, row.id));
+    const backfill = (await this.backfills?.statusOf(row.merchant_id, [row.id]))?.get(row.id) ?? null;
+    return presentInstall(row, await this.overrides(this.db, row.id), backfill);
   }
 }
 
 /** An install row and its store overrides as the API returns them. */
-function presentInstall(row: InstallRow, storeOverrides: Record<string, unknown>): Install {
+function presentInstall(row: InstallRow, storeOverrides: Record<string, unknown>, backfill: BackfillStatus | null): Install {
   return {
     id: row.id,
     merchantId: row.merchant_id,
@@ -440,6 +447,7 @@ function presentInstall(row: InstallRow, storeOverrides: Record<string, unknown>
     enabledPoints: row.enabled_points,
     enabledEvents: row.enabled_events,
     storeOverrides,
+    backfill,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { PERMISSION_NAMES } from '@tongkit/sdk';
+import { BackfillStatusSchema } from './backfill.js';
 
 /** A permission name of the catalogue, as a schema. */
 export const PermissionSchema = Type.Union(PERMISSION_NAMES.map((p) => Type.Literal(p)));
@@ -41,6 +42,7 @@ export const InstallSchema = Type.Object({
   enabledPoints: Type.Array(Type.String()),
   enabledEvents: Type.Array(Type.String()),
   storeOverrides: Type.Record(Type.String(), Type.Unknown(), { description: 'Per store id, its JSON Merge Patch over the settings' }),
+  backfill: Nullable(BackfillStatusSchema),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { merchantScope } from '../../auth/principal.js';
 import { MAX_PREVIEW_INVOCATIONS, SettingsImpactSchema, SettingsPreview } from '../../installs/settings-preview.js';
+import { BackfillStatusSchema } from '../../installs/backfill.js';
 import type { HostApp } from '../app.js';
 import type { HostRoutes } from '../host-routes.js';
 import { MerchantQuery } from '../merchant-query.js';
@@ -15,7 +16,7 @@ const PointParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 
  */
 export const installToolRoutes: HostRoutes = async (instance, { services }) => {
   const app: HostApp = instance.withTypeProvider<TypeBoxTypeProvider>();
-  const { installs, extensions, db } = services;
+  const { installs, extensions, db, backfills } = services;
   const preview = new SettingsPreview(db, installs, extensions);
   const merchant = { config: { auth: ['merchant'] as ['merchant'] } };
 
@@ -59,5 +60,27 @@ export const installToolRoutes: HostRoutes = async (instance, { services }) => {
       },
     },
     async (request) => preview.preview(merchantScope(request.principal, request.query.merchantId), request.params.id, request.body.settings, request.body.limit),
+  );
+
+  app.post(
+    '/v1/installs/:id/backfill/resume',
+    {
+      ...merchant,
+      schema: {
+        summary: 'Resume a failed backfill: its failed page of members is sent to the plugin again',
+        description:
+          'A plugin that handles `install.backfill` gets the members who existed at install, a page at a time; a page that dead-letters stops the backfill (`backfill.status: failed` in the install, with the error). ' +
+          'Fix the cause (a new version, settings), then resume: the page is sent again under a new event id. Resuming a running backfill changes nothing; one that is done is TK_CONFLICT.',
+        tags: ['installs'],
+        params: InstallParams,
+        querystring: MerchantQuery,
+        response: { 200: BackfillStatusSchema },
+      },
+    },
+    async (request) => {
+      const merchantId = merchantScope(request.principal, request.query.merchantId);
+      await installs.get(merchantId, request.params.id); // another merchant's install is TK_NOT_FOUND, as everywhere
+      return backfills.resume(merchantId, request.params.id);
+    },
   );
 };
