@@ -10,10 +10,9 @@
 //
 // Reports; never fails on a missed target.
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { buildPlugin } from '@tongkit/runtime/build';
 import { finishReport, log, verdict } from '../lib/report.mjs';
-import { drive, driveAtRate, fmtRun, mergeRuns, serverLabel, startBenchHost } from '../lib/host.mjs';
+import { drive, driveAtRate, fmtRun, mergeRuns, serverLabel, startBenchHost, workWatcher } from '../lib/host.mjs';
 
 export const LEDGER_TARGET = { ordersPerSec: 500, p99Ms: 100, offeredPerSec: 250, grantsPerSec: 3_000 };
 const WORKERS = 2;
@@ -58,37 +57,6 @@ async function rawGrant(db, memberId, key) {
   });
 }
 
-/**
- * Watches the points worker's queue: `expect(orderId)` resolves when the order's points are done (its
- * row `done`), polled every 5 ms for the orders still waiting — the latency's resolution.
- */
-function pointsWatcher(db) {
-  const waiting = new Map();
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      if (waiting.size > 0) {
-        const ids = [...waiting.keys()].map((id) => `order.paid:${id}`);
-        const { rows } = await db.query(`SELECT event_id FROM points_order_work WHERE merchant_id = $1 AND event_id = ANY($2) AND status = 'done'`, [MERCHANT, ids]);
-        const seen = performance.now();
-        for (const { event_id } of rows) {
-          const id = event_id.slice('order.paid:'.length);
-          waiting.get(id)?.(seen);
-          waiting.delete(id);
-        }
-      }
-      await sleep(5);
-    }
-  })();
-  return {
-    expect: (orderId) => new Promise((resolve) => waiting.set(orderId, resolve)),
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
-}
-
 export async function runLedgerBench(argv = process.argv.slice(2)) {
   const quick = argv.includes('--quick');
   const write = !argv.includes('--no-write');
@@ -98,7 +66,7 @@ export async function runLedgerBench(argv = process.argv.slice(2)) {
   const startedAt = new Date().toISOString();
   const bench = await startBenchHost({ name: 'ledger', hosts: WORKERS, dispatch: true });
   const { host, database, api, server } = bench;
-  const watcher = pointsWatcher(database.db);
+  const watcher = workWatcher(database.db, 'points_order_work');
   try {
     const { bundle } = await buildPlugin(PLUGIN);
     await api('POST', '/v1/versions', bundle, host.tokens.developer);
@@ -110,7 +78,7 @@ export async function runLedgerBench(argv = process.argv.slice(2)) {
     /** An order posted and its points granted: the latency from the POST to the points (ms). */
     const orderToPoints = async (id, i) => {
       const t = performance.now();
-      const done = watcher.expect(id);
+      const done = watcher.expect(MERCHANT, `order.paid:${id}`);
       await post(id, i);
       return (await done) - t;
     };

@@ -113,3 +113,40 @@ export function mergeRuns(runs) {
 
 /** `1,234/s · p50 1.23 ms · p99 4.56 ms` */
 export const fmtRun = (r, unit = '/s', digits = 2) => `${Math.round(r.perSec).toLocaleString('en')}${unit} · p50 ${r.p50Ms.toFixed(digits)} ms · p99 ${r.p99Ms.toFixed(digits)} ms`;
+
+/**
+ * Watches a worker queue table (`points_order_work`, `guide_order_work`: rows keyed by merchant and
+ * event id, `status` 'done' when processed): `expect(merchantId, eventId)` resolves to the time
+ * (performance.now()) the row was seen done. Polled every 5 ms for the rows still awaited — the
+ * resolution of a latency measured with it.
+ */
+export function workWatcher(db, table) {
+  const waiting = new Map();
+  const keyOf = (merchantId, eventId) => `${merchantId}\u0000${eventId}`;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      if (waiting.size > 0) {
+        const keys = [...waiting.keys()].map((k) => k.split('\u0000'));
+        const { rows } = await db.query(
+          `SELECT w.merchant_id, w.event_id FROM ${table} w JOIN unnest($1::text[], $2::text[]) AS k(m, e) ON w.merchant_id = k.m AND w.event_id = k.e WHERE w.status = 'done'`,
+          [keys.map((k) => k[0]), keys.map((k) => k[1])],
+        );
+        const seen = performance.now();
+        for (const row of rows) {
+          const key = keyOf(row.merchant_id, row.event_id);
+          waiting.get(key)?.(seen);
+          waiting.delete(key);
+        }
+      }
+      await sleep(5);
+    }
+  })();
+  return {
+    expect: (merchantId, eventId) => new Promise((resolve) => waiting.set(keyOf(merchantId, eventId), resolve)),
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
