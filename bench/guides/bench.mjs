@@ -100,7 +100,7 @@ export async function runGuidesBench(argv = process.argv.slice(2)) {
         `                              end to end, ${CONCURRENCY} at a time ${fmtRun(plugin.max, ' orders/s', 1)}`,
         `  fallback (host code only)   order to commission ${paced({ ...fallback, achievedPerSec: fallback.paced.achievedPerSec })}`,
         `                              end to end, ${CONCURRENCY} at a time ${fmtRun(fallback.max, ' orders/s', 1)}`,
-        `  ratio (fallback ÷ plugin orders/s) ${(fallback.max.perSec / plugin.max.perSec).toFixed(2)}×; `,
+        `  ratio (fallback ÷ plugin orders/s) ${(fallback.max.perSec / plugin.max.perSec).toFixed(2)}×`,
         `  queue after the run ${JSON.stringify(queue)}; commission splits ${JSON.stringify(accrued)} (the latency is polled every 5 ms)`,
       ],
       targets: [
