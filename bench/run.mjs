@@ -10,6 +10,10 @@
 //                  bench/density: 1,000 installs through the pool; bench/attack: a victim tenant under
 //                  each attack family; --families=cpu,oom runs some families only)
 //   --no-events    skip the events section
+//   --only orders|routing|ledger|service|guides
+//                  one domain bench only (a real host on a fresh database driven over HTTP, figures beside a
+//                  peer in the same run; bench/lib/host.mjs). Domain benches run only when named with --only
+//                  or with --domains (they add about a minute in --quick mode).
 //
 // Benchmarks report; they never fail on a missed target (tests assert, benchmarks measure).
 // This file only makes sure we run on a Node that can load isolated-vm, with --no-node-snapshot, then
@@ -43,12 +47,13 @@ if (!hasNoSnapshot || !SUPPORTED_MAJORS.includes(major)) {
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (onlyAt >= 0 ? argv[onlyAt + 1] : undefined);
-const SECTIONS = ['runtime', 'events', 'boundary', 'density', 'attack'];
+const DOMAINS = ['orders', 'routing', 'ledger', 'service', 'guides'];
+const SECTIONS = ['runtime', 'events', 'boundary', 'density', 'attack', ...DOMAINS];
 if (only !== undefined && !SECTIONS.includes(only)) {
   process.stderr.write(`bench: --only takes ${SECTIONS.join(', ')}, not ${only}\n`);
   process.exit(1);
 }
-const runs = (section) => only === undefined || only === section;
+const runs = (section) => (DOMAINS.includes(section) ? only === section || (only === undefined && argv.includes('--domains')) : only === undefined || only === section);
 if (runs('runtime')) {
   const { runSuite } = await import('./lib/suite.mjs');
   await runSuite(argv);
@@ -71,3 +76,12 @@ if (runs('attack')) {
   const { runAttackBench } = await import('./attack/bench.mjs');
   await runAttackBench(argv);
 }
+// The domain benches (bench/orders, routing, ledger, service, guides): only with --only <name> or --domains.
+const DOMAIN_RUNNERS = {
+  orders: async () => (await import('./orders/bench.mjs')).runOrdersBench(argv),
+  routing: async () => (await import('./routing/bench.mjs')).runRoutingBench(argv),
+  ledger: async () => (await import('./ledger/bench.mjs')).runLedgerBench(argv),
+  service: async () => (await import('./service/bench.mjs')).runServiceBench(argv),
+  guides: async () => (await import('./guides/bench.mjs')).runGuidesBench(argv),
+};
+for (const domain of DOMAINS) if (runs(domain)) await DOMAIN_RUNNERS[domain]();

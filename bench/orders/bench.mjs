@@ -8,16 +8,13 @@
 // The database is a fresh one on DATABASE_URL's server (else an embedded PostgreSQL), with that server's
 // own durability settings (printed: fsync, synchronous_commit), i.e. what a host there runs with.
 // Reports; never fails on a missed target.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startHost } from '@tongkit/host';
-import { createTestDatabase } from '@tongkit/host/testing';
 import { finishReport, log, verdict } from '../lib/report.mjs';
+import { drive as driveAt, mergeRuns, startBenchHost } from '../lib/host.mjs';
 
 export const ORDERS_TARGET = { ordersPerSec: 1_000, ratioToRawSql: 3 };
 const CONCURRENCY = 16;
 const MERCHANT = 'bench-orders';
+const drive = (count, one) => driveAt(count, CONCURRENCY, one);
 
 const orderBody = (id) => ({
   id,
@@ -33,26 +30,6 @@ const orderBody = (id) => ({
   ],
   paidAt: '2026-11-25T08:00:00Z',
 });
-
-/** Runs `count` calls of `one(i)`, `CONCURRENCY` at a time; per-call latencies in ms and the wall time. */
-async function drive(count, one) {
-  const latencies = new Array(count);
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t = performance.now();
-        await one(i);
-        latencies[i] = performance.now() - t;
-      }
-    }),
-  );
-  const wallMs = performance.now() - started;
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { count, wallMs, perSec: (count / wallMs) * 1000, p50Ms: at(0.5), p99Ms: at(0.99) };
-}
 
 /** The rows one order makes, as raw SQL in one transaction (what the service writes, without its checks). */
 async function rawInsert(db, id) {
@@ -77,14 +54,11 @@ export async function runOrdersBench(argv = process.argv.slice(2)) {
   const write = !argv.includes('--no-write');
   const count = quick ? 300 : 2_000;
   const startedAt = new Date().toISOString();
-  const database = await createTestDatabase();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tongkit-bench-orders-'));
-  const host = await startHost({ databaseUrl: database.url, dataDir, dispatch: false, http: { rateLimit: false }, services: { runtime: { isolation: 'in-process' } } });
+  const bench = await startBenchHost({ name: 'orders' });
+  const { database, host, server, url } = bench;
   try {
-    const { rows: [server] } = await database.db.query(`SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS "synchronousCommit"`);
     await host.services.tenancy.upsertMerchant({ id: MERCHANT, name: 'Bench orders', tierId: 'standard' });
     const { token } = await host.services.tenancy.issueToken('merchant', MERCHANT);
-    const url = await host.listen(0);
     const post = async (id) => {
       const res = await fetch(`${url}/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(orderBody(id)) });
       if (res.status !== 201) throw new Error(`POST /v1/orders answered ${res.status}: ${await res.text()}`);
@@ -100,12 +74,8 @@ export async function runOrdersBench(argv = process.argv.slice(2)) {
       http.push(await drive(count / 2, (i) => post(`http-${round}-${i}`)));
       sql.push(await drive(count / 2, (i) => rawInsert(database.db, `sql-${round}-${i}`)));
     }
-    const merge = (runs) => {
-      const wallMs = runs.reduce((a, r) => a + r.wallMs, 0);
-      return { count, perSec: (count / wallMs) * 1000, p50Ms: Math.max(...runs.map((r) => r.p50Ms)), p99Ms: Math.max(...runs.map((r) => r.p99Ms)) };
-    };
-    const viaHttp = merge(http);
-    const viaSql = merge(sql);
+    const viaHttp = mergeRuns(http);
+    const viaSql = mergeRuns(sql);
     const ratio = viaSql.perSec / viaHttp.perSec;
     const fmt = (r) => `${Math.round(r.perSec).toLocaleString('en')} orders/s · p50 ${r.p50Ms.toFixed(2)} ms · p99 ${r.p99Ms.toFixed(2)} ms`;
     await finishReport({
@@ -127,9 +97,7 @@ export async function runOrdersBench(argv = process.argv.slice(2)) {
       results: { server, concurrency: CONCURRENCY, http: viaHttp, rawSql: viaSql, ratio },
     });
   } finally {
-    await host.close();
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

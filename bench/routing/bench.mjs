@@ -9,15 +9,12 @@
 //   node --no-node-snapshot bench/routing/bench.mjs [--quick] [--no-write]
 //
 // Reports; never fails on a missed target.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHost } from '@tongkit/host';
-import { allocationSagaIn, createTestDatabase } from '@tongkit/host/testing';
+import { allocationSagaIn } from '@tongkit/host/testing';
 import { buildPlugin } from '@tongkit/runtime/build';
 import { checkOrderRoute, routeToNearestStore } from '@tongkit/sdk';
 import { finishReport, log, verdict } from '../lib/report.mjs';
+import { drive, fmtRun, mergeRuns, startBenchHost } from '../lib/host.mjs';
 
 export const ROUTING_TARGET = { p99Ms: 5, ordersPerSec: 500 };
 const STORES = 50;
@@ -49,38 +46,8 @@ function routeInput(i) {
   };
 }
 
-function stats(latencies, wallMs) {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { count: latencies.length, perSec: (latencies.length / wallMs) * 1000, p50Ms: at(0.5), p99Ms: at(0.99) };
-}
-
-async function sequential(count, one) {
-  const latencies = [];
-  const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    const t = performance.now();
-    await one(i);
-    latencies.push(performance.now() - t);
-  }
-  return stats(latencies, performance.now() - started);
-}
-
-async function parallel(count, workers, one) {
-  const latencies = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t = performance.now();
-        await one(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return stats(latencies, performance.now() - started);
-}
+const sequential = (count, one) => drive(count, 1, one);
+const parallel = drive;
 
 export async function runRoutingBench(argv = process.argv.slice(2)) {
   const quick = argv.includes('--quick');
@@ -88,19 +55,9 @@ export async function runRoutingBench(argv = process.argv.slice(2)) {
   const decisions = quick ? 200 : 1_000;
   const orders = quick ? 100 : 400;
   const startedAt = new Date().toISOString();
-  const database = await createTestDatabase();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tongkit-bench-routing-'));
-  const host = await startHost({ databaseUrl: database.url, dataDir, dispatch: false, http: { rateLimit: false }, services: { runtime: { isolation: 'in-process' } } });
+  const bench = await startBenchHost({ name: 'routing' });
+  const { host, api } = bench;
   try {
-    const url = await host.listen(0);
-    const api = async (method, path, body, token = host.tokens.devMerchant) => {
-      const headers = { authorization: `Bearer ${token}` };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(url + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      return JSON.parse(text);
-    };
     const { bundle } = await buildPlugin(example);
     await api('POST', '/v1/versions', bundle, host.tokens.developer);
     const install = await api('POST', '/v1/installs', { plugin: 'nearest-store-routing', version: '1.0.0', grantPermissions: ['inventory:read', 'orders:read'], settings: { maxDistanceM: 10_000, preferSingleStore: false, priorityWeightM: 100 } });
@@ -125,9 +82,8 @@ export async function runRoutingBench(argv = process.argv.slice(2)) {
       viaHost.push(await sequential(decisions / 2, (i) => invoke(i + round * decisions)));
       viaFallback.push(await sequential(decisions / 2, (i) => fallback(i + round * decisions)));
     }
-    const merge = (runs) => ({ count: decisions, perSec: decisions / runs.reduce((a, r) => a + r.count / r.perSec, 0), p50Ms: Math.max(...runs.map((r) => r.p50Ms)), p99Ms: Math.max(...runs.map((r) => r.p99Ms)) });
-    const plugin = merge(viaHost);
-    const platform = merge(viaFallback);
+    const plugin = mergeRuns(viaHost);
+    const platform = mergeRuns(viaFallback);
 
     // 2. The saga end to end: 50 stores with stock, orders routed by the plugin and accepted, 2 workers.
     log(`routing: the saga with ${WORKERS} workers, ${orders} orders over ${STORES} stores`);
@@ -148,7 +104,7 @@ export async function runRoutingBench(argv = process.argv.slice(2)) {
     await parallel(20, WORKERS, (i) => routeAndAccept(orders + i));
     const sagaRun = await parallel(orders, WORKERS, routeAndAccept);
 
-    const fmt = (r) => `${Math.round(r.perSec).toLocaleString('en')}/s · p50 ${r.p50Ms.toFixed(3)} ms · p99 ${r.p99Ms.toFixed(3)} ms`;
+    const fmt = (r) => fmtRun(r, '/s', 3);
     const ratio = platform.perSec / plugin.perSec;
     await finishReport({
       name: 'routing',
@@ -170,9 +126,7 @@ export async function runRoutingBench(argv = process.argv.slice(2)) {
       results: { sources, stores: STORES, lines: LINES, workers: WORKERS, plugin, platform, ratio, saga: sagaRun, installId: install.id },
     });
   } finally {
-    await host.close();
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 
