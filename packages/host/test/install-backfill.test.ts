@@ -21,7 +21,7 @@ let plugin: string;
 async function merchantWithMembers(id: string, count: number): Promise<string[]> {
   await services.tenancy.upsertMerchant({ id, name: id, tierId: 'standard', development: true });
   const ids: string[] = [];
-  for (let i = 0; i < count; i += 1) ids.push((await services.members.register(id, { channel: 'online', idempotencyKey: `m${i}` })).member.id);
+  for (let i = 0; i < count; i += 1) ids.push((await services.members.register(id, { channel: 'online', idempotencyKey: `m${i}` })).memberId);
   return ids;
 }
 
@@ -66,7 +66,7 @@ describe('an install backfill', () => {
     await services.members.delete('bf-shop', members[7]!); // erased before the install: never in a page
     const install = await services.installs.install('bf-shop', { plugin, grantPermissions: [...GRANTS] });
     expect(install.backfill).toMatchObject({ status: 'running', membersDone: 0, membersTotal: 229, pagesDone: 0, finishedAt: null, error: null });
-    const late = (await services.members.register('bf-shop', { channel: 'store', idempotencyKey: 'late' })).member.id;
+    const late = (await services.members.register('bf-shop', { channel: 'online', idempotencyKey: 'late' })).memberId;
 
     await drain();
 

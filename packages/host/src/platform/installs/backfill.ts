@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BACKFILL_PAGE_SIZE, TkError, type EventData } from '@tongkit/sdk';
 import type { Database, Queryable } from '../storage/database.js';
-import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { PublishableEvent } from '../dispatch/outbox.js';
+import type { PublishedEvent } from '../dispatch/schemas.js';
 import { eventDataError } from '../dispatch/event-data.js';
 
 /**
@@ -11,6 +12,12 @@ import { eventDataError } from '../dispatch/event-data.js';
 export interface BackfillMembers {
   count(tx: Queryable, merchantId: string, createdUpTo: Date): Promise<number>;
   page(tx: Queryable, merchantId: string, createdUpTo: Date, afterId: string | null, limit: number): Promise<string[]>;
+}
+
+/** What a backfill needs of the dispatcher (the Dispatcher has it; named here so installs do not import it). */
+export interface BackfillPublisher {
+  publishToInstallIn(tx: Queryable, merchantId: string, installId: string, event: PublishableEvent & { id: string }): Promise<PublishedEvent>;
+  notify(): void;
 }
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -81,7 +88,7 @@ export class InstallBackfills {
 
   constructor(
     private readonly db: Database,
-    private readonly dispatcher: Pick<Dispatcher, 'publishToInstallIn' | 'notify'>,
+    private readonly dispatcher: BackfillPublisher,
     private readonly members: BackfillMembers,
     private readonly policy: BackfillPolicy = DEFAULT_BACKFILL_POLICY,
   ) {}

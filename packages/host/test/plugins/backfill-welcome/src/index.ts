@@ -18,7 +18,7 @@ export default definePlugin({
   events: {
     'install.created': async (event, ctx) => {
       await ctx.kv.increment('created', 1);
-      await ctx.kv.set('createdData', event.data);
+      await ctx.kv.set('createdData', { installId: event.data.installId, plugin: event.data.plugin, version: event.data.version });
     },
     'install.backfill': async (event, ctx) => {
       if (event.data.page === ctx.settings.failPage) throw new Error(`page ${event.data.page} fails on purpose`);
