@@ -218,6 +218,11 @@ beforeAll(async () => {
   const b = await things(tokenB, 'walk-b');
   await t.host.services.dispatcher.drain();
   expect((await ok(t.api(tokenB, 'GET', '/v1/deliveries/dead'))).items).toHaveLength(1);
+  // The host's background workers (deliveries, order points, tiers, commission, backfills, schedules) run
+  // on their own clocks: a retry of the setup's failing order.paid lands whenever its backoff ends. They
+  // stop here, so a snapshot pair around a probe sees only what the probe itself changed.
+  const { services } = t.host;
+  await Promise.all([services.dispatcher.stop(), services.orderPoints.stop(), services.tierWork.stop(), services.guides.worker.stop(), services.schedules.stop(), services.backfills.stop()]);
 
   const visiblePlugin = { plugin: 'my-member-tiers', version: '0.1.0' };
   const unseenVersions: Probe[] = [
