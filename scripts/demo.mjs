@@ -5,7 +5,9 @@
 // 3. The example plugins are deployed, reviewed and approved through the CLI.
 // 4. A demo brand with two stores installs them, overrides a setting for one store, decides member
 //    tiers through the host, and sends order events that a plugin tallies in its KV storage.
-// 5. A hostile plugin blocks its sandbox worker: the host kills and replaces the worker, answers with the
+// 5. One member earns points online and in a store (omnichannel-points), goes up a tier (applied by the
+//    host through member-tiers), and a partial refund takes points and tier back; the ledger is printed.
+// 6. A hostile plugin blocks its sandbox worker: the host kills and replaces the worker, answers with the
 //    point's fallback, and keeps serving the brand.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -66,13 +68,14 @@ try {
   };
 
   step('3. The developer deploys the examples; a reviewer reads the reports and approves');
-  for (const example of ['member-tiers', 'order-tally']) {
+  for (const example of ['member-tiers', 'order-tally', 'omnichannel-points']) {
     await tongkit(['deploy', '--submit', '-C', join(repo, 'examples', example)], as(host.tokens.developer));
   }
   await tongkit(['review', 'list'], as(host.tokens.reviewer));
   await tongkit(['review', 'show', 'member-tiers@1.0.0'], as(host.tokens.reviewer));
   await tongkit(['review', 'approve', 'member-tiers@1.0.0', '--comment', 'tiers and downgrade protection as specified'], as(host.tokens.reviewer));
   await tongkit(['review', 'approve', 'order-tally@1.0.0', '--comment', 'KV only, idempotent'], as(host.tokens.reviewer));
+  await tongkit(['review', 'approve', 'omnichannel-points@1.0.0', '--comment', 'money-only earning, integer maths, idempotent welcome bonus'], as(host.tokens.reviewer));
   await tongkit(['versions', 'list'], as(host.tokens.developer));
 
   step('4. A brand with two stores installs both plugins and overrides a setting for one store');
@@ -142,10 +145,52 @@ try {
   );
   console.table(Object.fromEntries(tally.rows.map((row) => [row.key, row.value])));
 
-  step('7. The merchant reads the logs');
+  step('7. One member, one balance online and in store: points, a tier up, a partial refund takes both back');
+  // The host applies tiers from its own ledger and orders through member-tiers; points come from omnichannel-points.
+  await api(merchant, 'PUT', '/v1/tiers', { tiers: ladder });
+  await tongkit(['settings', 'set', tiers.id, '--set', 'protectDowngradeUntilExpiry=false'], as(merchant));
+  await tongkit(['install', 'omnichannel-points', '--yes'], as(merchant));
+  const omni = (await api(merchant, 'GET', '/v1/installs')).items.find((i) => i.plugin === 'omnichannel-points');
+  await tongkit(['settings', 'set', omni.id, '--set', 'storeRateBps=15000', '--set', 'welcomePoints=100'], as(merchant));
+  // The host's own workers run in the background too: drain, then wait until no tier work is left
+  // (a background worker may hold a member's work while the drain here finds nothing to claim).
+  const settle = async () => {
+    for (let i = 0; i < 50; i += 1) {
+      await host.services.dispatcher.drain();
+      await host.services.orderPoints.drain();
+      await host.services.tierWork.drain();
+      const { rows } = await host.services.db.query(`SELECT count(*)::int AS n FROM tier_work WHERE merchant_id = 'acme-home'`);
+      if (rows[0].n === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const { memberId } = await api(merchant, 'POST', '/v1/members', { channel: 'store', storeId: 'sh-jingan', idempotencyKey: 'demo-member-1' });
+  const memberOrder = (id, storeId, amountFen) => ({
+    id, kind: 'goods', channel: storeId ? 'store' : 'online', ...(storeId ? { storeId } : {}), member: { id: memberId },
+    lines: [{ sku: id, title: 'Sofa', category: 'furniture', quantity: 1, unitPriceFen: amountFen }],
+    payments: [{ method: 'card', amountFen }], paidAt: '2026-11-26T08:00:00Z',
+  });
+  const standing = async (when) => {
+    const [m, p] = await Promise.all([api(merchant, 'GET', `/v1/members/${memberId}`), api(merchant, 'GET', `/v1/members/${memberId}/points`)]);
+    return { when, tier: m.tier?.tierId ?? '-', points: p.points.balance, growth: p.growth.balance };
+  };
+  await settle();
+  const table = [await standing('registered (welcome bonus)')];
+  await api(merchant, 'POST', '/v1/orders', memberOrder('demo-online-1', undefined, 200_000));
+  await api(merchant, 'POST', '/v1/orders', memberOrder('demo-store-1', 'sh-jingan', 400_000));
+  await settle();
+  table.push(await standing('paid 2,000 yuan online + 4,000 in store'));
+  await api(merchant, 'POST', '/v1/orders/demo-store-1/refunds', { refundId: 'demo-refund-1', amountFen: 300_000, refundedAt: '2026-11-27T08:00:00Z' });
+  await settle();
+  table.push(await standing('refunded 3,000 yuan of the store order'));
+  console.table(table);
+  const ledger = await api(merchant, 'GET', `/v1/members/${memberId}/ledger`);
+  console.table(ledger.items.map((e) => ({ account: e.account, kind: e.kind, delta: e.delta, after: e.balanceAfter, order: e.orderId ?? '-', reason: e.reason })));
+
+  step('8. The merchant reads the logs');
   await tongkit(['logs', '--limit', '8'], as(merchant));
 
-  step('8. A hostile plugin blocks its sandbox worker; the host kills the worker and keeps serving');
+  step('9. A hostile plugin blocks its sandbox worker; the host kills the worker and keeps serving');
   await tongkit(['init', 'rogue-tiers', '--template', 'member-tier', '--yes']);
   symlinkSync(join(repo, 'node_modules'), join(workspace, 'rogue-tiers', 'node_modules'), 'dir');
   // One native call isolated-vm cannot interrupt: in-process it would block the host for ~19 s.
