@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/guest.ts'],
+  entry: { index: 'src/index.ts', guest: 'src/guest.ts', 'rules/index': 'src/rules/index.ts', 'rules/guest': 'src/rules/guest.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -151,7 +151,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
   dispatcher = new Dispatcher(db, loadInstall, { ...DEFAULT_DISPATCH_POLICY, ...options.dispatch }, new HostApiRouter(modules, db));
   const tenancy = new Tenancy(db);
   const points = pointsLedgerOf(modules);
-  orderPoints = new OrderPointsWorker(db, points, extensions);
+  orderPoints = new OrderPointsWorker(db, points, extensions, async (merchantId, memberId) => (await tiersOf(platform).tiers.tierOf(merchantId, memberId))?.tierId ?? null);
   return {
     db,
     runtime,

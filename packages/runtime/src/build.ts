@@ -135,12 +135,17 @@ function buildFailed(error: unknown, root: string): TkError {
 
 const guestEntry = (): string => fileURLToPath(import.meta.resolve('@tongkit/sdk/guest'));
 
+const guestRulesEntry = (): string => fileURLToPath(import.meta.resolve('@tongkit/sdk/rules/guest'));
+
 const guestSdkPlugin = (guestWithTypeBox: boolean): esbuild.Plugin => ({
   name: 'tongkit-guest-sdk',
   setup(build) {
     if (guestWithTypeBox) return;
     const path = guestEntry();
     build.onResolve({ filter: /^@tongkit\/sdk$/ }, () => ({ path }));
+    // The rules' checker and evaluator without TypeBox (Rule() is inert in the sandbox).
+    const rules = guestRulesEntry();
+    build.onResolve({ filter: /^@tongkit\/sdk\/rules$/ }, () => ({ path: rules }));
   },
 });
 

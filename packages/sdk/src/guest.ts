@@ -4,6 +4,7 @@
 import type { JavaScriptTypeBuilder } from '@sinclair/typebox';
 
 export { definePlugin } from './define-plugin.js';
+export { BENEFIT_CLASSES, STACKING_MODES } from './catalogue/benefit-classes.js';
 export { applyBasisPoints, formatFen, isFen, splitByBasisPoints, yuanToFen } from './money.js';
 export { FULL_RATIO_BPS, MAX_NON_REFUNDABLE_BPS, MAX_STAGES, repriceStages, stageAmounts, withinDepositLimit } from './service/stage-amounts.js';
 

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { TkError } from '@tongkit/sdk';
+import { getExtensionPoint, TkError } from '@tongkit/sdk';
+import { checkRule, RULE_KEYWORD, type ScopeSchema } from '@tongkit/sdk/rules';
 import { firstTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 import { findProblems } from './validation.js';
 
@@ -78,6 +79,7 @@ class SettingsSchemaReader {
     if (depth > MAX_DEPTH) fail(path, `nests deeper than ${MAX_DEPTH} levels`);
     if (!isObject(node)) fail(path, 'must be a JSON Schema object');
     if (node.pattern !== undefined) fail(`${path}/pattern`, '`pattern` is not supported in settings (it would run a plugin-supplied regex on the host)');
+    if (node[RULE_KEYWORD] !== undefined) return this.readRule(node, path);
     for (const key of Object.keys(node)) {
       if (!KEYWORDS.has(key)) {
         const shown = key.length > 64 ? `${key.slice(0, 64)}…` : key;
@@ -146,6 +148,29 @@ class SettingsSchemaReader {
     }
   }
 
+  /**
+   * A rule field (`Rule()` of `@tongkit/sdk/rules`): any JSON as far as the schema goes, checked by the
+   * dialect's checker against its point's input when settings are resolved ({@link ruleProblemsIn}).
+   */
+  private readRule(node: JsonObject, path: string): TSchema {
+    for (const key of Object.keys(node)) {
+      if (key !== RULE_KEYWORD && !(ANNOTATIONS as readonly string[]).includes(key)) fail(`${path}/${key.slice(0, 64)}`, `a rule field takes only ${RULE_KEYWORD} and annotations`);
+    }
+    const spec = node[RULE_KEYWORD];
+    if (!isObject(spec) || Object.keys(spec).some((k) => k !== 'point' && k !== 'result')) fail(`${path}/${RULE_KEYWORD}`, 'must be { point, result }');
+    const point = typeof spec.point === 'string' ? getExtensionPoint(spec.point) : undefined;
+    if (!point) fail(`${path}/${RULE_KEYWORD}/point`, 'must name an extension point of the catalogue');
+    if (spec.result !== 'boolean' && spec.result !== 'integer') fail(`${path}/${RULE_KEYWORD}/result`, 'must be "boolean" or "integer"');
+    const firstTooDeepAnnotation = ANNOTATIONS.map((key) => ({ key, deep: firstTooDeep(node[key], MAX_JSON_DEPTH) })).find((a) => a.deep);
+    if (firstTooDeepAnnotation) fail(`${path}/${firstTooDeepAnnotation.key}`, `nests deeper than ${MAX_JSON_DEPTH} levels`);
+    const annotations = pick(node, ANNOTATIONS, path, anything);
+    if (node.default !== undefined) {
+      const problem = checkRule(node.default, { scope: ruleScope(spec.point as string), result: spec.result })[0];
+      if (problem) fail(`${path}/default${problem.path === '/' ? '' : problem.path}`, `the default rule is invalid: ${problem.message}`);
+    }
+    return Type.Unknown({ ...annotations, [RULE_KEYWORD]: { point: spec.point, result: spec.result } });
+  }
+
   private readObject(node: JsonObject, path: string, depth: number, annotations: JsonObject): TSchema {
     const properties = node.properties ?? {};
     if (!isObject(properties)) fail(`${path}/properties`, 'must be an object');
@@ -173,4 +198,32 @@ export function settingsSchemaFromJson(json: unknown): TSchema {
   if (isObject(json) && Object.keys(json).length === 0) return Type.Object({});
   if (!isObject(json) || json.type !== 'object') fail('', 'must be an object schema (Type.Object)');
   return new SettingsSchemaReader().read(json, '', 0);
+}
+
+const scopes = new Map<string, ScopeSchema>();
+
+/** The input schema of a catalogue point as plain JSON Schema: what a rule's `var` paths read. */
+export function ruleScope(pointId: string): ScopeSchema {
+  let scope = scopes.get(pointId);
+  if (!scope) {
+    scope = JSON.parse(JSON.stringify(getExtensionPoint(pointId)!.input)) as ScopeSchema;
+    scopes.set(pointId, scope);
+  }
+  return scope;
+}
+
+/**
+ * The rule problems in settings that passed their schema: every value at a rule field checked by the
+ * dialect's checker, with paths from the settings' root into the rule (`/earnRules/2/points/if/0/>=/0`).
+ * Rules under an `anyOf` are not looked for: `Rule()` fields sit in objects and arrays.
+ */
+export function ruleProblemsIn(schema: TSchema, value: unknown, path = ''): Array<{ path: string; message: string }> {
+  const node = schema as JsonObject;
+  const spec = node[RULE_KEYWORD] as { point: string; result: 'boolean' | 'integer' } | undefined;
+  if (spec) return value === undefined ? [] : checkRule(value, { scope: ruleScope(spec.point), result: spec.result }).map((p) => ({ path: `${path}${p.path === '/' ? '' : p.path}` || '/', message: p.message }));
+  if (node.type === 'object' && isObject(node.properties) && isObject(value)) {
+    return Object.entries(node.properties as Record<string, TSchema>).flatMap(([name, child]) => (Object.hasOwn(value, name) ? ruleProblemsIn(child, value[name], `${path}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`) : []));
+  }
+  if (node.type === 'array' && Array.isArray(value) && node.items) return value.flatMap((item, i) => ruleProblemsIn(node.items as TSchema, item, `${path}/${i}`));
+  return [];
 }

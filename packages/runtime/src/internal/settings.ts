@@ -1,6 +1,8 @@
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
+import { TkError } from '@tongkit/sdk';
 import { encodeJsonValue } from './json-depth.js';
+import { ruleProblemsIn } from './settings-schema.js';
 import { assertMatches } from './validation.js';
 
 /**
@@ -30,5 +32,15 @@ export function resolveSettingsWith(schema: TSchema, settings: unknown = {}): Re
   encodeSettings(settings);
   const withDefaults = Value.Default(schema, structuredClone(settings ?? {}));
   assertMatches(schema, withDefaults, 'TK_VALIDATION', 'the settings');
+  const problems = ruleProblemsIn(schema, withDefaults);
+  const first = problems[0];
+  if (first) {
+    throw new TkError('TK_VALIDATION', `the settings are invalid at ${first.path}: ${first.message}`, {
+      fault: 'user',
+      path: first.path,
+      details: { problems: problems.slice(0, 10) },
+      hint: 'docs/rules.md lists the operators of the rule dialect and the fields each extension point’s rules can read.',
+    });
+  }
   return withDefaults as Record<string, unknown>;
 }

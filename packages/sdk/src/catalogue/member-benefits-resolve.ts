@@ -1,16 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Fen, MemberId, SYNC_POINT_BUDGET, Timestamp, type ExtensionPointSpec, type OutputProblem } from './shared.js';
 
-/**
- * The host's vocabulary of benefit classes. Stacking is the merchant's setting per class (stack /
- * best-of / exclusive), so benefits from different ISVs combine predictably.
- */
-export const BENEFIT_CLASSES = ['tier_discount', 'coupon', 'shipping', 'gift', 'points_multiplier'] as const;
-/** A benefit class of the host's vocabulary. */
-export type BenefitClass = (typeof BENEFIT_CLASSES)[number];
-/** How a class's benefits combine: all of them, only the largest, or only the first install's. */
-export const STACKING_MODES = ['stack', 'best-of', 'exclusive'] as const;
-export type StackingMode = (typeof STACKING_MODES)[number];
+import { BENEFIT_CLASSES } from './benefit-classes.js';
+
+export { BENEFIT_CLASSES, STACKING_MODES, type BenefitClass, type StackingMode } from './benefit-classes.js';
 
 const CartLine = Type.Object(
   {

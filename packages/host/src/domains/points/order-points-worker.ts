@@ -82,6 +82,8 @@ export class OrderPointsWorker {
     private readonly db: Database,
     private readonly ledger: PointsLedger,
     private readonly extensions: MergePointInvoker,
+    /** The member's tier now (the entry tier until one is assigned; null without a ladder). */
+    private readonly memberTier: (merchantId: string, memberId: string) => Promise<string | null> = async () => null,
   ) {}
 
   /**
@@ -154,8 +156,8 @@ export class OrderPointsWorker {
     const balances = await this.ledger.memberPoints(merchantId, order.memberId);
     const input = {
       order: { id: order.orderId, kind: order.kind, channel: order.channel, storeId: order.storeId, totalFen: order.totalFen, spendFen: order.spendFen, tenders: order.tenders, lines: order.lines, paidAt: order.paidAt },
-      // Tiers are not applied by the host yet: no tier in the input.
-      member: { id: order.memberId, tierId: null, pointsBalance: balances.points.balance, growthValue: balances.growth.balance },
+      // The tier before this order counts: its own growth is granted after the decision.
+      member: { id: order.memberId, tierId: await this.memberTier(merchantId, order.memberId), pointsBalance: balances.points.balance, growthValue: balances.growth.balance },
       now: order.paidAt,
     };
     const decisions = await this.extensions.invokeEach(merchantId, POINT, input, { storeId: order.storeId ?? undefined });
