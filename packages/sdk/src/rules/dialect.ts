@@ -5,7 +5,8 @@
  * floored to 114 points), so number literals are integers, `/` and `*` are not allowed, and money and
  * points arithmetic goes through integer operators the dialect adds: `bps` (an amount times basis
  * points over 10000, floored), `mul` (an integer product, refused past 2^53) and `div` (floored
- * integer division). Tiers compare by rank, not as strings: `tierAtLeast`.
+ * integer division). Every arithmetic operator is exact or fails: a result past 2^53 fails the
+ * evaluation rather than rounding. Tiers compare by rank, not as strings: `tierAtLeast`.
  *
  * Anything not listed here is refused when the rule is saved — no `method`-style call into the data,
  * no `../` scope walking, no `throw`, no `try`.
@@ -50,9 +51,9 @@ export const RULE_OPERATORS: Readonly<Record<string, OperatorSpec>> = {
   '<=': { arity: [2, 3], args: 'integers', result: 'boolean', summary: 'at most; with three arguments, between inclusive' },
   '>': { arity: [2, 2], args: 'integers', result: 'boolean', summary: 'greater than' },
   '>=': { arity: [2, 2], args: 'integers', result: 'boolean', summary: 'at least' },
-  '+': { arity: [1, Infinity], args: 'integers', result: 'integer', summary: 'sum' },
+  '+': { arity: [1, Infinity], args: 'integers', result: 'integer', summary: 'sum (past 2^53 fails the evaluation)' },
   '-': { arity: [1, 2], args: 'integers', result: 'integer', summary: 'difference, or negation with one argument' },
-  '%': { arity: [2, 2], args: 'integers', result: 'integer', summary: 'remainder' },
+  '%': { arity: [2, 2], args: 'integers', result: 'integer', summary: 'remainder, with the sign of the dividend; by 0 fails the evaluation' },
   min: { arity: [1, Infinity], args: 'integers', result: 'integer', summary: 'smallest' },
   max: { arity: [1, Infinity], args: 'integers', result: 'integer', summary: 'largest' },
   bps: { arity: [2, 2], args: 'integers', result: 'integer', summary: 'amount × basis points ÷ 10000, floored: {"bps":[{"var":"order.spendFen"},150]} is 1.5 % of the spend' },

@@ -25,7 +25,21 @@ function integers(op: string, args: unknown): number[] {
 
 /** The dialect's own operators: integer arithmetic that never rounds silently, and tiers by rank. */
 function dialectMethods(tierRanks: Readonly<Record<string, number>>) {
+  const exact = (op: string, values: number[], step: (a: bigint, b: bigint) => bigint) => checkedInteger(op, values.map(BigInt).reduce(step));
   return {
+    // JsonLogic's own arithmetic, kept exact: a result past 2^53 fails instead of losing digits.
+    '+': (args: unknown) => exact('+', integers('+', args), (a, b) => a + b),
+    '-': (args: unknown) => {
+      const values = integers('-', args);
+      return values.length === 1 ? checkedInteger('-', -BigInt(values[0]!)) : exact('-', values, (a, b) => a - b);
+    },
+    '%': (args: unknown) => {
+      const [a, b] = integers('%', args);
+      if (b === 0) throw new RuleEvaluationError('% by 0');
+      return a! % b!;
+    },
+    min: (args: unknown) => Math.min(...integers('min', args)),
+    max: (args: unknown) => Math.max(...integers('max', args)),
     bps: (args: unknown) => {
       const [amount, bp] = integers('bps', args);
       const exact = (BigInt(amount!) * BigInt(bp!)) / 10_000n;
