@@ -2,10 +2,11 @@
 // shown), the integer operators, and a property: any integer expression the checker accepts evaluates
 // to exactly what exact (BigInt) arithmetic gives, or fails as a RuleEvaluationError exactly when that
 // arithmetic leaves 2^53 or divides by 0 — never a float, never a silently rounded number.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getExtensionPoint } from '../src/index.js';
-import { checkRule, createRuleEvaluator, RULE_LIMITS, RuleEvaluationError, type ScopeSchema } from '../src/rules/index.js';
+import { checkRule, createRuleEvaluator, REFUSED_OPERATORS, RULE_LIMITS, RULE_OPERATORS, RuleEvaluationError, type ScopeSchema } from '../src/rules/index.js';
 
 const earn = JSON.parse(JSON.stringify(getExtensionPoint('member.points.earn')!.input)) as ScopeSchema;
 const benefits = JSON.parse(JSON.stringify(getExtensionPoint('member.benefits.resolve')!.input)) as ScopeSchema;
@@ -158,5 +159,12 @@ describe('property: integer rules', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('docs/rules.md', () => {
+  it('lists every operator of the dialect and every refused one', () => {
+    const doc = readFileSync(new URL('../../../docs/rules.md', import.meta.url), 'utf8');
+    for (const op of [...Object.keys(RULE_OPERATORS), ...Object.keys(REFUSED_OPERATORS)]) expect(doc, op).toContain(`| \`${op}\` |`);
   });
 });
