@@ -94,3 +94,30 @@ describe('settings-schema defaults', () => {
     expect(error.path).toMatch(/^\/settings\/properties\/x\/default(\/0)+$/);
   });
 });
+
+describe('rule fields (x-tongkit-rule) in a hostile manifest', () => {
+  const withRule = (rule: Record<string, unknown>) => tiersWith((m) => (m.settings = { type: 'object', properties: { when: rule } }));
+
+  it.each([
+    ['an unknown point', { 'x-tongkit-rule': { point: 'member.nope', result: 'boolean' } }, '/settings/properties/when/x-tongkit-rule/point'],
+    ['a result kind the dialect has not', { 'x-tongkit-rule': { point: 'member.points.earn', result: 'string' } }, '/settings/properties/when/x-tongkit-rule/result'],
+    ['a spec that is not an object', { 'x-tongkit-rule': 'member.points.earn' }, '/settings/properties/when/x-tongkit-rule'],
+    ['a keyword beside the rule', { 'x-tongkit-rule': { point: 'member.points.earn', result: 'boolean' }, type: 'string' }, '/settings/properties/when/type'],
+    ['a default rule the dialect refuses', { 'x-tongkit-rule': { point: 'member.points.earn', result: 'boolean' }, default: { method: [{ var: 'order' }, 'constructor'] } }, '/settings/properties/when/default/method'],
+  ])('refuses %s at load, at its path', async (_, rule, path) => {
+    const error = await rejectionOf(runtime.load(await withRule(rule)));
+    expect(error.code).toBe('TK_MANIFEST_INVALID');
+    expect(error.path).toBe(path);
+  });
+
+  it('checks a merchant’s rule when settings resolve: too deep is refused by the dialect, a 10,000-level bomb before anything recursive runs', async () => {
+    const loaded = await runtime.load(await withRule({ 'x-tongkit-rule': { point: 'member.tier.compute', result: 'boolean' } }));
+    let deep: unknown = true;
+    for (let i = 0; i < 30; i++) deep = { '!': [deep] };
+    const shallow = await rejectionOf(Promise.resolve().then(() => loaded.resolveSettings({ when: deep })));
+    expect(shallow).toMatchObject({ code: 'TK_VALIDATION', message: expect.stringContaining('deeper than 24') });
+    for (let i = 0; i < 10_000; i++) deep = { '!': [deep] };
+    const bomb = await rejectionOf(Promise.resolve().then(() => loaded.resolveSettings({ when: deep })));
+    expect(bomb.code).toBe('TK_VALIDATION');
+  });
+});
