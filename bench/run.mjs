@@ -10,7 +10,7 @@
 //                  bench/density: 1,000 installs through the pool; bench/attack: a victim tenant under
 //                  each attack family; --families=cpu,oom runs some families only)
 //   --no-events    skip the events section
-//   --only orders|routing|ledger|service|guides
+//   --only orders|routing|ledger|service|guides|rules
 //                  one domain bench only (a real host on a fresh database driven over HTTP, figures beside a
 //                  peer in the same run; bench/lib/host.mjs). Domain benches run only when named with --only
 //                  or with --domains (they add about a minute in --quick mode).
@@ -47,7 +47,7 @@ if (!hasNoSnapshot || !SUPPORTED_MAJORS.includes(major)) {
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (onlyAt >= 0 ? argv[onlyAt + 1] : undefined);
-const DOMAINS = ['orders', 'routing', 'ledger', 'service', 'guides'];
+const DOMAINS = ['orders', 'routing', 'ledger', 'service', 'guides', 'rules'];
 const SECTIONS = ['runtime', 'events', 'boundary', 'density', 'attack', ...DOMAINS];
 if (only !== undefined && !SECTIONS.includes(only)) {
   process.stderr.write(`bench: --only takes ${SECTIONS.join(', ')}, not ${only}\n`);
@@ -83,5 +83,6 @@ const DOMAIN_RUNNERS = {
   ledger: async () => (await import('./ledger/bench.mjs')).runLedgerBench(argv),
   service: async () => (await import('./service/bench.mjs')).runServiceBench(argv),
   guides: async () => (await import('./guides/bench.mjs')).runGuidesBench(argv),
+  rules: async () => (await import('./rules/bench.mjs')).runRulesBench(argv),
 };
 for (const domain of DOMAINS) if (runs(domain)) await DOMAIN_RUNNERS[domain]();
