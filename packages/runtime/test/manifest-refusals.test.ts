@@ -103,6 +103,7 @@ describe('rule fields (x-tongkit-rule) in a hostile manifest', () => {
     ['a result kind the dialect has not', { 'x-tongkit-rule': { point: 'member.points.earn', result: 'string' } }, '/settings/properties/when/x-tongkit-rule/result'],
     ['a spec that is not an object', { 'x-tongkit-rule': 'member.points.earn' }, '/settings/properties/when/x-tongkit-rule'],
     ['a keyword beside the rule', { 'x-tongkit-rule': { point: 'member.points.earn', result: 'boolean' }, type: 'string' }, '/settings/properties/when/type'],
+    ['a rule inside a union, where it would go unchecked', { anyOf: [{ 'x-tongkit-rule': { point: 'member.points.earn', result: 'boolean' } }, { type: 'null' }] }, '/settings/properties/when/anyOf/0'],
     ['a default rule the dialect refuses', { 'x-tongkit-rule': { point: 'member.points.earn', result: 'boolean' }, default: { method: [{ var: 'order' }, 'constructor'] } }, '/settings/properties/when/default/method'],
   ])('refuses %s at load, at its path', async (_, rule, path) => {
     const error = await rejectionOf(runtime.load(await withRule(rule)));

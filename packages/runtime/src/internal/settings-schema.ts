@@ -67,6 +67,8 @@ function checkDefault(node: JsonObject, schema: TSchema, path: string): void {
 
 class SettingsSchemaReader {
   private nodes = 0;
+  /** How many `anyOf`s the node being read sits in: a rule field may not (see {@link ruleProblemsIn}). */
+  private unions = 0;
 
   read(node: unknown, path: string, depth: number): TSchema {
     const schema = this.readNode(node, path, depth);
@@ -102,10 +104,15 @@ class SettingsSchemaReader {
     }
     if (node.anyOf !== undefined) {
       if (!Array.isArray(node.anyOf) || node.anyOf.length === 0 || node.anyOf.length > 100) fail(`${path}/anyOf`, 'must be a list of 1–100 schemas');
-      return Type.Union(
-        node.anyOf.map((member, i) => this.read(member, `${path}/anyOf/${i}`, depth + 1)),
-        annotations,
-      );
+      this.unions += 1;
+      try {
+        return Type.Union(
+          node.anyOf.map((member, i) => this.read(member, `${path}/anyOf/${i}`, depth + 1)),
+          annotations,
+        );
+      } finally {
+        this.unions -= 1;
+      }
     }
     if (node.enum !== undefined) {
       if (!Array.isArray(node.enum) || node.enum.length === 0 || node.enum.length > 100) fail(`${path}/enum`, 'must be a list of 1–100 values');
@@ -153,6 +160,9 @@ class SettingsSchemaReader {
    * dialect's checker against its point's input when settings are resolved ({@link ruleProblemsIn}).
    */
   private readRule(node: JsonObject, path: string): TSchema {
+    // Settings are checked against one schema; which member of a union a value matched is not known, so
+    // a rule inside one would go unchecked. Refused, rather than validating less than declared.
+    if (this.unions > 0) fail(path, 'a rule field cannot sit inside anyOf (Type.Union); make it a property of an object, optional if need be');
     for (const key of Object.keys(node)) {
       if (key !== RULE_KEYWORD && !(ANNOTATIONS as readonly string[]).includes(key)) fail(`${path}/${key.slice(0, 64)}`, `a rule field takes only ${RULE_KEYWORD} and annotations`);
     }
@@ -215,7 +225,7 @@ export function ruleScope(pointId: string): ScopeSchema {
 /**
  * The rule problems in settings that passed their schema: every value at a rule field checked by the
  * dialect's checker, with paths from the settings' root into the rule (`/earnRules/2/points/if/0/>=/0`).
- * Rules under an `anyOf` are not looked for: `Rule()` fields sit in objects and arrays.
+ * Rule fields sit in objects and arrays only: the schema reader refuses one inside an `anyOf`.
  */
 export function ruleProblemsIn(schema: TSchema, value: unknown, path = ''): Array<{ path: string; message: string }> {
   const node = schema as JsonObject;
