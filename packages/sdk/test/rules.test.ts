@@ -141,6 +141,25 @@ const tree = fc.letrec<{ expr: Expr }>((tie) => ({
   ),
 }));
 
+describe('no -0', () => {
+  const evaluate = createRuleEvaluator();
+  // JSON has no -0, and `toBe` (Object.is) tells it from 0: a zero answer must be a plain 0.
+  it.each([
+    [{ div: [0, -5] }],
+    [{ '%': [-5, 5] }],
+    [{ min: [0, { mul: [-1, 0] }] }],
+    [{ div: [{ '+': [{ bps: [{ var: 'b' }, { var: 'b' }] }, { min: [{ var: 'a' }, { var: 'b' }] }] }, { mul: [-1, { var: 'b' }] }] }],
+  ])('%j is 0, not -0', (rule) => {
+    expect(evaluate(rule, { a: 0, b: 1 })).toBe(0);
+  });
+  it('div floors exactly past 2^53 / small divisors', () => {
+    expect(evaluate({ div: [Number.MAX_SAFE_INTEGER, 3] }, {})).toBe(Number(BigInt(Number.MAX_SAFE_INTEGER) / 3n));
+    expect(evaluate({ div: [-7, 2] }, {})).toBe(-4);
+    expect(evaluate({ div: [7, -2] }, {})).toBe(-4);
+    expect(evaluate({ div: [-8, 2] }, {})).toBe(-4);
+  });
+});
+
 describe('property: integer rules', () => {
   const scope: ScopeSchema = { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } } };
   const evaluate = createRuleEvaluator();

@@ -36,10 +36,11 @@ function dialectMethods(tierRanks: Readonly<Record<string, number>>) {
     '%': (args: unknown) => {
       const [a, b] = integers('%', args);
       if (b === 0) throw new RuleEvaluationError('% by 0');
-      return a! % b!;
+      return Number(BigInt(a!) % BigInt(b!));
     },
-    min: (args: unknown) => Math.min(...integers('min', args)),
-    max: (args: unknown) => Math.max(...integers('max', args)),
+    // `+ 0` turns a -0 into 0: JSON has no -0, so an answer must never be one (Object.is tells them apart).
+    min: (args: unknown) => Math.min(...integers('min', args)) + 0,
+    max: (args: unknown) => Math.max(...integers('max', args)) + 0,
     bps: (args: unknown) => {
       const [amount, bp] = integers('bps', args);
       const exact = (BigInt(amount!) * BigInt(bp!)) / 10_000n;
@@ -51,7 +52,10 @@ function dialectMethods(tierRanks: Readonly<Record<string, number>>) {
     div: (args: unknown) => {
       const [a, b] = integers('div', args);
       if (b === 0) throw new RuleEvaluationError('div by 0');
-      return Math.floor(a! / b!);
+      // In BigInt, as bps: Math.floor(0 / -5) is -0, and a float quotient of two large integers can round.
+      const [n, d] = [BigInt(a!), BigInt(b!)];
+      const quotient = n / d;
+      return Number(n % d !== 0n && n < 0n !== d < 0n ? quotient - 1n : quotient);
     },
     tierAtLeast: (args: unknown) => {
       const [tier, floor] = Array.isArray(args) ? args : [];
