@@ -14,11 +14,14 @@ export function settingsPointer(path: string | undefined, prefix: string): strin
     .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-/** An rjsf error schema with the error's message at its path (the first problem, and any others listed). */
-export function errorSchemaOf(error: ApiError, prefix: string): ErrorSchema | undefined {
-  const problems: Array<{ path?: string | undefined; message?: string | undefined }> = [{ path: error.path, message: error.message }];
-  const listed = error.details?.['problems'];
-  if (Array.isArray(listed)) problems.push(...(listed as Array<{ path?: string; message?: string }>));
+/** A problem at a JSON pointer into the settings (with the API's prefix), as the host lists them. */
+export interface SettingsProblem {
+  path?: string | undefined;
+  message?: string | undefined;
+}
+
+/** An rjsf error schema with each problem's message at its path; problems outside the settings are left out. */
+export function errorSchemaAt(problems: readonly SettingsProblem[], prefix: string): ErrorSchema | undefined {
   let schema: ErrorSchema | undefined;
   for (const problem of problems) {
     const parts = settingsPointer(problem.path, prefix);
@@ -30,4 +33,12 @@ export function errorSchemaOf(error: ApiError, prefix: string): ErrorSchema | un
     if (problem.message && !errors.includes(problem.message)) errors.push(problem.message);
   }
   return schema;
+}
+
+/** An rjsf error schema with the error's message at its path (the first problem, and any others listed). */
+export function errorSchemaOf(error: ApiError, prefix: string): ErrorSchema | undefined {
+  const problems: SettingsProblem[] = [{ path: error.path, message: error.message }];
+  const listed = error.details?.['problems'];
+  if (Array.isArray(listed)) problems.push(...(listed as SettingsProblem[]));
+  return errorSchemaAt(problems, prefix);
 }

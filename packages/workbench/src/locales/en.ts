@@ -1,6 +1,7 @@
 /** English texts of the workbench (keys shared with zh-CN). */
 export const en = {
   app: { title: 'Tongkit workbench', signOut: 'Sign out', language: 'Language', skip: 'Skip to content', signedInAs: '{{role}} · {{subject}}' },
+  rules: { jsonLogic: 'a rule, JsonLogic — see docs/rules.md', notJson: 'Not JSON yet: the rule is saved once it parses.' },
   roles: { developer: 'Developer', reviewer: 'Reviewer', merchant: 'Merchant operator', admin: 'Administrator' },
   signIn: {
     title: 'Sign in to the workbench',

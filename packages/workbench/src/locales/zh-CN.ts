@@ -3,6 +3,7 @@ import type { Texts } from './en';
 /** 简体中文（默认）。 */
 export const zhCN: Texts = {
   app: { title: 'Tongkit 工作台', signOut: '退出登录', language: '语言', skip: '跳到正文', signedInAs: '{{role}} · {{subject}}' },
+  rules: { jsonLogic: '规则，JsonLogic —— 见 docs/rules.md', notJson: '还不是合法的 JSON：能解析后才会保存该规则。' },
   roles: { developer: '开发者', reviewer: '审核员', merchant: '商家运营', admin: '管理员' },
   signIn: {
     title: '登录工作台',

@@ -1,12 +1,16 @@
 import Form from '@rjsf/antd';
 import type { ErrorSchema, RJSFSchema } from '@rjsf/utils';
 import { Button, Space } from 'antd';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api';
 import { ErrorAlert } from '../../components';
-import { errorSchemaOf } from '../../settings-errors';
+import { errorSchemaAt, errorSchemaOf } from '../../settings-errors';
 import { serverSideValidator } from '../../validator';
+import { foldRuleErrors, fromFormValue, ruleForm, toFormValue } from '../../rule-form';
+import { RuleWidget } from './RuleWidget';
+
+const WIDGETS = { rule: RuleWidget };
 
 /**
  * A settings form generated from the plugin's settings JSON Schema (rjsf + antd). Values are checked by
@@ -25,19 +29,26 @@ export function SettingsForm(props: {
   previewText?: string;
 }) {
   const { t } = useTranslation();
-  const [value, setValue] = useState(props.value);
+  // Rule fields are held as their JSON text (rule-form.ts): rjsf would merge a rule with its default.
+  const form = useMemo(() => ruleForm(props.schema), [props.schema]);
+  const [value, setValue] = useState(() => toFormValue(props.schema, props.value) as Record<string, unknown>);
   const [fieldErrors, setFieldErrors] = useState<ErrorSchema>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   /** Saves or previews: a TK_VALIDATION answer goes to its field, any other error above the form. */
   const run = async (action: (value: Record<string, unknown>) => Promise<void>, formData: Record<string, unknown>) => {
-    setBusy(true);
     setError(undefined);
     setFieldErrors(undefined);
+    const parsed = fromFormValue(props.schema, formData);
+    if (parsed.problems.length > 0) {
+      setFieldErrors(errorSchemaAt(parsed.problems.map((problem) => ({ path: `${props.errorPrefix}${problem.path}`, message: t('rules.notJson') })), props.errorPrefix));
+      return;
+    }
+    setBusy(true);
     try {
-      await action(formData);
+      await action(parsed.value as Record<string, unknown>);
     } catch (caught) {
-      const atField = caught instanceof ApiError && caught.code === 'TK_VALIDATION' ? errorSchemaOf(caught, props.errorPrefix) : undefined;
+      const atField = caught instanceof ApiError && caught.code === 'TK_VALIDATION' ? foldRuleErrors(props.schema, errorSchemaOf(caught, props.errorPrefix)) : undefined;
       if (atField) setFieldErrors(atField);
       else setError(caught);
     } finally {
@@ -48,7 +59,9 @@ export function SettingsForm(props: {
     <>
       <ErrorAlert error={error} />
       <Form
-        schema={props.schema}
+        schema={form.schema}
+        {...(form.uiSchema ? { uiSchema: form.uiSchema } : {})}
+        widgets={WIDGETS}
         formData={value}
         validator={serverSideValidator}
         noHtml5Validate
