@@ -7,7 +7,8 @@ import { storableJson, storableText, storableValue } from '../storage/storable-t
 import { requireStoreOfMerchant } from '../tenancy/store-of-merchant.js';
 import { tierAllowsPluginAndPoint } from '../tenancy/merchant-tier.js';
 import type { ExtensionDecision } from './schemas.js';
-import { CLOSED, DEFAULT_BREAKER_POLICY, admit, record, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
+import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
+import { SharedBreakers } from './shared-breakers.js';
 
 export type { DecisionSource, ExtensionDecision } from './schemas.js';
 
@@ -18,29 +19,26 @@ interface ServingInstall {
   settings: Record<string, unknown>;
 }
 
-interface BreakerRow {
-  status: BreakerState['status'];
-  calls: number;
-  errors: number;
-  opened_at: Date | null;
-}
-
 /** Loads (and caches) the sandboxed plugin of an install's pinned version. */
 export type InstallPluginLoader = (install: { id: string; plugin_name: string; version: string; merchant_id: string }) => Promise<LoadedPlugin>;
 
 /**
  * Runs an extension point for a merchant: finds the install serving it, applies the store's effective
  * settings, and — when the plugin fails or its circuit breaker is open — the point's fallback, which is
- * logged and counted, never silent. The breaker's state lives in the database, shared by every host
- * process.
+ * logged and counted, never silent. Breakers count in each process and share their transitions
+ * through the database ({@link SharedBreakers}).
  */
 export class ExtensionInvoker {
+  private readonly breakers: SharedBreakers;
+
   constructor(
     private readonly db: Database,
     private readonly installs: Installs,
     private readonly loadInstall: InstallPluginLoader,
-    private readonly policy: BreakerPolicy = DEFAULT_BREAKER_POLICY,
-  ) {}
+    policy: BreakerPolicy = DEFAULT_BREAKER_POLICY,
+  ) {
+    this.breakers = new SharedBreakers(db, policy);
+  }
 
   async invoke(merchantId: string, point: string, input: unknown, options: { storeId?: string | undefined } = {}): Promise<ExtensionDecision> {
     const { decision, version } = await this.decideUnlogged(merchantId, point, input, options);
@@ -185,38 +183,17 @@ export class ExtensionInvoker {
     return plugin.invoke(point as ExtensionPointId, input, settings);
   }
 
-  /** The breaker's state for an install's point (closed when it has never failed). */
+  /** The breaker's state for an install's point (closed when it has never opened), with this process's window. */
   async breaker(installId: string, point: string): Promise<BreakerState> {
-    const { rows } = await this.db.query<BreakerRow>('SELECT status, calls, errors, opened_at FROM circuit_breakers WHERE install_id = $1 AND point = $2', [installId, point]);
-    return rows[0] ? toState(rows[0]) : CLOSED;
+    return this.breakers.state(installId, point);
   }
 
-  private async admit(installId: string, point: string): Promise<{ allowed: boolean; probe: boolean }> {
-    return this.db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO circuit_breakers (install_id, point) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [installId, point]);
-      const { rows } = await tx.query<BreakerRow>('SELECT status, calls, errors, opened_at FROM circuit_breakers WHERE install_id = $1 AND point = $2 FOR UPDATE', [installId, point]);
-      const state = toState(rows[0]!);
-      if (state.status === 'closed') return { allowed: true, probe: false };
-      const gate = admit(state, Date.now(), this.policy);
-      if (gate.next.status !== state.status) await this.store(tx, installId, point, gate.next);
-      return { allowed: gate.allowed, probe: gate.probe };
-    });
+  private admit(installId: string, point: string): Promise<{ allowed: boolean; probe: boolean }> {
+    return this.breakers.admit(installId, point);
   }
 
-  private async recordOutcome(installId: string, point: string, probe: boolean, ok: boolean, countsAgainstPlugin: boolean): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<BreakerRow>('SELECT status, calls, errors, opened_at FROM circuit_breakers WHERE install_id = $1 AND point = $2 FOR UPDATE', [installId, point]);
-      if (!rows[0]) return;
-      const next = record(toState(rows[0]), { ok, countsAgainstPlugin, probe }, Date.now(), this.policy);
-      await this.store(tx, installId, point, next);
-    });
-  }
-
-  private async store(tx: { query: Database['query'] }, installId: string, point: string, state: BreakerState): Promise<void> {
-    await tx.query(
-      `UPDATE circuit_breakers SET status = $3, calls = $4, errors = $5, opened_at = $6, updated_at = now() WHERE install_id = $1 AND point = $2`,
-      [installId, point, state.status, state.calls, state.errors, state.openedAt === null ? null : new Date(state.openedAt)],
-    );
+  private recordOutcome(installId: string, point: string, probe: boolean, ok: boolean, countsAgainstPlugin: boolean): Promise<void> {
+    return this.breakers.record(installId, point, { ok, countsAgainstPlugin, probe });
   }
 
   /**
@@ -268,10 +245,6 @@ function merchantFacing(error: TkError): TkErrorJSON {
     return Object.keys(details).length > 0 ? { ...json, details } : (({ details: _d, ...rest }) => rest)(json);
   }
   return json;
-}
-
-function toState(row: BreakerRow): BreakerState {
-  return { status: row.status, calls: row.calls, errors: row.errors, openedAt: row.opened_at?.getTime() ?? null };
 }
 
 /**

@@ -9,8 +9,8 @@ const Store = Type.Object({ id: Type.String(), name: Type.String(), channel: Typ
 const Breaker = Type.Object({
   point: Type.String(),
   status: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]),
-  calls: Type.Integer(),
-  errors: Type.Integer(),
+  calls: Type.Integer({ description: 'Calls in the sliding window of the host process that answered (breakers count per process).' }),
+  errors: Type.Integer({ description: 'Failures among them; the breaker opens at the policy’s threshold.' }),
   openedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
