@@ -140,6 +140,7 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     // TK_NOT_FOUND there. An erased member earns and spends nothing more.
     memberExists: async (tx, merchantId, memberId) => (await unlessNotFound(membersOf(platform).get(merchantId, memberId, tx)))?.status === 'active',
     invokePoint: (merchantId, point, input, storeId) => extensions.invoke(merchantId, point, input, { storeId }),
+    flushInvocationLog: () => extensions.flushLog(),
     memberTier: (merchantId, memberId) => tiersOf(platform).tiers.tierOf(merchantId, memberId),
     decidePoint: async (merchantId, point, input) => {
       const { decision, version, logIn } = await extensions.decide(merchantId, point, input);
@@ -171,6 +172,10 @@ export function createHostServices(db: Database, options: HostServiceOptions = {
     guides: guidesOf(platform),
     schedules: new ScheduleRunner(db, dispatcher, modules, platform, { ...DEFAULT_SCHEDULE_POLICY, ...options.schedules }),
     catalog: (merchantId) => tenancy.catalog(merchantId),
-    logs: (principal, query) => readLogs(db, principal, query),
+    // This process's buffered invocation rows first: a caller reads the calls it just made.
+    logs: async (principal, query) => {
+      await extensions.flushLog();
+      return readLogs(db, principal, query);
+    },
   };
 }

@@ -159,6 +159,8 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
         await services.schedules.stop();
         await services.backfills.stop();
         await app.close();
+        // After the routes: every invoke answered has its log row written.
+        await services.extensions.close();
         await services.runtime.dispose();
         await storage.db.close();
         await storage.embedded?.stop();

@@ -82,6 +82,7 @@ describe('routing an order', () => {
     expect(started.allocations[0].secondsLeft).toBeGreaterThan(29 * 60);
     expect(await available(a, 'al-a-1', 'TEA')).toBe(before - 2);
     // The logged input: distances the host computed, no coordinates; the closed store is offered as closed.
+    await t.host.services.extensions.flushLog(); // the invoke route's log is written behind
     const { rows } = await t.host.services.db.query<{ input: any }>(`SELECT input FROM invocations WHERE merchant_id = 'al-a' AND point = 'order.route' AND input->'order'->>'id' = $1`, [id]);
     const input = rows[0]!.input;
     expect(JSON.stringify(input)).not.toMatch(/lat|lng|121\.47/);

@@ -137,11 +137,15 @@ describe('two host processes on one database', () => {
     }
 
     // Every decision was logged, never silently: 2 plugin answers, 4 failures, 4 paused calls.
-    const { rows } = await test.db.query<{ code: string | null; fallback: boolean; n: number }>(
-      'SELECT error_code AS code, fallback, count(*)::int AS n FROM invocations WHERE install_id = $1 GROUP BY 1, 2 ORDER BY 1 NULLS FIRST',
-      [flakyInstall],
-    );
-    expect(rows).toEqual([
+    // (Written behind, a few ms after each call: polled.)
+    const logged = async () =>
+      (
+        await test.db.query<{ code: string | null; fallback: boolean; n: number }>(
+          'SELECT error_code AS code, fallback, count(*)::int AS n FROM invocations WHERE install_id = $1 GROUP BY 1, 2 ORDER BY 1 NULLS FIRST',
+          [flakyInstall],
+        )
+      ).rows;
+    await expect.poll(logged, { timeout: 5_000 }).toEqual([
       { code: null, fallback: false, n: 2 },
       { code: 'TK_CIRCUIT_OPEN', fallback: true, n: 4 },
       { code: 'TK_PLUGIN_ERROR', fallback: true, n: 4 },

@@ -96,6 +96,7 @@ describe('members API', () => {
     expect(await ok(t.api(acme, 'GET', `/v1/members/${registered.memberId}/pii`))).toMatchObject({ phone: '+8613900000002', name: '赵六' });
     await ok(t.api(acme, 'POST', '/v1/members/bind', { crmMemberId: 'crm-9', phone: '13900000002', consent }), 201);
     // Scan everything plugins could be handed or shown: events (their inputs), invocations, logs.
+    await t.host.services.extensions.flushLog();
     const { rows } = await t.host.services.db.query<{ text: string }>(
       `SELECT coalesce((SELECT string_agg(data::text, ' ') FROM events), '') || coalesce((SELECT string_agg(coalesce(input::text, ''), ' ') FROM invocations), '')
          || coalesce((SELECT string_agg(message || coalesce(data::text, ''), ' ') FROM plugin_logs), '') AS text`,

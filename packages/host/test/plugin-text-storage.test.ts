@@ -154,6 +154,7 @@ describe('an extension’s text', () => {
   const invoke = (memberId: string) => services.extensions.invoke('hostile-mart', 'member.tier.compute', tierInput(350_000, memberId));
 
   async function logged(invocationId: string) {
+    await services.extensions.flushLog(); // the invoke route's log is written behind
     const { rows } = await test.db.query<{ ok: boolean; fallback: boolean; error_code: string | null; error_message: string | null; output: unknown }>(
       'SELECT ok, fallback, error_code, error_message, output FROM invocations WHERE id = $1',
       [invocationId],

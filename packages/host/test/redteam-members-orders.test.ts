@@ -103,6 +103,7 @@ describe('ctx.members and ctx.orders', () => {
   });
 
   it('puts no phone number in any plugin input or log without member:pii', async () => {
+    await services.extensions.flushLog();
     const { rows } = await test.db.query<{ text: string }>(
       `SELECT coalesce((SELECT string_agg(data::text, ' ') FROM events), '') || ' ' || coalesce((SELECT string_agg(coalesce(input::text, ''), ' ') FROM invocations), '')
          || ' ' || coalesce((SELECT string_agg(message || coalesce(data::text, ''), ' ') FROM plugin_logs), '')

@@ -31,7 +31,11 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => t?.close());
 
-const invocations = async () => Number((await t.database.db.query<{ n: string }>('SELECT count(*) AS n FROM invocations WHERE install_id = $1', [installId])).rows[0]!.n);
+// The invoke route's log is written behind: what this process buffered first.
+const invocations = async () => {
+  await t.host.services.extensions.flushLog();
+  return Number((await t.database.db.query<{ n: string }>('SELECT count(*) AS n FROM invocations WHERE install_id = $1', [installId])).rows[0]!.n);
+};
 
 describe('the settings impact preview', () => {
   it('counts the decisions the proposed settings change, per store override, as the plugin’s own rule says', async () => {

@@ -15,7 +15,7 @@ const services = new WeakMap<HostPlatform, Members>();
 export function membersOf(platform: HostPlatform): Members {
   let members = services.get(platform);
   if (!members) {
-    members = new Members(platform.db, new MemberCrypto(platform.hostKeys ?? generateHostKeyRing('ephemeral')), platform.publishIn);
+    members = new Members(platform.db, new MemberCrypto(platform.hostKeys ?? generateHostKeyRing('ephemeral')), platform.publishIn, platform.flushInvocationLog);
     services.set(platform, members);
   }
   return members;

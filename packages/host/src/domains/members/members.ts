@@ -53,6 +53,8 @@ export class Members {
     private readonly db: Database,
     private readonly crypto: MemberCrypto,
     private readonly publishIn: PublishInTransaction,
+    /** Writes the invocation log rows still buffered, so that the erasure's purge reaches them too. */
+    private readonly flushInvocationLog: () => Promise<void> = async () => undefined,
   ) {}
 
   /** Adds a check that may refuse a member's erasure (stored value adds one for unrefunded prepaid money). */
@@ -276,6 +278,9 @@ export class Members {
    */
   async delete(merchantId: string, memberId: string, options: { requestedAt?: Date } = {}): Promise<DeleteResult> {
     const requestedAt = options.requestedAt ?? new Date();
+    // Rows of calls this process made before now reach the table first; a call still running on another
+    // host as the erasure commits may log its input after the purge (as before the log was written behind).
+    await this.flushInvocationLog();
     return this.db.transaction(async (tx) => {
       const store = new MemberStore(tx);
       const seen = MEMBER_ID.test(memberId) ? await store.get(merchantId, memberId) : undefined;

@@ -9,6 +9,7 @@ import { tierAllowsPluginAndPoint } from '../tenancy/merchant-tier.js';
 import type { ExtensionDecision } from './schemas.js';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
 import { SharedBreakers } from './shared-breakers.js';
+import { InvocationLogWriter, insertInvocations, type InvocationLogPolicy, type InvocationRow } from './invocation-log.js';
 
 export type { DecisionSource, ExtensionDecision } from './schemas.js';
 
@@ -30,20 +31,39 @@ export type InstallPluginLoader = (install: { id: string; plugin_name: string; v
  */
 export class ExtensionInvoker {
   private readonly breakers: SharedBreakers;
+  /** The invoke route's log, written behind (see {@link InvocationLogWriter}). */
+  readonly invocationLog: InvocationLogWriter;
 
   constructor(
     private readonly db: Database,
     private readonly installs: Installs,
     private readonly loadInstall: InstallPluginLoader,
     policy: BreakerPolicy = DEFAULT_BREAKER_POLICY,
+    logPolicy?: InvocationLogPolicy,
   ) {
     this.breakers = new SharedBreakers(db, policy);
+    this.invocationLog = new InvocationLogWriter(db, logPolicy);
   }
 
+  /**
+   * Decides a point for a caller (the invoke route). The invocation's log row is written behind, a few
+   * milliseconds later: readers in this process call {@link flushLog} first.
+   */
   async invoke(merchantId: string, point: string, input: unknown, options: { storeId?: string | undefined } = {}): Promise<ExtensionDecision> {
     const { decision, version } = await this.decideUnlogged(merchantId, point, input, options);
-    await this.log(merchantId, options.storeId, input, decision, version);
+    // Timed when decided, as a synchronous write would be: after the plugin's own log lines.
+    this.invocationLog.add(rowOf(merchantId, options.storeId, input, decision, version, new Date()));
     return decision;
+  }
+
+  /** Writes every invocation log row buffered so far (before reading the log). */
+  flushLog(): Promise<void> {
+    return this.invocationLog.flush();
+  }
+
+  /** Writes what is buffered; called when the host closes. */
+  close(): Promise<void> {
+    return this.invocationLog.close();
   }
 
   /**
@@ -58,7 +78,8 @@ export class ExtensionInvoker {
     options: { storeId?: string | undefined } = {},
   ): Promise<{ decision: ExtensionDecision; version: string | null; logIn(tx: Queryable): Promise<void> }> {
     const { decision, version } = await this.decideUnlogged(merchantId, point, input, options);
-    return { decision, version, logIn: (tx) => this.insertLog(merchantId, options.storeId, input, decision, version, tx) };
+    const at = new Date();
+    return { decision, version, logIn: (tx) => insertInvocations(tx, [rowOf(merchantId, options.storeId, input, decision, version, at)]) };
   }
 
   private async decideUnlogged(merchantId: string, point: string, input: unknown, options: { storeId?: string | undefined }): Promise<{ decision: ExtensionDecision; version: string | null }> {
@@ -167,7 +188,7 @@ export class ExtensionInvoker {
         error: error ? merchantFacing(error) : null,
         measurements: result?.measurements ?? null,
       };
-      await this.log(merchantId, options.storeId, input, decision, install.version);
+      await this.log(rowOf(merchantId, options.storeId, input, decision, install.version, new Date()));
       decisions.push(decision);
     }
     return decisions;
@@ -197,40 +218,40 @@ export class ExtensionInvoker {
   }
 
   /**
-   * Records the invocation. The decision stands even when the record cannot be written: the plugin has
-   * run, and the merchant's caller gets its output or the fallback, never an error in their place. What
-   * the plugin controls is made storable first, so that it cannot keep itself out of the log.
+   * Records the invocation now. The decision stands even when the record cannot be written: the plugin
+   * has run, and the caller gets its output or the fallback, never an error in their place.
    */
-  private async log(merchantId: string, storeId: string | undefined, input: unknown, decision: ExtensionDecision, version: string | null): Promise<void> {
+  private async log(row: InvocationRow): Promise<void> {
     try {
-      await this.insertLog(merchantId, storeId, input, decision, version);
+      await insertInvocations(this.db, [row]);
     } catch (error) {
-      process.emitWarning(`tongkit: invocation ${decision.invocationId} of ${decision.point} for ${merchantId} was not logged: ${(error as Error).message}`);
+      process.emitWarning(`tongkit: invocation ${row.id} of ${row.point} for ${row.merchantId} was not logged: ${(error as Error).message}`);
     }
   }
+}
 
-  private async insertLog(merchantId: string, storeId: string | undefined, input: unknown, decision: ExtensionDecision, version: string | null, tx: Queryable = this.db): Promise<void> {
-    await tx.query(
-      `INSERT INTO invocations (id, merchant_id, install_id, plugin_name, version, point, store_id, ok, fallback, error_code, error_message, input, output, measurements)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [
-        decision.invocationId,
-        merchantId,
-        decision.installId,
-        decision.plugin,
-        version,
-        decision.point,
-        storeId ?? null,
-        decision.error === null,
-        decision.source === 'fallback',
-        decision.error ? storableText(decision.error.code) : null,
-        decision.error ? storableText(decision.error.message) : null,
-        storableJson(input),
-        storableJson(decision.output),
-        decision.measurements === null ? null : storableJson(decision.measurements),
-      ],
-    );
-  }
+/**
+ * The invocation's log row. What the plugin controls is made storable first, so that it cannot keep
+ * itself out of the log.
+ */
+function rowOf(merchantId: string, storeId: string | undefined, input: unknown, decision: ExtensionDecision, version: string | null, at: Date): InvocationRow {
+  return {
+    id: decision.invocationId,
+    merchantId,
+    installId: decision.installId,
+    plugin: decision.plugin,
+    version,
+    point: decision.point,
+    storeId: storeId ?? null,
+    ok: decision.error === null,
+    fallback: decision.source === 'fallback',
+    errorCode: decision.error ? storableText(decision.error.code) : null,
+    errorMessage: decision.error ? storableText(decision.error.message) : null,
+    input: storableJson(input),
+    output: storableJson(decision.output),
+    measurements: decision.measurements === null ? null : storableJson(decision.measurements),
+    at,
+  };
 }
 
 /**

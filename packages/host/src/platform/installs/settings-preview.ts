@@ -70,6 +70,7 @@ export class SettingsPreview {
     // Validated as a save would be (TK_VALIDATION at /settings/… or /storeOverrides/<store>/…) before anything runs.
     const next = await this.installs.proposedSettings(merchantId, installId, proposed);
     const current = await this.installs.proposedSettings(merchantId, installId, next.install.settings);
+    await this.extensions.flushLog();
     const { rows } = await this.db.query<LoggedInvocation>(
       `SELECT id, point, store_id, input, created_at FROM invocations
        WHERE merchant_id = $1 AND install_id = $2 AND ok AND NOT fallback AND input IS NOT NULL

@@ -103,6 +103,11 @@ export interface HostPlatform {
     | ((merchantId: string, point: string, input: unknown, storeId: string | undefined) => Promise<{ output: unknown; source: 'plugin' | 'fallback' | 'platform'; installId: string | null }>)
     | undefined;
   /**
+   * Writes the invocation log rows this process still buffers (the invoke route logs behind): called
+   * before purging what the log holds about a member.
+   */
+  readonly flushInvocationLog?: (() => Promise<void>) | undefined;
+  /**
    * The tier the host applied to a member (the tiers service), for the members routes to show without
    * reading the tiers' tables; null while the merchant has no ladder.
    */
