@@ -145,6 +145,8 @@ export class InvocationLogWriter {
           // The database is away: kept for the next write, in front of newer rows.
           const rest = rows.slice(from);
           this.buffer = [...rest, ...this.buffer];
+          // Closed under us (services dropped without close()): nothing will take them any more.
+          if ((error as Error).message.includes('after calling end on the pool')) return;
           process.emitWarning(`tongkit: ${rest.length} invocation log rows could not be written yet (${(error as Error).message}); retrying`);
           if (!this.closed) this.schedule(1_000);
           return;

@@ -4,21 +4,13 @@ import { validateAgainst, type InvocationResult, type LoadedPlugin, type Measure
 import type { Database, Queryable } from '../storage/database.js';
 import type { Installs } from '../installs/installs.js';
 import { storableJson, storableText, storableValue } from '../storage/storable-text.js';
-import { requireStoreOfMerchant } from '../tenancy/store-of-merchant.js';
-import { tierAllowsPluginAndPoint } from '../tenancy/merchant-tier.js';
 import type { ExtensionDecision } from './schemas.js';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
 import { SharedBreakers } from './shared-breakers.js';
+import { ServingConfig } from './serving-config.js';
 import { InvocationLogWriter, insertInvocations, type InvocationLogPolicy, type InvocationRow } from './invocation-log.js';
 
 export type { DecisionSource, ExtensionDecision } from './schemas.js';
-
-interface ServingInstall {
-  id: string;
-  plugin_name: string;
-  version: string;
-  settings: Record<string, unknown>;
-}
 
 /** Loads (and caches) the sandboxed plugin of an install's pinned version. */
 export type InstallPluginLoader = (install: { id: string; plugin_name: string; version: string; merchant_id: string }) => Promise<LoadedPlugin>;
@@ -31,6 +23,7 @@ export type InstallPluginLoader = (install: { id: string; plugin_name: string; v
  */
 export class ExtensionInvoker {
   private readonly breakers: SharedBreakers;
+  private readonly config: ServingConfig;
   /** The invoke route's log, written behind (see {@link InvocationLogWriter}). */
   readonly invocationLog: InvocationLogWriter;
 
@@ -42,6 +35,7 @@ export class ExtensionInvoker {
     logPolicy?: InvocationLogPolicy,
   ) {
     this.breakers = new SharedBreakers(db, policy);
+    this.config = new ServingConfig(db);
     this.invocationLog = new InvocationLogWriter(db, logPolicy);
   }
 
@@ -90,12 +84,9 @@ export class ExtensionInvoker {
     if (problems[0]) {
       throw new TkError('TK_VALIDATION', `the ${point} input is invalid at ${problems[0].path}: ${problems[0].message}`, { path: problems[0].path, details: { problems } });
     }
-    if (options.storeId !== undefined) await requireStoreOfMerchant(this.db, merchantId, options.storeId, '/storeId');
-    const { rows } = await this.db.query<ServingInstall>(
-      `SELECT id, plugin_name, version, settings FROM installs
-       WHERE merchant_id = $1 AND status = 'active' AND $2 = ANY(enabled_points) AND ${tierAllowsPluginAndPoint('$2')} ORDER BY created_at`,
-      [merchantId, point],
-    );
+    // One round trip: the merchant's configuration version and the store check; the rest is cached per version.
+    const config = await this.config.current(merchantId, options.storeId, '/storeId');
+    const rows = await this.config.serving(config, merchantId, point);
     if (spec.combine !== 'exclusive' && rows.length > 1) {
       throw new TkError('TK_CONFLICT', `${point} merges several installs: the host applies it itself (member.points.earn on order.paid), so it cannot be invoked for one decision`, {
         hint: 'Read the result in the member’s ledger (GET /v1/members/:id/ledger).',
@@ -121,7 +112,7 @@ export class ExtensionInvoker {
     } else {
       try {
         const plugin = await this.loadInstall({ ...install, merchant_id: merchantId });
-        const settings = await this.installs.effectiveFor(install, options.storeId);
+        const settings = await this.config.settings(config, install, options.storeId, () => this.installs.effectiveFor(install, options.storeId));
         result = await plugin.invoke(point as ExtensionPointId, input, settings);
         if (!result.ok) error = result.error;
       } catch (cause) {
@@ -155,11 +146,9 @@ export class ExtensionInvoker {
     if (!spec || spec.combine !== 'merge') throw new TkError('TK_INTERNAL', `${point} is not a merge point`);
     const problems = validateAgainst(spec.input, input);
     if (problems[0]) throw new TkError('TK_INTERNAL', `the host assembled an invalid ${point} input at ${problems[0].path}: ${problems[0].message}`);
-    const { rows } = await this.db.query<ServingInstall>(
-      `SELECT id, plugin_name, version, settings FROM installs
-       WHERE merchant_id = $1 AND status = 'active' AND $2 = ANY(enabled_points) AND ${tierAllowsPluginAndPoint('$2')} ORDER BY created_at, id`,
-      [merchantId, point],
-    );
+    // The host assembled the input and its store: no store check to answer to a caller.
+    const config = await this.config.current(merchantId, undefined, '/storeId');
+    const rows = await this.config.serving(config, merchantId, point);
     const decisions: ExtensionDecision[] = [];
     for (const install of rows) {
       const invocationId = `inv_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
@@ -171,7 +160,8 @@ export class ExtensionInvoker {
       } else {
         try {
           const plugin = await this.loadInstall({ ...install, merchant_id: merchantId });
-          result = await plugin.invoke(point as ExtensionPointId, input, await this.installs.effectiveFor(install, options.storeId));
+          const settings = await this.config.settings(config, install, options.storeId, () => this.installs.effectiveFor(install, options.storeId));
+          result = await plugin.invoke(point as ExtensionPointId, input, settings);
           if (!result.ok) error = result.error;
         } catch (cause) {
           error = cause instanceof TkError ? cause : new TkError('TK_INTERNAL', String(cause), { cause });

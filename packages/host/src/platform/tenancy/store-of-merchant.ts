@@ -12,7 +12,10 @@ import type { Queryable } from '../storage/database.js';
  */
 export async function requireStoreOfMerchant(db: Queryable, merchantId: string, storeId: string, path: string): Promise<void> {
   const store = await db.query('SELECT 1 FROM stores WHERE merchant_id = $1 AND id = $2', [merchantId, storeId]);
-  if (store.rowCount === 0) {
-    throw new TkError('TK_NOT_FOUND', `merchant ${merchantId} has no store ${storeId}`, { path, hint: 'Use the id of one of the merchant’s own stores.' });
-  }
+  if (store.rowCount === 0) throw storeNotFound(merchantId, storeId, path);
+}
+
+/** The refusal of {@link requireStoreOfMerchant}, for a caller that checked the store in a query of its own. */
+export function storeNotFound(merchantId: string, storeId: string | undefined, path: string): TkError {
+  return new TkError('TK_NOT_FOUND', `merchant ${merchantId} has no store ${storeId}`, { path, hint: 'Use the id of one of the merchant’s own stores.' });
 }
