@@ -14,6 +14,10 @@
 //                  one domain bench only (a real host on a fresh database driven over HTTP, figures beside a
 //                  peer in the same run; bench/lib/host.mjs). Domain benches run only when named with --only
 //                  or with --domains (they add about a minute in --quick mode).
+//   --only http    the HTTP bench of the extension invoke hot path (bench/http: POST
+//                  /v1/extensions/member.tier.compute/invoke beside GET /healthz and the plugin alone,
+//                  load from autocannon in a child process; ~40 s with --quick, ~2 min without). Like a
+//                  domain bench, it runs only when named with --only or with --domains.
 //
 // Benchmarks report; they never fail on a missed target (tests assert, benchmarks measure).
 // This file only makes sure we run on a Node that can load isolated-vm, with --no-node-snapshot, then
@@ -47,7 +51,7 @@ if (!hasNoSnapshot || !SUPPORTED_MAJORS.includes(major)) {
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (onlyAt >= 0 ? argv[onlyAt + 1] : undefined);
-const DOMAINS = ['orders', 'routing', 'ledger', 'service', 'guides', 'rules'];
+const DOMAINS = ['orders', 'routing', 'ledger', 'service', 'guides', 'rules', 'http'];
 const SECTIONS = ['runtime', 'events', 'boundary', 'density', 'attack', ...DOMAINS];
 if (only !== undefined && !SECTIONS.includes(only)) {
   process.stderr.write(`bench: --only takes ${SECTIONS.join(', ')}, not ${only}\n`);
@@ -76,7 +80,7 @@ if (runs('attack')) {
   const { runAttackBench } = await import('./attack/bench.mjs');
   await runAttackBench(argv);
 }
-// The domain benches (bench/orders, routing, ledger, service, guides): only with --only <name> or --domains.
+// The domain benches (bench/orders, routing, ledger, service, guides, rules, http): only with --only <name> or --domains.
 const DOMAIN_RUNNERS = {
   orders: async () => (await import('./orders/bench.mjs')).runOrdersBench(argv),
   routing: async () => (await import('./routing/bench.mjs')).runRoutingBench(argv),
@@ -84,5 +88,6 @@ const DOMAIN_RUNNERS = {
   service: async () => (await import('./service/bench.mjs')).runServiceBench(argv),
   guides: async () => (await import('./guides/bench.mjs')).runGuidesBench(argv),
   rules: async () => (await import('./rules/bench.mjs')).runRulesBench(argv),
+  http: async () => (await import('./http/bench.mjs')).runHttpBench(argv),
 };
 for (const domain of DOMAINS) if (runs(domain)) await DOMAIN_RUNNERS[domain]();
