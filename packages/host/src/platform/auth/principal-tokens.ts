@@ -3,6 +3,7 @@ import { TkError } from '@tongkit/sdk';
 import type { Database } from '../storage/database.js';
 import type { MerchantIssuedRole } from './principal.js';
 import { hash } from './tokens.js';
+import { announceTokenChange } from './token-cache.js';
 
 /** A store, staff or integration token as its merchant lists it (never the token itself). */
 export interface PrincipalToken {
@@ -67,6 +68,7 @@ export class PrincipalTokens {
        ON CONFLICT (merchant_id, id) DO UPDATE SET name = EXCLUDED.name, store_id = EXCLUDED.store_id`,
       [merchantId, staff.id, staff.name, storeId],
     );
+    announceTokenChange(this.db);
     return { id: staff.id, name: staff.name, storeId };
   }
 
@@ -122,6 +124,7 @@ export class PrincipalTokens {
       [merchantId, tokenId],
     );
     if (!rows[0]) throw new TkError('TK_NOT_FOUND', `no token ${tokenId}`);
+    announceTokenChange(this.db);
     return toToken(rows[0]);
   }
 

@@ -1,5 +1,6 @@
 import type { Database } from '../storage/database.js';
 import { storeNotFound } from '../tenancy/store-of-merchant.js';
+import { CONFIG_CHANNEL } from '../tenancy/config-changes.js';
 import { tierAllowsPluginAndPoint } from '../tenancy/merchant-tier.js';
 
 /** An install serving a point, as the invoker reads it. */
@@ -13,6 +14,11 @@ export interface ServingInstall {
 /** What one merchant's calls reuse while its configuration version stands. */
 interface MerchantConfig {
   key: string;
+  /** When the version was last read, and the change feed's epoch then: trusted without a read while both hold. */
+  checkedAt: number;
+  epoch: number;
+  /** The merchant's stores a call named and the database found (a missing one is asked again each time). */
+  stores: Set<string>;
   serving: Map<string, Promise<ServingInstall[]>>;
   settings: Map<string, Promise<Record<string, unknown>>>;
 }
@@ -21,24 +27,53 @@ interface MerchantConfig {
 const MAX_MERCHANTS = 10_000;
 
 /**
+ * How long a host trusts a merchant's cached configuration without reading its version, when no change
+ * was announced: the bound on a change whose notification was lost. Announced changes (NOTIFY on
+ * tk_config at commit) take effect on the next call; while the change feed is down, every call reads
+ * the version, as if this were 0.
+ */
+export const CONFIG_RECHECK_MS = 1_000;
+
+/**
  * The extension invoker's reads, cached per merchant under its configuration version (migration 110:
- * every change to the merchant's installs, store overrides or tier bumps it in the changing
- * transaction). Each call reads the version and checks the store in one round trip; the installs
- * serving a point and each store's effective settings are read once per version. So a change is seen by
- * every host process on its next call — no staleness window, no message to lose — and a call costs one
- * small query instead of three or four. A read that raced a change is kept under the version read
- * before it and replaced on the next call, which sees the new version.
+ * every change to the merchant's installs, store overrides, stores or tier bumps it in the changing
+ * transaction and announces it on CONFIG_CHANNEL). The installs serving a point, each store's
+ * effective settings and the stores found are read once per version; a call asks the database nothing
+ * while the merchant's entry is trusted: the change feed live since the entry was checked and the check
+ * younger than {@link CONFIG_RECHECK_MS}. A notification drops the entry; a writer in this process
+ * announces its change after its commit (so its own next call sees it); the re-check bounds what a lost
+ * notification could hide. A read that raced a change is kept under the version read before it and
+ * dropped by the change's notification.
  */
 export class ServingConfig {
   private readonly merchants = new Map<string, MerchantConfig>();
+  /** Counts notifications: a version read that a notification overtook is not trusted (its answer may predate the change). */
+  private changesSeen = 0;
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {
+    db.changes.on(CONFIG_CHANNEL, (merchantId) => {
+      this.changesSeen++;
+      if (merchantId === '*') this.merchants.clear();
+      else this.merchants.delete(merchantId);
+    });
+  }
 
   /**
    * The merchant's configuration as of now. With `storeId`, the store must be the merchant's: another
    * merchant's store and a missing one answer the same TK_NOT_FOUND (see requireStoreOfMerchant).
    */
   async current(merchantId: string, storeId: string | undefined, path: string): Promise<MerchantConfig> {
+    const cached = this.merchants.get(merchantId);
+    const feed = this.db.changes;
+    if (cached && feed.live && cached.epoch === feed.epoch && this.now() - cached.checkedAt < CONFIG_RECHECK_MS && (storeId === undefined || cached.stores.has(storeId))) {
+      return cached;
+    }
+    const epoch = feed.epoch;
+    const seen = this.changesSeen;
+    const checkedAt = this.now();
     const { rows } = await this.db.query<{ merchant: string | null; everyone: string | null; store: boolean }>(
       `SELECT (SELECT version FROM config_versions WHERE merchant_id = $1)::text AS merchant,
               (SELECT version FROM config_versions WHERE merchant_id = '*')::text AS everyone,
@@ -50,10 +85,16 @@ export class ServingConfig {
     const key = `${row.merchant ?? 0}/${row.everyone ?? 0}`;
     let config = this.merchants.get(merchantId);
     if (config?.key !== key) {
-      config = { key, serving: new Map(), settings: new Map() };
+      config = { key, checkedAt: 0, epoch: -1, stores: new Set(), serving: new Map(), settings: new Map() };
       this.merchants.delete(merchantId);
       if (this.merchants.size >= MAX_MERCHANTS) this.merchants.delete(this.merchants.keys().next().value!);
       this.merchants.set(merchantId, config);
+    }
+    // Trusted from now only if no change was announced while the version was being read.
+    if (this.changesSeen === seen && feed.epoch === epoch) {
+      config.checkedAt = checkedAt;
+      config.epoch = epoch;
+      if (storeId !== undefined) config.stores.add(storeId);
     }
     return config;
   }

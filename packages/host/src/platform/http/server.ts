@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TkError, isTkError } from '@tongkit/sdk';
-import { authenticate } from '../auth/tokens.js';
+import { CachedAuthenticator } from '../auth/token-cache.js';
 import type { Principal } from '../auth/principal.js';
 import { resolveTenant } from '../auth/route-tenant.js';
 import type { HostApp } from './app.js';
@@ -76,6 +76,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
 
   const limit = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
   const throttle = limit ? new CredentialThrottle(limit) : undefined;
+  const authenticator = new CachedAuthenticator(services.db);
   if (limit && throttle) {
     await app.register(rateLimit, {
       max: limit.max,
@@ -117,7 +118,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
     const sessionSecret = request.headers.authorization === undefined ? sessionSecretOf(request) : undefined;
     request.principal = sessionSecret !== undefined
       ? await authenticateSession(services.db, sessionSecret, { method: request.method, csrfHeader: headerOf(request, 'x-csrf-token') })
-      : await authenticateThrottled(services.db, throttle, request, reply);
+      : await authenticateThrottled(authenticator, throttle, request, reply);
     if (request.principal.role !== 'admin' && !auth.includes(request.principal.role)) {
       throw new TkError('TK_FORBIDDEN', `a ${request.principal.role} token may not call ${request.method} ${request.routeOptions.url}`, {
         hint: `This route is for: ${auth.join(', ')}.`,
@@ -165,10 +166,10 @@ function headerOf(request: FastifyRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** {@link authenticate}, within the failed-authentication budget of the caller's address when rate limits are on. */
-async function authenticateThrottled(db: HostServices['db'], throttle: CredentialThrottle | undefined, request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
+/** The bearer token's principal, within the failed-authentication budget of the caller's address when rate limits are on. */
+async function authenticateThrottled(authenticator: CachedAuthenticator, throttle: CredentialThrottle | undefined, request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
   const { authorization } = request.headers;
-  if (!throttle) return authenticate(db, authorization);
+  if (!throttle) return authenticator.authenticate(authorization);
   try {
     throttle.checkBeforeLookup(authorization, request.ip);
   } catch (error) {
@@ -176,7 +177,7 @@ async function authenticateThrottled(db: HostServices['db'], throttle: Credentia
     throw error;
   }
   try {
-    const principal = await authenticate(db, authorization);
+    const principal = await authenticator.authenticate(authorization);
     throttle.recordSuccess(authorization);
     return principal;
   } catch (error) {

@@ -5,6 +5,7 @@ import type { LoadedPlugin } from '@tongkit/runtime';
 import type { Database, Queryable } from '../storage/database.js';
 import type { Registry } from '../registry/registry.js';
 import { requireStoreOfMerchant } from '../tenancy/store-of-merchant.js';
+import { announceConfigChange } from '../tenancy/config-changes.js';
 import { checkTierAllows, type MerchantTierRow } from '../tenancy/merchant-tier.js';
 import { versionVisibleTo } from '../registry/visibility.js';
 import { applyMergePatch } from './merge-patch.js';
@@ -76,6 +77,7 @@ export class Installs {
       // Only the request that created the install announces it (a racing second install returns it).
       if (inserted.rowCount === 1) await this.backfills?.onInstallCreatedIn(tx, { id, merchantId, plugin: request.plugin, version, enabledEvents });
     });
+    announceConfigChange(this.db, merchantId);
     const row = await this.db.query<InstallRow>('SELECT * FROM installs WHERE merchant_id = $1 AND plugin_name = $2', [merchantId, request.plugin]);
     return this.present(row.rows[0]!);
   }
@@ -104,6 +106,7 @@ export class Installs {
       await this.checkStoreOverrides(tx, plugin, row.id, valid);
       await tx.query('UPDATE installs SET settings = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, valid]);
     });
+    announceConfigChange(this.db, merchantId);
     return this.get(merchantId, installId);
   }
 
@@ -113,7 +116,8 @@ export class Installs {
     await requireStoreOfMerchant(this.db, merchantId, storeId, '/params/storeId');
     if (patch === null) {
       await this.db.query('DELETE FROM install_store_overrides WHERE install_id = $1 AND store_id = $2', [installId, storeId]);
-      return this.get(merchantId, installId);
+      announceConfigChange(this.db, merchantId);
+    return this.get(merchantId, installId);
     }
     await this.withLockedInstall(merchantId, installId, async (tx, row, plugin) => {
       this.validSettings(plugin, applyMergePatch(row.settings, patch), `/storeOverrides/${storeId}`);
@@ -123,6 +127,7 @@ export class Installs {
         [installId, merchantId, storeId, patch],
       );
     });
+    announceConfigChange(this.db, merchantId);
     return this.get(merchantId, installId);
   }
 
@@ -197,6 +202,7 @@ export class Installs {
         [merchantId, installId, version, row.version, settings, granted, points, events],
       );
     });
+    announceConfigChange(this.db, merchantId);
     return this.get(merchantId, installId);
   }
 
@@ -222,6 +228,7 @@ export class Installs {
       }
       await tx.query('UPDATE installs SET status = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, enabled ? 'active' : 'disabled']);
     });
+    announceConfigChange(this.db, merchantId);
     return this.get(merchantId, installId);
   }
 
@@ -249,6 +256,7 @@ export class Installs {
       const points = enabled ? [...row.enabled_points, point] : row.enabled_points.filter((p) => p !== point);
       await tx.query('UPDATE installs SET enabled_points = $3, updated_at = now() WHERE merchant_id = $1 AND id = $2', [merchantId, installId, points]);
     });
+    announceConfigChange(this.db, merchantId);
     return this.get(merchantId, installId);
   }
 
@@ -284,6 +292,7 @@ export class Installs {
       const found = await tx.query('DELETE FROM installs WHERE merchant_id = $1 AND id = $2', [merchantId, installId]);
       if (found.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no install ${installId}`);
     });
+    announceConfigChange(this.db, merchantId);
   }
 
   // --- rules ---------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { TkError } from '@tongkit/sdk';
+import { openChangeFeed, type ChangeFeed } from './change-feed.js';
 
 /** How long PostgreSQL lets a host session sit idle inside a transaction before ending it. */
 export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
@@ -35,6 +36,8 @@ export interface Database extends Queryable {
    * 5 times, so `fn` must not have effects outside the database.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Changes other processes (and this one) announce: what in-process caches listen to (its connection opens on first use). */
+  readonly changes: ChangeFeed;
   /** Closes every connection; waits for queries in flight. */
   close(): Promise<void>;
 }
@@ -76,9 +79,11 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   pool.on('error', () => undefined);
 
   const query: Queryable['query'] = async (sql, params) => toResult(await runOn(pool, sql, params));
+  const changes = openChangeFeed(url);
 
   return {
     query,
+    changes,
     async transaction(fn, { isolation } = {}) {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -92,6 +97,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
       }
     },
     async close() {
+      await changes.close();
       await pool.end();
     },
   };

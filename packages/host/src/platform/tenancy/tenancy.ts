@@ -4,6 +4,7 @@ import { issueToken } from '../auth/tokens.js';
 import { DEFAULT_TIME_ZONE, checkTimeZone } from './merchant-calendar.js';
 import type { PlatformRole } from '../auth/principal.js';
 import { tierIncludesPluginSql } from './merchant-tier.js';
+import { announceConfigChange } from './config-changes.js';
 
 /**
  * Tenancy administration: merchant tiers (商家分层), merchants (live or development), their stores,
@@ -18,6 +19,7 @@ export class Tenancy {
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, allowed_plugins = EXCLUDED.allowed_plugins, allowed_points = EXCLUDED.allowed_points`,
       [tier.id, tier.name, tier.allowedPlugins ?? null, tier.allowedPoints ?? null],
     );
+    announceConfigChange(this.db, '*');
     return { id: tier.id, name: tier.name, allowedPlugins: tier.allowedPlugins ?? null, allowedPoints: tier.allowedPoints ?? null };
   }
 
@@ -32,6 +34,7 @@ export class Tenancy {
          time_zone = COALESCE($5, merchants.time_zone)`,
       [merchant.id, merchant.name, merchant.tierId, merchant.development ?? false, timeZone ?? null],
     );
+    announceConfigChange(this.db, merchant.id);
     const { rows } = await this.db.query<{ time_zone: string }>('SELECT time_zone FROM merchants WHERE id = $1', [merchant.id]);
     return { id: merchant.id, name: merchant.name, tierId: merchant.tierId, development: merchant.development ?? false, timeZone: rows[0]!.time_zone };
   }
