@@ -7,7 +7,7 @@ import type { Static } from '@sinclair/typebox';
 import type { LedgerPageResponse, MemberPointsResponse } from './domains/points/schemas.js';
 import type { StoreFulfilmentView as StoreFulfilmentViewSchema } from './domains/fulfilment/routes.js';
 
-export type { CatalogEntry, IssuedToken } from './platform/tenancy/schemas.js';
+export type { CatalogEntry, IssuedToken, MerchantStore, MerchantStoreRequest, StoreChannel } from './platform/tenancy/schemas.js';
 export type { Install, InstallRequest } from './platform/installs/schemas.js';
 export type { DeployUpload, VersionDetail, VersionFilter, VersionPage, VersionStatus, VersionSummary } from './platform/registry/schemas.js';
 export type { ReviewReport, ReviewCheck, PermissionFinding, ManifestDiff } from './platform/registry/review-report.js';

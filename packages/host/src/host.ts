@@ -9,6 +9,7 @@ import { migrate } from './platform/storage/migrate.js';
 import { createHostServices, type HostServiceOptions, type HostServices } from './host-services.js';
 import { buildHttpApi, type HostApp, type HttpApiOptions } from './platform/http/server.js';
 import type { PlatformRole as Role } from './platform/auth/principal.js';
+import type { MerchantStore } from './platform/tenancy/schemas.js';
 import { loadHostKeys } from './platform/host-keys.js';
 
 /** Options of {@link startHost}. */
@@ -27,6 +28,12 @@ export interface HostOptions {
    * the embedded storage (a developer's own machine), never on an external database unless asked.
    */
   devSignIn?: boolean;
+  /**
+   * Give the development merchant the sample stores `sh-01` (Shanghai) and `bj-01` (Beijing), each
+   * created only when no merchant has that id yet, so a newcomer's `--store sh-01` names a store.
+   * Default false; `tongkit host start` turns it on.
+   */
+  sampleStores?: boolean;
 }
 
 /** The bootstrap identities a new host creates, with their tokens (kept in `<dataDir>/tokens.json`). */
@@ -43,6 +50,8 @@ export interface Host {
   services: HostServices;
   app: HostApp;
   tokens: BootstrapTokens;
+  /** The development merchant's sample stores ({@link HostOptions.sampleStores}; empty without it). */
+  sampleStores: MerchantStore[];
   databaseUrl: string;
   /** Starts serving HTTP; returns the base URL. */
   listen(port?: number, hostname?: string): Promise<string>;
@@ -70,6 +79,12 @@ async function openStorage(options: HostOptions, dataDir: string): Promise<{ db:
     throw error;
   }
 }
+
+/** The development merchant's sample stores: a shop in each of two cities ({@link HostOptions.sampleStores}). */
+const SAMPLE_STORES: MerchantStore[] = [
+  { id: 'sh-01', name: 'Shanghai 01', channel: 'store' },
+  { id: 'bj-01', name: 'Beijing 01', channel: 'store' },
+];
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -123,6 +138,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
     const hostKeys = options.services?.hostKeys ?? (await loadHostKeys(join(dataDir, 'host-key.json')));
     const services = createHostServices(storage.db, { ...options.services, hostKeys });
     const tokens = await bootstrap(services, dataDir);
+    const sampleStores = options.sampleStores ? await services.tenancy.addMissingStores('dev-merchant', SAMPLE_STORES) : [];
     const devSignIn = options.devSignIn ?? storage.embedded !== undefined;
     const http: HttpApiOptions = {
       ...options.http,
@@ -145,6 +161,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
       services,
       app,
       tokens,
+      sampleStores,
       databaseUrl: storage.url,
       async listen(port = 0, hostname = '127.0.0.1') {
         return app.listen({ port, host: hostname });

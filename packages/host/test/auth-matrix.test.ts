@@ -117,6 +117,9 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   // the merchant's own principals, and the first routes store and staff tokens reach
   'POST /v1/staff': ['merchant'],
   'GET /v1/staff/:staffId': ['merchant', 'staff'],
+  // the merchant's own stores (store ids are unique across the host: another merchant's id is TK_CONFLICT)
+  'GET /v1/stores': ['merchant'],
+  'POST /v1/stores': ['merchant'],
   'GET /v1/stores/:storeId': ['merchant', 'store', 'staff'],
   'POST /v1/tokens': ['merchant'],
   'GET /v1/tokens': ['merchant'],
@@ -143,12 +146,11 @@ const EXPECTED_AUTH: Record<string, Role[] | 'public'> = {
   'POST /v1/stores/:storeId/allocations/:allocationId/accept': ['merchant', 'store'],
   'POST /v1/stores/:storeId/allocations/:allocationId/refuse': ['merchant', 'store'],
   // the workbench: its session (sign-in exchanges a bearer token; the rest read the cookie themselves),
-  // the two reads it added, and its static pages and assets
+  // the reads it added, and its static pages and assets
   'POST /v1/session': ['developer', 'reviewer', 'merchant'],
   'POST /v1/session/development': 'public',
   'GET /v1/session': 'public',
   'DELETE /v1/session': 'public',
-  'GET /v1/stores': ['merchant'],
   'PUT /v1/installs/:id/points/:point': ['merchant'],
   'POST /v1/installs/:id/settings/preview': ['merchant'],
   'POST /v1/installs/:id/backfill/resume': ['merchant'],

@@ -9,8 +9,9 @@ import { paint } from '../../internal/output.js';
 export default class HostStart extends TongkitCommand {
   static override summary = 'Start a local Tongkit host (embedded PostgreSQL, no setup).';
   static override description = `Starts the reference host: PostgreSQL (embedded in --data-dir, or DATABASE_URL), migrations,
-bootstrap identities (admin, reviewer, developer "dev", development merchant "dev-merchant"), event
-workers and the HTTP API. Prints the URL and tokens, and saves them as the profiles local-developer,
+bootstrap identities (admin, reviewer, developer "dev", development merchant "dev-merchant" with the
+sample stores sh-01 and bj-01, each added when no merchant has that id yet), event workers and the HTTP
+API. Prints the URL, tokens and stores, and saves the tokens as the profiles local-developer,
 local-reviewer, local-merchant and local-admin (local-developer becomes current). Runs until Ctrl-C.`;
   static override examples = ['<%= config.bin %> host start', '<%= config.bin %> host start --port 4800 --data-dir .tongkit/host', 'DATABASE_URL=postgres://… <%= config.bin %> host start'];
   static override enableJsonFlag = true;
@@ -51,6 +52,7 @@ local-reviewer, local-merchant and local-admin (local-developer becomes current)
       dataDir,
       databaseUrl: flags['database-url'],
       services: { runtime: { onWorkerExit, ...(flags.workers ? { workers: flags.workers } : {}) } },
+      sampleStores: true,
     });
     const url = await host.listen(flags.port);
     const profiles = {
@@ -62,7 +64,7 @@ local-reviewer, local-merchant and local-admin (local-developer becomes current)
     if (flags.save) {
       for (const [name, [role, token]] of Object.entries(profiles)) await saveProfile(name, { host: url, token, role }, name === 'local-developer');
     }
-    const summary = { ok: true, url, databaseUrl: host.databaseUrl.replace(/\/\/[^@/]*@/, '//'), tokens: host.tokens, profiles: Object.keys(profiles) };
+    const summary = { ok: true, url, databaseUrl: host.databaseUrl.replace(/\/\/[^@/]*@/, '//'), tokens: host.tokens, stores: host.sampleStores, profiles: Object.keys(profiles) };
     if (this.jsonEnabled()) this.logJson(summary);
     else {
       this.log(`${paint('green', '✔')} Tongkit host on ${paint('bold', url)}  (OpenAPI: ${url}/openapi.json)`);
@@ -70,6 +72,9 @@ local-reviewer, local-merchant and local-admin (local-developer becomes current)
       this.log(`  reviewer   ${host.tokens.reviewer}`);
       this.log(`  merchant   ${host.tokens.devMerchant}   (dev-merchant: runs unreviewed versions)`);
       this.log(`  admin      ${host.tokens.admin}`);
+      if (host.sampleStores.length > 0) {
+        this.log(`  stores     ${host.sampleStores.map((store) => `${store.id} (${store.name})`).join(', ')}   (dev-merchant's; tongkit stores list|add)`);
+      }
       const sandbox = host.services.runtime.poolStats?.();
       if (sandbox) this.log(paint('dim', `plugins run in ${sandbox.sharedWorkers} sandbox worker processes (+ ${sandbox.quarantineWorkers} for quarantine); GET /v1/admin/sandbox shows them`));
       if (flags.save) this.log(paint('dim', `saved as profiles ${Object.keys(profiles).join(', ')}; current: local-developer (use --profile)`));

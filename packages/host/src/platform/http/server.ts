@@ -15,6 +15,7 @@ import { checkRequestJson, parseJsonBody } from './request-json.js';
 import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
 import { installRoutes } from './routes/installs.js';
+import { storeRoutes } from './routes/stores.js';
 import { installToolRoutes } from './routes/install-tools.js';
 import { registryRoutes } from './routes/registry.js';
 import { principalRoutes } from './routes/principals.js';
@@ -156,6 +157,7 @@ export async function buildHttpApi(services: HostServices, options: HttpApiOptio
   await app.register(eventRoutes, { services });
   await app.register(adminRoutes, { services });
   await app.register(principalRoutes, { services });
+  await app.register(storeRoutes, { services });
   for (const module of services.modules) if (module.routes) await app.register(module.routes);
   return app;
 }

@@ -4,6 +4,7 @@ import { issueToken } from '../auth/tokens.js';
 import { DEFAULT_TIME_ZONE, checkTimeZone } from './merchant-calendar.js';
 import type { PlatformRole } from '../auth/principal.js';
 import { tierIncludesPluginSql } from './merchant-tier.js';
+import type { StoreChannel } from './schemas.js';
 import { announceConfigChange } from './config-changes.js';
 
 /**
@@ -39,19 +40,47 @@ export class Tenancy {
     return { id: merchant.id, name: merchant.name, tierId: merchant.tierId, development: merchant.development ?? false, timeZone: rows[0]!.time_zone };
   }
 
-  async upsertStore(store: { id: string; merchantId: string; name: string; channel: 'store' | 'online' | 'warehouse' }) {
-    const owner = await this.db.query<{ merchant_id: string }>('SELECT merchant_id FROM stores WHERE id = $1', [store.id]);
-    if (owner.rows[0] && owner.rows[0].merchant_id !== store.merchantId) {
-      throw new TkError('TK_CONFLICT', `store ${store.id} belongs to another merchant`, { path: '/id' });
-    }
+  /**
+   * Creates a store of a merchant, or renames it and changes its channel. Store ids are the stores
+   * table's key across the host, so an id another merchant holds is TK_CONFLICT: the ownership check is
+   * the upsert's own `WHERE` (one statement), so two merchants racing for a new id can never leave one of
+   * them renaming the other's store.
+   */
+  async upsertStore(store: { id: string; merchantId: string; name: string; channel: StoreChannel }) {
     const merchant = await this.db.query('SELECT 1 FROM merchants WHERE id = $1', [store.merchantId]);
     if (merchant.rowCount === 0) throw new TkError('TK_NOT_FOUND', `no merchant ${store.merchantId}`, { path: '/merchantId' });
-    await this.db.query(
+    const written = await this.db.query(
       `INSERT INTO stores (id, merchant_id, name, channel) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, channel = EXCLUDED.channel`,
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, channel = EXCLUDED.channel WHERE stores.merchant_id = EXCLUDED.merchant_id
+       RETURNING id`,
       [store.id, store.merchantId, store.name, store.channel],
     );
+    if (written.rowCount === 0) {
+      throw new TkError('TK_CONFLICT', `the store id ${store.id} is taken by another merchant`, {
+        path: '/id',
+        hint: 'Store ids are unique across the host: choose another id (your brand as a prefix keeps them apart, e.g. acme-sh-01).',
+      });
+    }
     return store;
+  }
+
+  /** The merchant's stores, by id. */
+  async stores(merchantId: string): Promise<Array<{ id: string; name: string; channel: StoreChannel }>> {
+    const { rows } = await this.db.query<{ id: string; name: string; channel: StoreChannel }>('SELECT id, name, channel FROM stores WHERE merchant_id = $1 ORDER BY id', [merchantId]);
+    return rows;
+  }
+
+  /**
+   * Creates those of `stores` that no merchant has yet, and leaves the others as they are: a store the
+   * merchant renamed keeps its name, and an id another merchant holds stays theirs. Answers the
+   * merchant's stores among them as they are now, in the order given.
+   */
+  async addMissingStores(merchantId: string, stores: ReadonlyArray<{ id: string; name: string; channel: StoreChannel }>) {
+    for (const store of stores) {
+      await this.db.query('INSERT INTO stores (id, merchant_id, name, channel) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [store.id, merchantId, store.name, store.channel]);
+    }
+    const own = new Map((await this.stores(merchantId)).map((s) => [s.id, s]));
+    return stores.flatMap((s) => own.get(s.id) ?? []);
   }
 
   async upsertDeveloper(developer: { id: string; name: string }) {

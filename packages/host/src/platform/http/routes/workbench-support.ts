@@ -5,7 +5,6 @@ import { versionVisibleTo } from '../../registry/visibility.js';
 import type { HostApp } from '../app.js';
 import { MerchantQuery } from '../merchant-query.js';
 
-const Store = Type.Object({ id: Type.String(), name: Type.String(), channel: Type.String() });
 const Breaker = Type.Object({
   point: Type.String(),
   status: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]),
@@ -15,24 +14,11 @@ const Breaker = Type.Object({
 });
 
 /**
- * Two reads the workbench needs that the API lacked: the merchant's stores (to pick one for a per-store
- * override), the versions an install may move to (the merchant's version listing covers only its own
- * brand's private plugins), and the circuit breakers of an install's points (paused or not, and why).
+ * Reads the workbench needs that the API lacked: the versions an install may move to (the merchant's
+ * version listing covers only its own brand's private plugins), and the circuit breakers of an install's
+ * points (paused or not, and why). The merchant's stores are in routes/stores.ts.
  */
 export function registerWorkbenchSupportRoutes(app: HostApp, { db, installs, extensions }: HostServices): void {
-  app.get(
-    '/v1/stores',
-    {
-      config: { auth: ['merchant'] },
-      schema: { summary: 'The merchant’s stores', tags: ['installs'], querystring: MerchantQuery, response: { 200: Type.Object({ items: Type.Array(Store) }) } },
-    },
-    async (request) => {
-      const merchantId = merchantScope(request.principal, request.query.merchantId);
-      const { rows } = await db.query<{ id: string; name: string; channel: string }>('SELECT id, name, channel FROM stores WHERE merchant_id = $1 ORDER BY id', [merchantId]);
-      return { items: rows };
-    },
-  );
-
   app.get(
     '/v1/installs/:id/versions',
     {
