@@ -209,7 +209,11 @@ export class Installs {
   /** Pins the version the install ran before its last upgrade. */
   async rollback(merchantId: string, installId: string): Promise<Install> {
     const row = await this.row(this.db, merchantId, installId);
-    if (!row.previous_version) throw new TkError('TK_CONFLICT', `${row.plugin_name} has no earlier version to roll back to`);
+    if (!row.previous_version) {
+      throw new TkError('TK_CONFLICT', `${row.plugin_name} has no earlier version to roll back to: the install has run only ${row.version}`, {
+        hint: `Rollback undoes a release. To run another version, list them with \`tongkit versions list --plugin ${row.plugin_name}\`, then \`tongkit release ${row.plugin_name}@<version>\`.`,
+      });
+    }
     return this.upgrade(merchantId, installId, row.previous_version);
   }
 
