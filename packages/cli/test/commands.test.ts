@@ -31,6 +31,12 @@ describe('tongkit run', () => {
     expect(run.json.output.tierId).toBe('silver');
   });
 
+  it('runs the README’s step 5 with the template’s my-settings.json: gold from ¥8,000 makes ¥6,000 silver', () => {
+    const run = tongkit(['run', 'member.tier.compute', '--input', 'fixtures/gold.json', '--settings', 'my-settings.json', '--json'], { cwd: template });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.json.output).toEqual({ tierId: 'silver', reason: '12-month spend ¥6,000.00' });
+  });
+
   it('exits 1 with TK_VALIDATION and the JSON path for a bad input', () => {
     const input = join(scratch, 'bad.json');
     const fixture = JSON.parse(readFileSync(gold, 'utf8'));
