@@ -1,6 +1,6 @@
 // Containment, end to end: a hostile plugin deployed, reviewed and installed like any other aborts
 // or blocks the sandbox worker it runs in. The host's API stays up, the merchant's call gets the
-// point's fallback with TK_WORKER_CRASHED (not held against the plugin's circuit breaker), another
+// point's fallback with TK_WORKER_CRASHED (the plugin's fault, counted by its circuit breaker), another
 // merchant is served throughout, the event delivery is retried then dead-lettered rather than looping,
 // and the operator sees the restarts in GET /v1/admin/sandbox. Also: a merchant's flood of calls past
 // its concurrency quota gets TK_RATE_LIMITED fallbacks while another merchant is served.
@@ -73,10 +73,12 @@ describe('a plugin that aborts its sandbox worker', () => {
     expect(decision.source).toBe('fallback');
     expect(decision.error.code).toBe('TK_WORKER_CRASHED');
     expect(decision.error.message).not.toMatch(/\/|node_modules|isolated-vm/);
+    // The plugin's own code blew the worker's memory: its fault, not the platform's.
+    expect(decision.error).toMatchObject({ fault: 'plugin', details: { culprit: true } });
     const served = await ok(invoke(victim));
     expect(served).toMatchObject({ source: 'plugin', output: { tierId: 'gold' } });
-    // A crash is the platform's to answer for: it does not count against the plugin's breaker.
-    expect(await t.host.services.extensions.breaker(attackerInstall, 'member.tier.compute')).toMatchObject({ status: 'closed', errors: 0 });
+    // Like a contained TK_MEMORY_LIMIT, it counts against the plugin's breaker.
+    expect(await t.host.services.extensions.breaker(attackerInstall, 'member.tier.compute')).toMatchObject({ status: 'closed', errors: 1 });
   });
 
   it('kills a worker blocked in one huge native call at the hang limit', async () => {

@@ -231,8 +231,11 @@ describe('supervision', () => {
     const queued = await victim.invoke('member.tier.compute', await tierInput());
     const blocked = expectFailure(await attack, 'TK_WORKER_CRASHED');
     expect(blocked.details).toMatchObject({ reason: 'hung', culprit: true });
+    // Its plugin held the worker: the plugin's fault. The call only queued behind it: the platform's.
+    expect(blocked.fault).toBe('plugin');
     const spared = expectFailure(queued, 'TK_WORKER_CRASHED');
     expect(spared.details).toMatchObject({ reason: 'hung', culprit: false });
+    expect(spared.fault).toBe('platform');
     expect(spared.message).toMatch(/while running another call; this one had not started/);
     expect(exits[0]).toMatchObject({ reason: 'hung', culprits: ['attacker'] });
     expect([...exits[0]!.tenantsInFlight].sort()).toEqual(['attacker', 'victim']);
@@ -256,9 +259,12 @@ describe('supervision', () => {
     const attack = expectFailure(await attacker.invoke('member.tier.compute', await attackInput('map-growth')), 'TK_WORKER_CRASHED');
     release();
     expect(attack.details).toMatchObject({ reason: 'crashed', culprit: true });
+    // Memory blown by the plugin: the plugin's fault, as a contained TK_MEMORY_LIMIT would be.
+    expect(attack.fault).toBe('plugin');
     expect(exits[0]).toMatchObject({ reason: 'crashed', culprits: ['attacker'] });
     const event = await waiting;
     expect(!event.ok && event.error.details).toMatchObject({ culprit: false });
+    expect(!event.ok && event.error.fault).toBe('platform');
     expect(pool.poolStats().quarantinedTenants).toBe(1);
   });
 

@@ -226,7 +226,10 @@ export class WorkerProcess {
     if (!culprit) {
       return new TkError('TK_WORKER_CRASHED', `the sandbox worker ${what} while running another call; this one had not started`, { hint: 'Retry: a new worker serves it.', details });
     }
+    // The worker went while this call's code held its thread (or, for an event handler, was running
+    // beside it): the plugin's doing, as a contained TK_MEMORY_LIMIT or TK_TIMEOUT would be.
     return new TkError('TK_WORKER_CRASHED', `the sandbox worker running this call ${what}; it has been restarted`, {
+      fault: 'plugin',
       hint: `Retry. If it happens again with the same plugin, that plugin is the cause: look for ${cause}.`,
       details,
     });

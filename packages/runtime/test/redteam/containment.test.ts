@@ -52,12 +52,14 @@ async function expectTenantServed(): Promise<void> {
 /** The attack's outcome: contained in its isolate (`contained`), or its worker went and was replaced. */
 async function expectContainedOrCrashed(result: InvocationResult | EventResult, contained: string[], exitsBefore: number): Promise<void> {
   expect(result.ok).toBe(false);
-  const error = (result as { error: { code: string; details?: Record<string, unknown> } }).error;
+  const error = (result as { error: { code: string; fault: string; details?: Record<string, unknown> } }).error;
   if (error.code === 'TK_WORKER_CRASHED') {
     const exit = exits[exitsBefore];
     expect(exit, 'the pool reported the worker\'s exit').toBeDefined();
     expect(exit!.tenantsInFlight).toContain('merchant-attacker');
-    expect(error.details).toMatchObject({ reason: exit!.reason });
+    expect(error.details).toMatchObject({ reason: exit!.reason, culprit: true });
+    // The attacker's own code blew the worker: the plugin's fault, not the platform's.
+    expect(error.fault).toBe('plugin');
   } else {
     expect(contained).toContain(error.code);
   }
@@ -95,7 +97,8 @@ describe('a guest that blocks its worker beyond the wall stop is killed by the s
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.code).toBe('TK_WORKER_CRASHED');
     expect(exits[before]?.reason).toBe('hung');
-    expect(!result.ok && result.error.details).toMatchObject({ reason: 'hung' });
+    expect(!result.ok && result.error.details).toMatchObject({ reason: 'hung', culprit: true });
+    expect(!result.ok && result.error.fault).toBe('plugin');
     await expectProcessUp();
     await expectTenantServed();
     expect(pool.poolStats().hung).toBe(1);
